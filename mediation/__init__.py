@@ -1,0 +1,1 @@
+"""Dispute mediation between a supplier and its customers: parties, disputes, the ledger."""

@@ -1,0 +1,94 @@
+"""Who may see and do what, across the two companies.
+
+Supplier people see every account of their supplier. Customer people see only the
+accounts where their organization is the customer, and never internal stories or
+notes. An object the caller may not see is reported as not existing, so its
+existence does not leak across companies. Auditors read everything they can see and
+change nothing.
+"""
+
+from dataclasses import dataclass
+
+from mediation.errors import Forbidden
+from mediation.errors import NotFound
+from mediation.ledger import EventActor
+from mediation.parties import Account
+from mediation.parties import AccountManager
+from mediation.parties import Organization
+from mediation.parties import Person
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated person a request acts for."""
+
+    person: Person
+    organization: Organization
+
+    @classmethod
+    def of(cls, person: Person) -> "Actor":
+        return cls(person=person, organization=person.organization)
+
+    @property
+    def person_id(self) -> int:
+        return self.person.id
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.person.roles
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.organization.kind == "supplier"
+
+    @property
+    def company(self) -> str:
+        return self.organization.kind
+
+    def has(self, role: str) -> bool:
+        return role in self.person.roles
+
+    @property
+    def is_read_only(self) -> bool:
+        """Holds no role that lets them change anything."""
+        return not (self.roles - {"auditor"})
+
+    def signing(self, capacity: str) -> EventActor:
+        return EventActor(self.person.id, self.organization.id, capacity)
+
+
+def visible_accounts(actor: Actor):
+    """A query of the accounts `actor` may see."""
+    if actor.is_supplier:
+        return Account.select().where(Account.supplier == actor.organization.id)
+    return Account.select().where(Account.customer == actor.organization.id)
+
+
+def visible_account(actor: Actor, account_id: int) -> Account:
+    """The account, or NotFound when it does not exist or is another tenant's."""
+    account = visible_accounts(actor).where(Account.id == account_id).first()
+    if account is None:
+        raise NotFound("account", account_id)
+    return account
+
+
+def manages(actor: Actor, account_id: int) -> bool:
+    return (
+        actor.has("account_manager")
+        and AccountManager.select()
+        .where((AccountManager.account == account_id) & (AccountManager.person == actor.person_id))
+        .exists()
+    )
+
+
+def is_supplier_admin(actor: Actor) -> bool:
+    return actor.is_supplier and actor.has("admin")
+
+
+def refuse_read_only(actor: Actor) -> None:
+    if actor.is_read_only:
+        raise Forbidden("auditors read and export; they do not change anything")
+
+
+def sees_internal(actor: Actor) -> bool:
+    return actor.is_supplier

@@ -1,0 +1,82 @@
+"""Passwords and API tokens. Tokens are shown once and stored only as a hash."""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerifyMismatchError
+from peewee import CharField
+from peewee import ForeignKeyField
+
+from mediation.db import BaseModel
+from mediation.fields import UTCDateTimeField
+from mediation.parties import Person
+
+TOKEN_PREFIX = "acc_"
+_hasher = PasswordHasher()
+
+
+class ApiToken(BaseModel):
+    person = ForeignKeyField(Person, backref="tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=16)
+    label = CharField(max_length=200, default="")
+    created_at = UTCDateTimeField()
+    revoked_at = UTCDateTimeField(null=True)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(person: Person, password: str) -> bool:
+    """False for a wrong password, a person without one, or a malformed stored hash."""
+    if not person.password_hash:
+        return False
+    try:
+        return _hasher.verify(person.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(person: Person, now, label: str = "") -> tuple[ApiToken, str]:
+    """Create a token for `person`; the plain token is returned here and never again."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.create(
+        person=person,
+        token_hash=_digest(plain),
+        hint=plain[: len(TOKEN_PREFIX) + 6],
+        label=label,
+        created_at=now,
+    )
+    return row, plain
+
+
+def person_for_token(plain: str) -> Person | None:
+    """The active person owning a live token, or None for unknown, revoked or disabled."""
+    row = (
+        ApiToken.select(ApiToken, Person)
+        .join(Person)
+        .where(
+            (ApiToken.token_hash == _digest(plain))
+            & ApiToken.revoked_at.is_null()
+            & Person.disabled_at.is_null()
+        )
+        .first()
+    )
+    return row.person if row else None
+
+
+def revoke_token(token_id: int, now) -> bool:
+    """Revoke a token by id; False when it does not exist or was already revoked."""
+    changed = (
+        ApiToken.update(revoked_at=now)
+        .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+        .execute()
+    )
+    return changed == 1

@@ -1,0 +1,223 @@
+"""Use cases for organizations, people, accounts and projects.
+
+`actor=None` means the operator at the command line (bootstrapping), recorded in the
+ledger as the system.
+"""
+
+from mediation.access import Actor
+from mediation.access import is_supplier_admin
+from mediation.access import manages
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.credentials import hash_password
+from mediation.db import write_transaction
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.errors import NotFound
+from mediation.ledger import SYSTEM
+from mediation.ledger import append
+from mediation.parties import ORGANIZATION_KINDS
+from mediation.parties import ROLES
+from mediation.parties import Account
+from mediation.parties import AccountManager
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+from mediation.parties import normalize_email
+
+
+def _signature(actor: Actor | None, capacity: str = "admin"):
+    return actor.signing(capacity) if actor else SYSTEM
+
+
+def _require_admin(actor: Actor | None, supplier_only: bool = True) -> None:
+    if actor is None:
+        return
+    if not actor.has("admin") or (supplier_only and not actor.is_supplier):
+        raise Forbidden("only an administrator of the supplier may do this")
+
+
+def visible_organizations(actor: Actor):
+    if actor.is_supplier:
+        return Organization.select().where(
+            (Organization.id == actor.organization.id) | (Organization.kind == "customer")
+        )
+    partners = visible_accounts(actor).select(Account.supplier)
+    return Organization.select().where(
+        (Organization.id == actor.organization.id) | Organization.id.in_(partners)
+    )
+
+
+def visible_organization(actor: Actor, organization_id: int) -> Organization:
+    found = visible_organizations(actor).where(Organization.id == organization_id).first()
+    if found is None:
+        raise NotFound("organization", organization_id)
+    return found
+
+
+def visible_people(actor: Actor):
+    return Person.select().where(Person.organization.in_(visible_organizations(actor).select(Organization.id)))
+
+
+def visible_projects(actor: Actor):
+    return Project.select().where(Project.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def visible_project(actor: Actor, project_id: int) -> Project:
+    found = visible_projects(actor).where(Project.id == project_id).first()
+    if found is None:
+        raise NotFound("project", project_id)
+    return found
+
+
+def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> Organization:
+    _require_admin(actor)
+    if kind not in ORGANIZATION_KINDS:
+        raise Invalid.field("kind", f"must be one of: {', '.join(ORGANIZATION_KINDS)}")
+    name = name.strip()
+    with write_transaction():
+        if Organization.select().where(Organization.name == name).exists():
+            raise Invalid.field("name", f"an organization named '{name}' already exists")
+        now = clock.now()
+        org = Organization.create(name=name, kind=kind, created_at=now)
+        append("organization", org.id, "organization_created", actor=_signature(actor), at=now,
+               payload={"name": name, "kind": kind})
+    return org
+
+
+def create_person(
+    actor: Actor | None,
+    clock,
+    *,
+    email: str,
+    name: str,
+    organization_id: int,
+    roles,
+    password: str | None = None,
+) -> Person:
+    _require_admin(actor, supplier_only=False)
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid.field("roles", f"unknown roles: {', '.join(unknown)}")
+    email = normalize_email(email)
+    with write_transaction():
+        org = Organization.get_or_none(Organization.id == organization_id)
+        if org is None or (actor and not visible_organizations(actor).where(Organization.id == org.id).exists()):
+            raise Invalid.field("organization_id", f"organization {organization_id} does not exist")
+        if actor and not actor.is_supplier and org.id != actor.organization.id:
+            raise Forbidden("a customer administrator adds people to their own organization only")
+        if "account_manager" in roles and org.kind != "supplier":
+            raise Invalid.field("roles", "account managers belong to a supplier")
+        if Person.select().where(Person.email == email).exists():
+            raise Invalid.field("email", f"{email} is already registered")
+        now = clock.now()
+        person = Person(
+            email=email,
+            name=name.strip(),
+            organization=org,
+            password_hash=hash_password(password) if password else None,
+            created_at=now,
+        )
+        person.roles = roles
+        person.save()
+        append("person", person.id, "person_created", actor=_signature(actor), at=now,
+               payload={"email": email, "name": person.name, "organization_id": org.id, "roles": roles})
+    return person
+
+
+def create_account(
+    actor: Actor | None,
+    clock,
+    *,
+    name: str,
+    supplier_id: int,
+    customer_id: int,
+    manager_ids=(),
+) -> Account:
+    _require_admin(actor)
+    manager_ids = sorted(set(manager_ids))
+    with write_transaction():
+        supplier = Organization.get_or_none(Organization.id == supplier_id)
+        customer = Organization.get_or_none(Organization.id == customer_id)
+        errors = {}
+        if supplier is None or supplier.kind != "supplier":
+            errors["supplier_id"] = [f"organization {supplier_id} is not a supplier"]
+        elif actor and supplier.id != actor.organization.id:
+            errors["supplier_id"] = ["you can open accounts for your own organization only"]
+        if customer is None or customer.kind != "customer":
+            errors["customer_id"] = [f"organization {customer_id} is not a customer"]
+        managers = list(Person.select().where(Person.id.in_(manager_ids))) if manager_ids else []
+        bad = sorted(
+            set(manager_ids)
+            - {p.id for p in managers if p.organization_id == supplier_id and "account_manager" in p.roles}
+        )
+        if bad:
+            errors["manager_ids"] = [
+                f"not account managers of the supplier: {', '.join(map(str, bad))}"
+            ]
+        if errors:
+            raise Invalid(errors)
+        name = name.strip()
+        duplicate = Account.select().where(
+            (Account.supplier == supplier_id) & (Account.customer == customer_id) & (Account.name == name)
+        )
+        if duplicate.exists():
+            raise Invalid.field("name", f"this supplier and customer already have an account named '{name}'")
+        now = clock.now()
+        account = Account.create(name=name, supplier=supplier, customer=customer, created_at=now)
+        for manager in managers:
+            AccountManager.create(account=account, person=manager)
+        append("account", account.id, "account_created", actor=_signature(actor), at=now,
+               payload={"name": name, "supplier_id": supplier_id, "customer_id": customer_id,
+                        "manager_ids": manager_ids})
+    return account
+
+
+def create_project(actor: Actor | None, clock, *, name: str, account_id: int) -> Project:
+    with write_transaction():
+        if actor is None:
+            account = Account.get_or_none(Account.id == account_id)
+            if account is None:
+                raise Invalid.field("account_id", f"account {account_id} does not exist")
+        else:
+            try:
+                account = visible_account(actor, account_id)
+            except NotFound:
+                raise Invalid.field("account_id", f"account {account_id} does not exist") from None
+            if not (is_supplier_admin(actor) or manages(actor, account.id)):
+                raise Forbidden("only the supplier's administrators and this account's managers add projects")
+        name = name.strip()
+        if Project.select().where((Project.account == account.id) & (Project.name == name)).exists():
+            raise Invalid.field("name", f"the account already has a project named '{name}'")
+        now = clock.now()
+        project = Project.create(name=name, account=account, created_at=now)
+        capacity = "admin" if actor is None or is_supplier_admin(actor) else "account_manager"
+        append("project", project.id, "project_created", actor=_signature(actor, capacity), at=now,
+               payload={"name": name, "account_id": account.id})
+    return project
+
+
+def find_person(email: str) -> Person:
+    person = Person.get_or_none(Person.email == normalize_email(email))
+    if person is None:
+        raise NotFound("person", email)
+    return person
+
+
+def find_organization(name: str) -> Organization:
+    org = Organization.get_or_none(Organization.name == name.strip())
+    if org is None:
+        raise NotFound("organization", name)
+    return org
+
+
+def managers_of(account_ids) -> dict[int, list[int]]:
+    """Account id -> manager person ids, in one query."""
+    result: dict[int, list[int]] = {account_id: [] for account_id in account_ids}
+    rows = AccountManager.select(AccountManager.account, AccountManager.person).where(
+        AccountManager.account.in_(list(account_ids))
+    ).tuples()
+    for account_id, person_id in rows:
+        result[account_id].append(person_id)
+    return result

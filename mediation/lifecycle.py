@@ -1,0 +1,236 @@
+"""The dispute lifecycle, defined once as data and shared by every dispute.
+
+A stored dispute is bound to the shared machine only while one trigger is worked on
+(`fire`) and released right after, so the machine never holds on to the disputes it
+has seen. Conditions are named methods of the bound object; every unmet one is
+reported by name, not just the first.
+"""
+
+from functools import cached_property
+
+from peewee import fn
+from transitions import Machine
+
+from mediation import guards
+from mediation.disputes import Acceptance
+from mediation.disputes import Option
+from mediation.disputes import Party
+from mediation.disputes import Story
+from mediation.errors import GuardsUnmet
+from mediation.errors import InvalidTrigger
+from mediation.parties import Organization
+from mediation.parties import Person
+
+INITIAL_STATE = "intake"
+OPEN_STATES = ("intake", "story_gathering", "option_generation", "resolution")
+CLOSED_STATES = ("resolved", "withdrawn")
+STATES = OPEN_STATES + CLOSED_STATES
+
+TRANSITIONS = (
+    {
+        "trigger": "gather_stories",
+        "source": "intake",
+        "dest": "story_gathering",
+        "conditions": ["parties_from_both_companies", "mediator_assigned"],
+    },
+    {
+        "trigger": "generate_options",
+        "source": "story_gathering",
+        "dest": "option_generation",
+        "conditions": ["story_from_each_company", "every_party_heard"],
+    },
+    {
+        "trigger": "start_resolution",
+        "source": "option_generation",
+        "dest": "resolution",
+        "conditions": ["at_least_two_options", "mutual_value_option_or_override"],
+    },
+    {
+        "trigger": "resolve",
+        "source": "resolution",
+        "dest": "resolved",
+        "conditions": ["option_accepted_by_both_companies", "resolution_summary"],
+    },
+    {
+        "trigger": "revisit",
+        "source": "resolution",
+        "dest": "option_generation",
+        "conditions": ["reason_given"],
+    },
+    {
+        "trigger": "reopen",
+        "source": "resolved",
+        "dest": "story_gathering",
+        "conditions": ["reason_given"],
+    },
+    {
+        "trigger": "withdraw",
+        "source": list(OPEN_STATES),
+        "dest": "withdrawn",
+        "conditions": ["reason_given"],
+    },
+)
+TRIGGERS = tuple(t["trigger"] for t in TRANSITIONS)
+
+# Which fields of a transition request each trigger reads (and records in its event).
+TRIGGER_INPUTS = {
+    "gather_stories": (),
+    "generate_options": (),
+    "start_resolution": ("override_reason",),
+    "resolve": ("option_id", "summary"),
+    "revisit": ("reason",),
+    "reopen": ("reason",),
+    "withdraw": ("reason",),
+}
+
+machine = Machine(
+    model=None,
+    states=list(STATES),
+    transitions=[dict(t) for t in TRANSITIONS],
+    initial=None,
+    auto_transitions=False,
+)
+
+
+class DisputeFacts:
+    """What the conditions need to know about one stored dispute, each loaded on first use."""
+
+    def __init__(self, dispute):
+        self.dispute = dispute
+
+    @cached_property
+    def parties(self) -> list[tuple[int, str]]:
+        """(person id, organization kind) of every party."""
+        query = (
+            Party.select(Party.person, Organization.kind)
+            .join(Person, on=(Party.person == Person.id))
+            .join(Organization)
+            .where(Party.dispute == self.dispute.id)
+            .tuples()
+        )
+        return list(query)
+
+    @cached_property
+    def stories(self) -> list[tuple[int, bool, str]]:
+        """(party id, declined, organization kind) of every story."""
+        query = (
+            Story.select(Story.party, Story.declined, Organization.kind)
+            .join(Person, on=(Story.party == Person.id))
+            .join(Organization)
+            .where(Story.dispute == self.dispute.id)
+            .tuples()
+        )
+        return list(query)
+
+    @cached_property
+    def option_values(self) -> list[tuple[int, int]]:
+        query = (
+            Option.select(Option.value_to_supplier, Option.value_to_customer)
+            .where(Option.dispute == self.dispute.id)
+            .tuples()
+        )
+        return list(query)
+
+    def acceptance_kinds(self, option_id: int) -> dict[int, list[str]]:
+        query = (
+            Acceptance.select(Organization.kind)
+            .join(Organization)
+            .where((Acceptance.dispute == self.dispute.id) & (Acceptance.option == option_id))
+            .tuples()
+        )
+        return {option_id: [kind for (kind,) in query]}
+
+    def option_count(self) -> int:
+        if "option_values" in self.__dict__:
+            return len(self.option_values)
+        return Option.select(fn.COUNT(Option.id)).where(Option.dispute == self.dispute.id).scalar()
+
+
+class DisputeFlow:
+    """One dispute and one transition request, as the machine's model."""
+
+    def __init__(self, facts: DisputeFacts, request: dict):
+        self.facts = facts
+        self.request = request
+
+    def parties_from_both_companies(self) -> bool:
+        return guards.parties_from_both_companies(kind for _, kind in self.facts.parties)
+
+    def mediator_assigned(self) -> bool:
+        return guards.mediator_assigned(self.facts.dispute.mediator_id)
+
+    def story_from_each_company(self) -> bool:
+        told = (kind for _, declined, kind in self.facts.stories if not declined)
+        return guards.story_from_each_company(told)
+
+    def every_party_heard(self) -> bool:
+        heard = (party_id for party_id, _, _ in self.facts.stories)
+        return guards.every_party_heard((pid for pid, _ in self.facts.parties), heard)
+
+    def at_least_two_options(self) -> bool:
+        return guards.at_least_two_options(self.facts.option_count())
+
+    def mutual_value_option_or_override(self) -> bool:
+        return guards.mutual_value_option_or_override(
+            self.facts.option_values, self.request.get("override_reason")
+        )
+
+    def option_accepted_by_both_companies(self) -> bool:
+        option_id = self.request.get("option_id")
+        if option_id is None:
+            return False
+        return guards.option_accepted_by_both_companies(
+            option_id, self.facts.acceptance_kinds(option_id)
+        )
+
+    def resolution_summary(self) -> bool:
+        return guards.has_text(self.request.get("summary"))
+
+    def reason_given(self) -> bool:
+        return guards.has_text(self.request.get("reason"))
+
+
+def available_triggers(state: str) -> list[str]:
+    return machine.get_triggers(state)
+
+
+def conditions_of(trigger: str, state: str) -> list[str]:
+    """The condition names of `trigger` from `state`; InvalidTrigger when there is none."""
+    candidates = machine.get_transitions(trigger=trigger, source=state)
+    if not candidates:
+        raise InvalidTrigger(trigger, state, available_triggers(state))
+    return [condition.func for condition in candidates[0].conditions]
+
+
+def fire(dispute, trigger: str, request: dict) -> str:
+    """Work out the state `trigger` leads `dispute` to, or raise with every unmet condition.
+
+    Nothing is written here; the caller stores the new state with its audit event.
+    """
+    flow = DisputeFlow(DisputeFacts(dispute), request)
+    names = conditions_of(trigger, dispute.state)
+    machine.add_model(flow, initial=dispute.state)
+    try:
+        unmet = [name for name in names if not getattr(flow, name)()]
+        if unmet:
+            raise GuardsUnmet(trigger, unmet)
+        flow.trigger(trigger)
+        return flow.state
+    finally:
+        machine.remove_model(flow)
+
+
+def mermaid() -> str:
+    """The live definition drawn as a Mermaid state diagram."""
+    from transitions.extensions import GraphMachine
+
+    drawing = GraphMachine(
+        states=list(STATES),
+        transitions=[dict(t) for t in TRANSITIONS],
+        initial=INITIAL_STATE,
+        auto_transitions=False,
+        graph_engine="mermaid",
+        show_conditions=True,
+        title="Dispute lifecycle",
+    )
+    return drawing.get_graph().draw(None)

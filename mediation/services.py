@@ -1,0 +1,588 @@
+"""Dispute use cases. Each runs in one write transaction together with its audit event.
+
+Every change bumps the dispute's `version` with a conditional update, so a concurrent
+change is refused (StaleVersion) instead of silently overwritten. Anything raised
+inside the transaction rolls back every row and the event with it.
+"""
+
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from mediation import lifecycle
+from mediation.access import Actor
+from mediation.access import is_supplier_admin
+from mediation.access import manages
+from mediation.access import refuse_read_only
+from mediation.access import sees_internal
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.db import write_transaction
+from mediation.disputes import Acceptance
+from mediation.disputes import Commitment
+from mediation.disputes import Dispute
+from mediation.disputes import Note
+from mediation.disputes import Option
+from mediation.disputes import Party
+from mediation.disputes import Story
+from mediation.errors import Conflict
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.errors import NotFound
+from mediation.errors import StaleVersion
+from mediation.ledger import AuditEvent
+from mediation.ledger import append
+from mediation.ledger import history
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+
+STALE_INTAKE = timedelta(hours=24)
+STORY_STATES = ("intake", "story_gathering")
+PARTY_STATES = ("intake", "story_gathering")
+OPTION_STATES = ("option_generation",)
+ACCEPTANCE_STATES = ("resolution",)
+COMMITMENT_STATES = ("resolution", "resolved")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def visible_disputes(actor: Actor):
+    return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
+    """The dispute, or NotFound when it does not exist or belongs to another customer."""
+    dispute = visible_disputes(actor).where(Dispute.id == dispute_id).first()
+    if dispute is None:
+        raise NotFound("dispute", dispute_id)
+    return dispute
+
+
+def is_stale(dispute: Dispute, now) -> bool:
+    """A dispute left sitting in intake is flagged: conflict is addressed immediately."""
+    return dispute.state == "intake" and now - dispute.state_changed_at > STALE_INTAKE
+
+
+def list_disputes(
+    actor: Actor,
+    now,
+    *,
+    state=None,
+    account_id=None,
+    project_id=None,
+    severity=None,
+    stale=None,
+    after=None,
+    limit=50,
+) -> list[Dispute]:
+    """One page of visible disputes, newest id last, after the `after` cursor."""
+    query = visible_disputes(actor)
+    if state:
+        query = query.where(Dispute.state == state)
+    if account_id:
+        query = query.where(Dispute.account == account_id)
+    if project_id:
+        query = query.where(Dispute.project == project_id)
+    if severity:
+        query = query.where(Dispute.severity == severity)
+    if stale is not None:
+        cutoff = now - STALE_INTAKE
+        stale_condition = (Dispute.state == "intake") & (Dispute.state_changed_at < cutoff)
+        query = query.where(stale_condition if stale else ~stale_condition)
+    if after:
+        query = query.where(Dispute.id > after)
+    return list(query.order_by(Dispute.id).limit(limit))
+
+
+def dispute_history(actor: Actor, dispute_id: int) -> list[AuditEvent]:
+    """Every event of the dispute the caller may read; customers never see internal ones."""
+    get_dispute(actor, dispute_id)
+    events = history("dispute", dispute_id)
+    if sees_internal(actor):
+        return events
+    return [e for e in events if e.data.get("visibility") != "internal"]
+
+
+def details(actor: Actor, dispute: Dispute) -> dict:
+    """Everything recorded on a dispute that the caller may read, a few queries in all."""
+    internal = sees_internal(actor)
+    parties = list(
+        Party.select(Party, Person, Organization)
+        .join(Person, on=(Party.person == Person.id))
+        .join(Organization)
+        .where(Party.dispute == dispute.id)
+        .order_by(Party.id)
+    )
+    stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
+    notes = Note.select().where(Note.dispute == dispute.id).order_by(Note.id)
+    if not internal:
+        stories = stories.where(Story.visibility == "shared")
+        notes = notes.where(Note.visibility == "shared")
+    acceptances = list(
+        Acceptance.select(Acceptance, Organization)
+        .join(Organization)
+        .where(Acceptance.dispute == dispute.id)
+        .order_by(Acceptance.id)
+    )
+    return {
+        "parties": parties,
+        "stories": list(stories),
+        "options": list(Option.select().where(Option.dispute == dispute.id).order_by(Option.id)),
+        "acceptances": acceptances,
+        "notes": list(notes),
+        "commitments": list(
+            Commitment.select().where(Commitment.dispute == dispute.id).order_by(Commitment.id)
+        ),
+    }
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _case_capacity(actor: Actor, dispute: Dispute) -> str | None:
+    """The capacity in which `actor` runs this dispute's process, or None."""
+    if dispute.mediator_id == actor.person_id:
+        return "mediator"
+    if dispute.co_mediator_id == actor.person_id:
+        return "co_mediator"
+    if manages(actor, dispute.account_id):
+        return "account_manager"
+    if is_supplier_admin(actor):
+        return "admin"
+    return None
+
+
+def _require_case_worker(actor: Actor, dispute: Dispute) -> str:
+    refuse_read_only(actor)
+    capacity = _case_capacity(actor, dispute)
+    if capacity is None:
+        raise Forbidden(
+            "only the mediator, the co-mediator, the account's managers or an administrator "
+            "may do this"
+        )
+    return capacity
+
+
+def _require_state(dispute: Dispute, allowed: tuple[str, ...], what: str) -> None:
+    if dispute.state not in allowed:
+        raise Conflict(
+            f"{what} can be recorded in {' or '.join(allowed)}; this dispute is in {dispute.state}"
+        )
+
+
+def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
+    dispute = get_dispute(actor, dispute_id)
+    if expected_version is not None and expected_version != dispute.version:
+        raise StaleVersion(dispute.version)
+    return dispute
+
+
+def _commit_change(
+    dispute: Dispute,
+    actor: Actor,
+    capacity: str,
+    clock,
+    kind: str,
+    payload: dict,
+    to_state: str | None = None,
+    **columns,
+) -> None:
+    """Bump the version (only if nobody else did), set columns, append the event."""
+    now = clock.now()
+    values = dict(columns, version=dispute.version + 1, updated_at=now)
+    if to_state is not None:
+        values.update(state=to_state, state_changed_at=now)
+    changed = (
+        Dispute.update(**values)
+        .where((Dispute.id == dispute.id) & (Dispute.version == dispute.version))
+        .execute()
+    )
+    if changed != 1:
+        current = Dispute.select(Dispute.version).where(Dispute.id == dispute.id).scalar()
+        raise StaleVersion(current)
+    append(
+        "dispute",
+        dispute.id,
+        kind,
+        actor=actor.signing(capacity),
+        at=now,
+        from_state=dispute.state,
+        to_state=to_state or dispute.state,
+        payload=payload,
+    )
+    for name, value in values.items():
+        setattr(dispute, name, value)
+
+
+def _people_by_id(ids) -> dict[int, Person]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    query = Person.select(Person, Organization).join(Organization).where(Person.id.in_(ids))
+    return {p.id: p for p in query}
+
+
+def _parties_errors(account: Account, people: dict[int, Person], party_ids) -> list[str]:
+    companies = {account.supplier_id, account.customer_id}
+    unknown = [pid for pid in party_ids if pid not in people]
+    outside = [pid for pid in party_ids if pid in people and people[pid].organization_id not in companies]
+    messages = []
+    if unknown:
+        messages.append(f"unknown people: {', '.join(map(str, unknown))}")
+    if outside:
+        messages.append(
+            f"not people of this account's two companies: {', '.join(map(str, outside))}"
+        )
+    return messages
+
+
+def open_dispute(
+    actor: Actor,
+    clock,
+    *,
+    title: str,
+    summary: str,
+    account_id: int,
+    severity: str,
+    party_ids=(),
+    project_id: int | None = None,
+    mediator_id: int | None = None,
+    co_mediator_id: int | None = None,
+) -> Dispute:
+    refuse_read_only(actor)
+    party_ids = list(dict.fromkeys(party_ids))
+    with write_transaction():
+        try:
+            account = visible_account(actor, account_id)
+        except NotFound:
+            raise Invalid.field("account_id", f"account {account_id} does not exist") from None
+        managing = manages(actor, account.id)
+        if not (managing or is_supplier_admin(actor)):
+            raise Forbidden("disputes are opened by the account's managers or an administrator")
+        if mediator_id is None and managing:
+            mediator_id = actor.person_id
+        people = _people_by_id(party_ids + [i for i in (mediator_id, co_mediator_id) if i])
+        errors = {}
+        if project_id is not None and not Project.select().where(
+            (Project.id == project_id) & (Project.account == account.id)
+        ).exists():
+            errors["project_id"] = [f"project {project_id} is not a project of this account"]
+        party_problems = _parties_errors(account, people, party_ids)
+        if party_problems:
+            errors["party_ids"] = party_problems
+        if mediator_id is not None:
+            mediator = people.get(mediator_id)
+            if mediator is None or mediator.organization_id != account.supplier_id:
+                errors["mediator_id"] = [f"person {mediator_id} is not a person of the supplier"]
+        if co_mediator_id is not None:
+            co_mediator = people.get(co_mediator_id)
+            if co_mediator is None or co_mediator.organization_id != account.customer_id:
+                errors["co_mediator_id"] = [f"person {co_mediator_id} is not a person of the customer"]
+        if errors:
+            raise Invalid(errors)
+        now = clock.now()
+        dispute = Dispute.create(
+            title=title.strip(),
+            summary=summary,
+            account=account,
+            project=project_id,
+            severity=severity,
+            state=lifecycle.INITIAL_STATE,
+            mediator=mediator_id,
+            co_mediator=co_mediator_id,
+            opened_by=actor.person_id,
+            created_at=now,
+            updated_at=now,
+            state_changed_at=now,
+        )
+        if party_ids:
+            rows = [{"dispute": dispute.id, "person": pid, "added_at": now} for pid in party_ids]
+            Party.insert_many(rows).execute()
+        append(
+            "dispute",
+            dispute.id,
+            "opened",
+            actor=actor.signing("account_manager" if managing else "admin"),
+            at=now,
+            to_state=dispute.state,
+            payload={
+                "title": dispute.title,
+                "summary": summary,
+                "account_id": account.id,
+                "project_id": project_id,
+                "severity": severity,
+                "party_ids": party_ids,
+                "mediator_id": mediator_id,
+                "co_mediator_id": co_mediator_id,
+            },
+        )
+    return dispute
+
+
+def add_party(actor: Actor, clock, dispute_id: int, *, person_id: int, expected_version=None) -> Dispute:
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        _require_state(dispute, PARTY_STATES, "parties")
+        account = dispute.account
+        problems = _parties_errors(account, _people_by_id([person_id]), [person_id])
+        if problems:
+            raise Invalid({"person_id": problems})
+        if Party.select().where((Party.dispute == dispute.id) & (Party.person == person_id)).exists():
+            raise Conflict(f"person {person_id} is already a party to this dispute")
+        Party.create(dispute=dispute, person=person_id, added_at=clock.now())
+        _commit_change(dispute, actor, capacity, clock, "party_added", {"person_id": person_id})
+    return dispute
+
+
+def assign_mediators(
+    actor: Actor, clock, dispute_id: int, *, mediator_id=None, co_mediator_id=None, expected_version=None
+) -> Dispute:
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        _require_state(dispute, lifecycle.OPEN_STATES, "mediators")
+        people = _people_by_id([i for i in (mediator_id, co_mediator_id) if i])
+        errors = {}
+        if mediator_id is not None and getattr(people.get(mediator_id), "organization_id", None) != dispute.account.supplier_id:
+            errors["mediator_id"] = [f"person {mediator_id} is not a person of the supplier"]
+        if co_mediator_id is not None and getattr(people.get(co_mediator_id), "organization_id", None) != dispute.account.customer_id:
+            errors["co_mediator_id"] = [f"person {co_mediator_id} is not a person of the customer"]
+        if mediator_id is None and co_mediator_id is None:
+            errors["mediator_id"] = ["give a mediator_id, a co_mediator_id or both"]
+        if errors:
+            raise Invalid(errors)
+        columns = {}
+        if mediator_id is not None:
+            columns["mediator"] = mediator_id
+        if co_mediator_id is not None:
+            columns["co_mediator"] = co_mediator_id
+        _commit_change(
+            dispute, actor, capacity, clock, "mediators_assigned",
+            {"mediator_id": mediator_id, "co_mediator_id": co_mediator_id}, **columns,
+        )
+    return Dispute.get_by_id(dispute.id)
+
+
+def record_story(
+    actor: Actor,
+    clock,
+    dispute_id: int,
+    *,
+    party_id: int,
+    text: str | None = None,
+    visibility: str = "shared",
+    declined: bool = False,
+    expected_version=None,
+) -> Story:
+    refuse_read_only(actor)
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _case_capacity(actor, dispute)
+        if capacity is None and party_id == actor.person_id:
+            capacity = "party"
+        if capacity is None:
+            raise Forbidden("a party tells their own story; the mediators may record anyone's")
+        if visibility == "internal" and not sees_internal(actor):
+            raise Forbidden("only the supplier records internal stories")
+        _require_state(dispute, STORY_STATES, "stories")
+        if not Party.select().where((Party.dispute == dispute.id) & (Party.person == party_id)).exists():
+            raise Invalid.field("party_id", f"person {party_id} is not a party to this dispute")
+        if declined and text:
+            raise Invalid.field("text", "a declined story has no text")
+        if not declined and not (text and text.strip()):
+            raise Invalid.field("text", "tell the story, or mark the party as declining")
+        story = Story.create(
+            dispute=dispute,
+            party=party_id,
+            recorded_by=actor.person_id,
+            text=text if not declined else None,
+            declined=declined,
+            visibility=visibility,
+            created_at=clock.now(),
+        )
+        _commit_change(
+            dispute, actor, capacity, clock, "story_declined" if declined else "story_recorded",
+            {"story_id": story.id, "party_id": party_id, "text": story.text, "visibility": visibility},
+        )
+    return story
+
+
+def propose_option(
+    actor: Actor,
+    clock,
+    dispute_id: int,
+    *,
+    summary: str,
+    value_to_supplier: int,
+    value_to_customer: int,
+    expected_version=None,
+) -> Option:
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        _require_state(dispute, OPTION_STATES, "options")
+        option = Option.create(
+            dispute=dispute,
+            summary=summary,
+            value_to_supplier=value_to_supplier,
+            value_to_customer=value_to_customer,
+            proposed_by=actor.person_id,
+            created_at=clock.now(),
+        )
+        _commit_change(
+            dispute, actor, capacity, clock, "option_proposed",
+            {"option_id": option.id, "summary": summary,
+             "value_to_supplier": value_to_supplier, "value_to_customer": value_to_customer},
+        )
+    return option
+
+
+def accept_option(actor: Actor, clock, dispute_id: int, *, option_id: int, expected_version=None) -> Acceptance:
+    """The caller accepts an option for their own company."""
+    refuse_read_only(actor)
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _case_capacity(actor, dispute)
+        if capacity is None and Party.select().where(
+            (Party.dispute == dispute.id) & (Party.person == actor.person_id)
+        ).exists():
+            capacity = "party"
+        if capacity is None and actor.has("point_person"):
+            capacity = "point_person"
+        if capacity is None:
+            raise Forbidden("acceptances come from the parties, point people and mediators")
+        _require_state(dispute, ACCEPTANCE_STATES, "acceptances")
+        if not Option.select().where((Option.id == option_id) & (Option.dispute == dispute.id)).exists():
+            raise Invalid.field("option_id", f"option {option_id} is not an option of this dispute")
+        already = Acceptance.select().where(
+            (Acceptance.option == option_id) & (Acceptance.organization == actor.organization.id)
+        )
+        if already.exists():
+            raise Conflict(f"{actor.organization.name} has already accepted option {option_id}")
+        try:
+            with write_transaction():
+                acceptance = Acceptance.create(
+                    dispute=dispute,
+                    option=option_id,
+                    person=actor.person_id,
+                    organization=actor.organization.id,
+                    created_at=clock.now(),
+                )
+        except IntegrityError:
+            raise Conflict(f"{actor.organization.name} has already accepted option {option_id}") from None
+        _commit_change(
+            dispute, actor, capacity, clock, "option_accepted",
+            {"option_id": option_id, "organization_id": actor.organization.id, "company": actor.company},
+        )
+    return acceptance
+
+
+def add_note(actor: Actor, clock, dispute_id: int, *, text: str, visibility: str = "shared", expected_version=None) -> Note:
+    refuse_read_only(actor)
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _case_capacity(actor, dispute)
+        if capacity is None and Party.select().where(
+            (Party.dispute == dispute.id) & (Party.person == actor.person_id)
+        ).exists():
+            capacity = "party"
+        if capacity is None:
+            raise Forbidden("notes come from the parties and the mediators")
+        if visibility == "internal" and not sees_internal(actor):
+            raise Forbidden("only the supplier writes internal notes")
+        note = Note.create(
+            dispute=dispute, author=actor.person_id, text=text, visibility=visibility, created_at=clock.now()
+        )
+        _commit_change(
+            dispute, actor, capacity, clock, "note_added",
+            {"note_id": note.id, "text": text, "visibility": visibility},
+        )
+    return note
+
+
+def record_commitment(
+    actor: Actor, clock, dispute_id: int, *, person_id: int, description: str, due_at, expected_version=None
+) -> Commitment:
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        _require_state(dispute, COMMITMENT_STATES, "commitments")
+        problems = _parties_errors(dispute.account, _people_by_id([person_id]), [person_id])
+        if problems:
+            raise Invalid({"person_id": problems})
+        commitment = Commitment.create(
+            dispute=dispute,
+            person=person_id,
+            description=description,
+            due_at=due_at,
+            recorded_by=actor.person_id,
+            created_at=clock.now(),
+        )
+        _commit_change(
+            dispute, actor, capacity, clock, "commitment_recorded",
+            {"commitment_id": commitment.id, "person_id": person_id,
+             "description": description, "due_at": due_at.isoformat()},
+        )
+    return commitment
+
+
+def settle_commitment(
+    actor: Actor, clock, dispute_id: int, commitment_id: int, *, status: str, expected_version=None
+) -> Commitment:
+    """Mark a commitment kept or broken; a broken one is the usual reason to reopen."""
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        commitment = Commitment.get_or_none(
+            (Commitment.id == commitment_id) & (Commitment.dispute == dispute.id)
+        )
+        if commitment is None:
+            raise NotFound("commitment", commitment_id)
+        if commitment.status != "open":
+            raise Conflict(f"commitment {commitment_id} is already {commitment.status}")
+        now = clock.now()
+        Commitment.update(status=status, settled_at=now).where(Commitment.id == commitment.id).execute()
+        commitment.status, commitment.settled_at = status, now
+        _commit_change(
+            dispute, actor, capacity, clock, f"commitment_{status}", {"commitment_id": commitment.id}
+        )
+    return commitment
+
+
+def is_overdue(commitment: Commitment, now) -> bool:
+    return commitment.status == "open" and commitment.due_at < now
+
+
+def transition(
+    actor: Actor,
+    clock,
+    dispute_id: int,
+    *,
+    trigger: str,
+    expected_version: int,
+    reason: str | None = None,
+    override_reason: str | None = None,
+    option_id: int | None = None,
+    summary: str | None = None,
+) -> Dispute:
+    """Fire `trigger`; InvalidTrigger, GuardsUnmet (every unmet name) or StaleVersion otherwise."""
+    request = {"reason": reason, "override_reason": override_reason, "option_id": option_id, "summary": summary}
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = _require_case_worker(actor, dispute)
+        new_state = lifecycle.fire(dispute, trigger, request)
+        payload = {"trigger": trigger}
+        payload.update({name: request[name] for name in lifecycle.TRIGGER_INPUTS[trigger]})
+        columns = {}
+        if trigger == "resolve":
+            columns = {"resolution_option_id": option_id, "resolution_summary": summary}
+        elif trigger == "start_resolution":
+            columns = {"override_reason": override_reason or None}
+        elif trigger == "reopen":
+            columns = {"resolution_option_id": None, "resolution_summary": None}
+        _commit_change(dispute, actor, capacity, clock, "transition", payload, to_state=new_state, **columns)
+    return dispute
