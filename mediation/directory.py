@@ -59,6 +59,13 @@ def visible_people(actor: Actor):
     return Person.select().where(Person.organization.in_(visible_organizations(actor).select(Organization.id)))
 
 
+def visible_person(actor: Actor, person_id: int) -> Person:
+    found = visible_people(actor).where(Person.id == person_id).first()
+    if found is None:
+        raise NotFound("person", person_id)
+    return found
+
+
 def visible_projects(actor: Actor):
     return Project.select().where(Project.account.in_(visible_accounts(actor).select(Account.id)))
 

@@ -546,7 +546,7 @@ def settle_commitment(
             raise Conflict(f"commitment {commitment_id} is already {commitment.status}")
         now = clock.now()
         Commitment.update(status=status, settled_at=now).where(Commitment.id == commitment.id).execute()
-        commitment.status, commitment.settled_at = status, now
+        commitment.status, commitment.settled_at, commitment.dispute = status, now, dispute
         _commit_change(
             dispute, actor, capacity, clock, f"commitment_{status}", {"commitment_id": commitment.id}
         )

@@ -1,0 +1,70 @@
+"""The web layer: the Flask app (JSON API and pages) and the `accord` command."""
+
+import os
+import secrets
+
+from flask import Flask
+from flask import request
+from marshmallow import ValidationError
+from peewee import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from mediation.clock import SystemClock
+from mediation.db import configured_url
+from mediation.db import database
+from mediation.db import open_database
+from mediation.errors import DomainError
+from web import problems
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATABASE_URL=configured_url(),
+        SECRET_KEY=os.environ.get("ACCORD_SECRET_KEY") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        CLOCK=SystemClock(),
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    open_database(app.config["DATABASE_URL"])
+    _connect_per_request(app)
+    _register_problem_handlers(app)
+
+    from web import api
+
+    api.register(app)
+    return app
+
+
+def _connect_per_request(app: Flask) -> None:
+    @app.before_request
+    def connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close(_error):
+        if not database.is_closed():
+            database.close()
+
+
+def _register_problem_handlers(app: Flask) -> None:
+    app.register_error_handler(problems.ApiProblem, problems.from_api_problem)
+    app.register_error_handler(ValidationError, problems.from_validation)
+    app.register_error_handler(DomainError, problems.from_domain)
+
+    @app.errorhandler(IntegrityError)
+    def integrity(_error):
+        return problems.problem(
+            409, "conflict", "Conflict",
+            "the change clashes with a concurrent change; read the object again and retry",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if request.path.startswith("/api/"):
+            return problems.from_http(error)
+        return error

@@ -1,0 +1,52 @@
+"""The JSON API under /api/v1: one blueprint per area, shared request helpers."""
+
+from flask import current_app
+from flask import json
+from flask import request
+from flask import url_for
+
+from web.problems import ApiProblem
+
+PREFIX = "/api/v1"
+
+
+def clock():
+    return current_app.config["CLOCK"]
+
+
+def load_body(schema):
+    """The JSON body validated by `schema`: 400 when it is not JSON, 422 when it is invalid."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except ValueError as error:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
+    if data is None:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
+    return schema.load(data)
+
+
+def load_query(schema):
+    """Query parameters validated by `schema` (422 naming the parameter)."""
+    return schema.load(request.args.to_dict())
+
+
+def page(items, limit: int, dump, endpoint: str, **params):
+    """`{"items": [...], "next": url-or-null}` from up to limit+1 rows fetched in order of id."""
+    more = len(items) > limit
+    items = items[:limit]
+    next_url = None
+    if more:
+        query = {k: v for k, v in request.args.items() if k != "after"}
+        query.update(params)
+        next_url = url_for(endpoint, after=items[-1].id, **query)
+    return {"items": [dump(item) for item in items], "next": next_url}
+
+
+def register(app) -> None:
+    from web.api import audit
+    from web.api import directory
+    from web.api import disputes
+
+    for module in (directory, disputes, audit):
+        app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -1,0 +1,35 @@
+"""The ledger for auditors: verify the whole chain, take a digest to check later."""
+
+from flask import Blueprint
+
+from mediation import ledger
+from mediation.errors import Forbidden
+from web import schemas
+from web.api import load_query
+from web.auth import current_actor
+
+blueprint = Blueprint("audit_api", __name__)
+
+
+def _require_auditor():
+    actor = current_actor()
+    if not (actor.has("auditor") or actor.has("admin")):
+        raise Forbidden("the ledger is read by auditors and administrators")
+
+
+@blueprint.get("/audit/verify")
+def verify():
+    """200 with `ok` true or false; a false names the first bad event."""
+    _require_auditor()
+    params = load_query(schemas.VerifyQuery())
+    digest = ledger.Digest.parse(params["digest"]) if params["digest"] else None
+    return ledger.verify(digest).as_dict()
+
+
+@blueprint.get("/audit/digest")
+def digest():
+    _require_auditor()
+    head = ledger.head()
+    if head is None:
+        return {"sequence": 0, "hash": ledger.GENESIS_HASH, "digest": f"0:{ledger.GENESIS_HASH}"}
+    return {"sequence": head.sequence, "hash": head.hash, "digest": str(head)}

@@ -1,0 +1,118 @@
+"""Organizations, people, accounts, projects, and the caller (`/me`)."""
+
+from flask import Blueprint
+
+from mediation import directory
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+from web import schemas
+from web.api import clock
+from web.api import load_body
+from web.api import load_query
+from web.api import page
+from web.auth import current_actor
+
+blueprint = Blueprint("directory_api", __name__)
+
+_org = schemas.OrganizationOut()
+_person = schemas.PersonOut()
+_account = schemas.AccountOut()
+_project = schemas.ProjectOut()
+
+
+def _listing(query, model, endpoint, dump):
+    params = load_query(schemas.PageQuery())
+    if params["after"]:
+        query = query.where(model.id > params["after"])
+    rows = list(query.order_by(model.id).limit(params["limit"] + 1))
+    return page(rows, params["limit"], dump, endpoint)
+
+
+def _dump_accounts(accounts):
+    managers = directory.managers_of([a.id for a in accounts])
+    for account in accounts:
+        account.manager_ids = managers[account.id]
+    return [_account.dump(a) for a in accounts]
+
+
+@blueprint.get("/me")
+def me():
+    actor = current_actor()
+    return {**_person.dump(actor.person), "organization": _org.dump(actor.organization)}
+
+
+@blueprint.get("/organizations")
+def list_organizations():
+    return _listing(directory.visible_organizations(current_actor()), Organization,
+                    "directory_api.list_organizations", _org.dump)
+
+
+@blueprint.post("/organizations")
+def create_organization():
+    data = load_body(schemas.OrganizationIn())
+    return _org.dump(directory.create_organization(current_actor(), clock(), **data)), 201
+
+
+@blueprint.get("/organizations/<int:organization_id>")
+def get_organization(organization_id):
+    return _org.dump(directory.visible_organization(current_actor(), organization_id))
+
+
+@blueprint.get("/people")
+def list_people():
+    return _listing(directory.visible_people(current_actor()), Person, "directory_api.list_people", _person.dump)
+
+
+@blueprint.post("/people")
+def create_person():
+    data = load_body(schemas.PersonIn())
+    return _person.dump(directory.create_person(current_actor(), clock(), **data)), 201
+
+
+@blueprint.get("/people/<int:person_id>")
+def get_person(person_id):
+    return _person.dump(directory.visible_person(current_actor(), person_id))
+
+
+@blueprint.get("/accounts")
+def list_accounts():
+    params = load_query(schemas.PageQuery())
+    query = visible_accounts(current_actor())
+    if params["after"]:
+        query = query.where(Account.id > params["after"])
+    rows = list(query.order_by(Account.id).limit(params["limit"] + 1))
+    result = page(rows, params["limit"], lambda a: a, "directory_api.list_accounts")
+    result["items"] = _dump_accounts(result["items"])
+    return result
+
+
+@blueprint.post("/accounts")
+def create_account():
+    data = load_body(schemas.AccountIn())
+    account = directory.create_account(current_actor(), clock(), **data)
+    return _dump_accounts([account])[0], 201
+
+
+@blueprint.get("/accounts/<int:account_id>")
+def get_account(account_id):
+    return _dump_accounts([visible_account(current_actor(), account_id)])[0]
+
+
+@blueprint.get("/projects")
+def list_projects():
+    return _listing(directory.visible_projects(current_actor()), Project, "directory_api.list_projects", _project.dump)
+
+
+@blueprint.post("/projects")
+def create_project():
+    data = load_body(schemas.ProjectIn())
+    return _project.dump(directory.create_project(current_actor(), clock(), **data)), 201
+
+
+@blueprint.get("/projects/<int:project_id>")
+def get_project(project_id):
+    return _project.dump(directory.visible_project(current_actor(), project_id))

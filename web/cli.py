@@ -1,0 +1,258 @@
+"""`accord`: the one command line entry point."""
+
+import json
+import sys
+
+import click
+
+from mediation import directory
+from mediation import ledger
+from mediation import lifecycle
+from mediation.clock import SystemClock
+from mediation.credentials import issue_token
+from mediation.credentials import revoke_token
+from mediation.db import configured_url
+from mediation.db import open_database
+from mediation.db import write_transaction
+from mediation.errors import DomainError
+from mediation.errors import Invalid
+from mediation.migrations import current_version
+from mediation.migrations import migrate
+from mediation.parties import ROLES
+from mediation.parties import Organization
+
+
+def _open(ctx) -> None:
+    open_database(ctx.obj["database_url"])
+
+
+def _need_schema(ctx) -> None:
+    _open(ctx)
+    if current_version() == 0:
+        raise click.ClickException("the database has no schema yet: run 'accord init' first")
+
+
+def _fail(error: DomainError):
+    if isinstance(error, Invalid):
+        lines = [f"{field}: {'; '.join(messages)}" for field, messages in error.errors.items()]
+        return click.ClickException("\n".join(lines))
+    return click.ClickException(error.detail)
+
+
+@click.group()
+@click.option("--database", "database_url", envvar="ACCORD_DATABASE_URL", default=None,
+              help="Database URL (default: ACCORD_DATABASE_URL, else a SQLite file here).")
+@click.pass_context
+def main(ctx, database_url):
+    """Accord: dispute mediation and communication protocols between a supplier and its customers."""
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url or configured_url()
+    ctx.obj["clock"] = SystemClock()
+
+
+@main.command()
+@click.pass_context
+def init(ctx):
+    """Create or upgrade the schema; running it again changes nothing."""
+    _open(ctx)
+    applied = migrate(ctx.obj["clock"], progress=click.echo)
+    click.echo(f"schema is at version {current_version()}" + ("" if applied else " (already up to date)"))
+
+
+@main.group()
+def org():
+    """Organizations."""
+
+
+@org.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["supplier", "customer"]), required=True)
+@click.pass_context
+def org_add(ctx, name, kind):
+    """Add an organization."""
+    _need_schema(ctx)
+    try:
+        created = directory.create_organization(None, ctx.obj["clock"], name=name, kind=kind)
+    except DomainError as error:
+        raise _fail(error) from None
+    click.echo(f"organization {created.id}: {created.name} ({created.kind})")
+
+
+@org.command("list")
+@click.pass_context
+def org_list(ctx):
+    """List organizations."""
+    _need_schema(ctx)
+    for row in Organization.select().order_by(Organization.id):
+        click.echo(f"{row.id}\t{row.kind}\t{row.name}")
+
+
+@main.group()
+def user():
+    """People."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--org", "org_name", required=True, help="Name of the person's organization.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Repeat for several roles.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.pass_context
+def user_add(ctx, email, name, org_name, roles, password_stdin):
+    """Add a person to an organization."""
+    _need_schema(ctx)
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < 10:
+            raise click.ClickException("the password must have at least 10 characters")
+    try:
+        organization = directory.find_organization(org_name)
+        person = directory.create_person(
+            None, ctx.obj["clock"], email=email, name=name, organization_id=organization.id,
+            roles=roles, password=password,
+        )
+    except DomainError as error:
+        raise _fail(error) from None
+    click.echo(f"person {person.id}: {person.email} ({', '.join(sorted(person.roles)) or 'no roles'})")
+
+
+@main.group()
+def token():
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for.")
+@click.pass_context
+def token_create(ctx, email, label):
+    """Create an API token; prints the token alone (it is not shown again)."""
+    _need_schema(ctx)
+    try:
+        person = directory.find_person(email)
+    except DomainError as error:
+        raise _fail(error) from None
+    with write_transaction():
+        _, plain = issue_token(person, ctx.obj["clock"].now(), label)
+    click.echo(plain)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_context
+def token_revoke(ctx, token_id):
+    """Revoke a token by its id."""
+    _need_schema(ctx)
+    with write_transaction():
+        revoked = revoke_token(token_id, ctx.obj["clock"].now())
+    if not revoked:
+        raise click.ClickException(f"token {token_id} does not exist or is already revoked")
+    click.echo(f"token {token_id} revoked")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host, port, threads):
+    """Serve the web app and API with a production WSGI server (waitress)."""
+    _need_schema(ctx)
+    _serve(ctx.obj["database_url"], host, port, threads)
+
+
+def _serve(database_url, host, port, threads):
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    app = create_app({"DATABASE_URL": database_url})
+    click.echo(f"Accord is serving on http://{host}:{port} (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="accord")
+
+
+@main.command()
+@click.option("--demo-database", "demo_url", default="sqlite:///accord-demo.sqlite3", show_default=True,
+              help="Where to build the demo; it is wiped first.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, help="Serve the demo once it is built.")
+def demo(demo_url, host, port, serve):
+    """Build a fresh demo database with a realistic scenario, print its people and tokens, serve it."""
+    from web.demo import build_demo
+
+    people = build_demo(demo_url, progress=click.echo)
+    click.echo("")
+    click.echo(f"Demo password for every person: {people.password}")
+    click.echo(f"{'email':38} {'organization':20} {'roles':28} token")
+    for entry in people.entries:
+        click.echo(f"{entry.email:38} {entry.organization:20} {','.join(entry.roles):28} {entry.token}")
+    if serve:
+        click.echo("")
+        click.echo(f"Try: curl -H 'Authorization: Bearer {people.entries[0].token}' http://{host}:{port}/api/v1/me")
+        _serve(demo_url, host, port, threads=8)
+
+
+@main.group()
+def audit():
+    """The tamper-evident ledger."""
+
+
+@audit.command("verify")
+@click.option("--digest", "digest_text", default=None, help="A digest from 'accord audit digest' to check against.")
+@click.pass_context
+def audit_verify(ctx, digest_text):
+    """Verify the whole chain; exit 1 naming the first bad event."""
+    _need_schema(ctx)
+    try:
+        digest = ledger.Digest.parse(digest_text) if digest_text else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--digest") from None
+    result = ledger.verify(digest)
+    if result.ok:
+        where = f" up to {result.head}" if result.head else ""
+        click.echo(f"ok: {result.checked} events verified{where}")
+        return
+    click.echo(
+        f"TAMPERED: event sequence {result.bad_sequence} (id {result.bad_event_id}): {result.problem}",
+        err=True,
+    )
+    ctx.exit(1)
+
+
+@audit.command("digest")
+@click.pass_context
+def audit_digest(ctx):
+    """Print the head of the chain as SEQUENCE:HASH, to keep and check later."""
+    _need_schema(ctx)
+    head = ledger.head()
+    click.echo(str(head) if head else f"0:{ledger.GENESIS_HASH}")
+
+
+@audit.command("export")
+@click.option("--subject", default=None, help="Only one subject, as TYPE:ID (e.g. dispute:3).")
+@click.pass_context
+def audit_export(ctx, subject):
+    """Write the events as JSON lines on standard output."""
+    _need_schema(ctx)
+    from web.schemas import EventOut
+
+    dump = EventOut().dump
+    if subject:
+        kind, _, ident = subject.partition(":")
+        if not ident.isdigit():
+            raise click.BadParameter("use TYPE:ID, e.g. dispute:3", param_hint="--subject")
+        events = ledger.history(kind, int(ident))
+    else:
+        events = ledger.AuditEvent.select().order_by(ledger.AuditEvent.sequence).iterator()
+    for event in events:
+        click.echo(json.dumps(dump(event), default=str))
+
+
+@main.command()
+@click.argument("machine", type=click.Choice(["dispute"]))
+def diagram(machine):
+    """Print the live state machine definition as a Mermaid diagram."""
+    click.echo(lifecycle.mermaid())

@@ -1,0 +1,310 @@
+"""Marshmallow schemas for every API body and query, in and out.
+
+Unknown fields are refused (marshmallow's default), integers are strict, and texts are
+bounded, so a bad request fails with 422 naming the field before anything is written.
+"""
+
+from datetime import timezone
+
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+from marshmallow import validate
+
+from mediation.disputes import COMMITMENT_STATUSES
+from mediation.disputes import SEVERITIES
+from mediation.disputes import VISIBILITIES
+from mediation.lifecycle import STATES
+from mediation.lifecycle import TRIGGERS
+from mediation.parties import ORGANIZATION_KINDS
+from mediation.parties import ROLES
+
+MAX_ID = 2**31 - 1
+MAX_PAGE = 200
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        return text
+
+
+def Id(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Title(**kwargs):
+    return Text(validate=validate.Length(min=1, max=200), **kwargs)
+
+
+def Body(limit: int, **kwargs):
+    return Text(validate=validate.Length(min=1, max=limit), **kwargs)
+
+
+def ExpectedVersion(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+# --- bodies in ---------------------------------------------------------------------------
+
+
+class OrganizationIn(Schema):
+    name = Title(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANIZATION_KINDS))
+
+
+class PersonIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = Title(required=True)
+    organization_id = Id(required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
+    password = Text(load_default=None, validate=validate.Length(min=10, max=1024), load_only=True)
+
+
+class AccountIn(Schema):
+    name = Title(required=True)
+    supplier_id = Id(required=True)
+    customer_id = Id(required=True)
+    manager_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
+
+
+class ProjectIn(Schema):
+    name = Title(required=True)
+    account_id = Id(required=True)
+
+
+class DisputeIn(Schema):
+    title = Title(required=True)
+    summary = Body(10_000, required=True)
+    account_id = Id(required=True)
+    project_id = Id(load_default=None, allow_none=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    party_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
+    mediator_id = Id(load_default=None, allow_none=True)
+    co_mediator_id = Id(load_default=None, allow_none=True)
+
+
+class Versioned(Schema):
+    expected_version = ExpectedVersion(load_default=None)
+
+
+class StoryIn(Versioned):
+    party_id = Id(required=True)
+    text = Text(load_default=None, allow_none=True, validate=validate.Length(max=20_000))
+    visibility = fields.String(load_default="shared", validate=validate.OneOf(VISIBILITIES))
+    declined = fields.Boolean(load_default=False)
+
+
+class OptionIn(Versioned):
+    summary = Body(5_000, required=True)
+    value_to_supplier = fields.Integer(strict=True, required=True, validate=validate.Range(-5, 5))
+    value_to_customer = fields.Integer(strict=True, required=True, validate=validate.Range(-5, 5))
+
+
+class AcceptanceIn(Versioned):
+    option_id = Id(required=True)
+
+
+class NoteIn(Versioned):
+    text = Body(10_000, required=True)
+    visibility = fields.String(load_default="shared", validate=validate.OneOf(VISIBILITIES))
+
+
+class PartyIn(Versioned):
+    person_id = Id(required=True)
+
+
+class MediatorsIn(Versioned):
+    mediator_id = Id(load_default=None)
+    co_mediator_id = Id(load_default=None)
+
+
+class CommitmentIn(Versioned):
+    person_id = Id(required=True)
+    description = Body(5_000, required=True)
+    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CommitmentSettlementIn(Versioned):
+    status = fields.String(required=True, validate=validate.OneOf([s for s in COMMITMENT_STATUSES if s != "open"]))
+
+
+class TransitionIn(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
+    expected_version = ExpectedVersion(required=True)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=5_000))
+    override_reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=5_000))
+    option_id = Id(load_default=None, allow_none=True)
+    summary = Text(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_ID))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class DisputeQuery(PageQuery):
+    state = fields.String(load_default=None, validate=validate.OneOf(STATES))
+    account_id = Id(load_default=None)
+    project_id = Id(load_default=None)
+    severity = fields.String(load_default=None, validate=validate.OneOf(SEVERITIES))
+    stale = fields.Boolean(load_default=None)
+
+
+class VerifyQuery(Schema):
+    digest = fields.String(load_default=None, validate=validate.Regexp(r"^\d+:[0-9a-fA-F]{64}$"))
+
+
+# --- representations out ----------------------------------------------------------------
+
+
+class OrganizationOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    created_at = fields.DateTime()
+
+
+class PersonOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    organization_id = fields.Integer()
+    roles = fields.Function(lambda person: sorted(person.roles))
+    disabled = fields.Function(lambda person: person.disabled_at is not None)
+    created_at = fields.DateTime()
+
+
+class AccountOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    supplier_id = fields.Integer()
+    customer_id = fields.Integer()
+    manager_ids = fields.List(fields.Integer())
+    created_at = fields.DateTime()
+
+
+class ProjectOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    account_id = fields.Integer()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class PartyOut(Schema):
+    person_id = fields.Integer()
+    name = fields.String()
+    organization_id = fields.Integer()
+    company = fields.String()
+
+
+class StoryOut(Schema):
+    id = fields.Integer()
+    party_id = fields.Integer()
+    recorded_by_id = fields.Integer()
+    text = fields.String(allow_none=True)
+    declined = fields.Boolean()
+    visibility = fields.String()
+    created_at = fields.DateTime()
+
+
+class OptionOut(Schema):
+    id = fields.Integer()
+    summary = fields.String()
+    value_to_supplier = fields.Integer()
+    value_to_customer = fields.Integer()
+    mutual_value = fields.Boolean()
+    accepted_by = fields.List(fields.String())
+    proposed_by_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class AcceptanceOut(Schema):
+    id = fields.Integer()
+    option_id = fields.Integer()
+    person_id = fields.Integer()
+    organization_id = fields.Integer()
+    company = fields.String()
+    created_at = fields.DateTime()
+
+
+class NoteOut(Schema):
+    id = fields.Integer()
+    author_id = fields.Integer()
+    text = fields.String()
+    visibility = fields.String()
+    created_at = fields.DateTime()
+
+
+class CommitmentOut(Schema):
+    id = fields.Integer()
+    person_id = fields.Integer()
+    description = fields.String()
+    due_at = fields.DateTime()
+    status = fields.String()
+    overdue = fields.Boolean()
+    recorded_by_id = fields.Integer()
+    created_at = fields.DateTime()
+    settled_at = fields.DateTime(allow_none=True)
+
+
+class ResolutionOut(Schema):
+    option_id = fields.Integer(allow_none=True)
+    summary = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+
+
+class DisputeOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    summary = fields.String()
+    account_id = fields.Integer()
+    project_id = fields.Integer(allow_none=True)
+    severity = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    mediator_id = fields.Integer(allow_none=True)
+    co_mediator_id = fields.Integer(allow_none=True)
+    opened_by_id = fields.Integer()
+    stale = fields.Boolean()
+    available_triggers = fields.List(fields.String())
+    resolution = fields.Nested(ResolutionOut)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    state_changed_at = fields.DateTime()
+
+
+class DisputeDetailOut(DisputeOut):
+    parties = fields.List(fields.Nested(PartyOut))
+    stories = fields.List(fields.Nested(StoryOut))
+    options = fields.List(fields.Nested(OptionOut))
+    acceptances = fields.List(fields.Nested(AcceptanceOut))
+    notes = fields.List(fields.Nested(NoteOut))
+    commitments = fields.List(fields.Nested(CommitmentOut))
+
+
+class EventOut(Schema):
+    sequence = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor = fields.Function(
+        lambda e: {
+            "person_id": e.actor_person_id,
+            "organization_id": e.actor_organization_id,
+            "role": e.actor_role,
+        }
+    )
+    subject = fields.Function(lambda e: {"type": e.subject_type, "id": e.subject_id})
+    kind = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    payload = fields.Function(lambda e: e.data)
+    prev_hash = fields.String()
+    hash = fields.String()
