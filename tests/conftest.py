@@ -1,0 +1,223 @@
+"""Shared fixtures: a fresh database per test (a SQLite file, or a PostgreSQL schema when
+ACCORD_TEST_DATABASE_URL is set), a manual clock, a small world of two customers, and an
+API client that speaks as any of its people."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timezone
+from urllib.parse import quote
+
+import pytest
+
+from mediation import directory
+from mediation import services
+from mediation.access import Actor
+from mediation.clock import ManualClock
+from mediation.credentials import issue_token
+from mediation.db import database
+from mediation.db import open_database
+from mediation.db import write_transaction
+from mediation.migrations import migrate
+
+TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    joiner = "&" if "?" in base_url else "?"
+    return f"{base_url}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A URL for a database of this test's own: a SQLite file or a fresh PostgreSQL schema."""
+    if not TEST_POSTGRES_URL:
+        yield f"sqlite:///{tmp_path}/accord.sqlite3"
+        return
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(TEST_POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema_url(TEST_POSTGRES_URL, schema)
+    if database.obj is not None and not database.is_closed():
+        database.close()
+    with psycopg.connect(TEST_POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(START)
+
+
+@pytest.fixture
+def db(database_url, clock):
+    open_database(database_url)
+    migrate(clock)
+    yield database
+    if not database.is_closed():
+        database.close()
+
+
+def table_counts() -> dict[str, int]:
+    """Rows per table: two equal snapshots mean nothing was written in between."""
+    return {
+        table: database.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+        for table in database.get_tables()
+    }
+
+
+PEOPLE = {
+    # key: (organization key, roles)
+    "admin": ("northwind", ("admin",)),
+    "alice": ("northwind", ("account_manager", "point_person")),
+    "bob": ("northwind", ("account_manager",)),
+    "sam": ("northwind", ()),
+    "auditor": ("northwind", ("auditor",)),
+    "carla": ("contoso", ("point_person",)),
+    "dev": ("contoso", ()),
+    "contoso_admin": ("contoso", ("admin",)),
+    "contoso_auditor": ("contoso", ("auditor",)),
+    "frank": ("fabrikam", ("point_person",)),
+    "gina": ("fabrikam", ()),
+}
+
+
+@dataclass
+class World:
+    """Northwind (supplier) with two customers, Contoso (managed by alice) and Fabrikam (bob)."""
+
+    clock: ManualClock
+    orgs: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)
+    accounts: dict = field(default_factory=dict)
+    projects: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+
+    def actor(self, key: str) -> Actor:
+        return Actor.of(self.people[key])
+
+    def id(self, key: str) -> int:
+        return self.people[key].id
+
+    def token(self, key: str) -> str:
+        if key not in self.tokens:
+            with write_transaction():
+                _, self.tokens[key] = issue_token(self.people[key], self.clock.now(), "test")
+        return self.tokens[key]
+
+    def open_dispute(self, account: str = "contoso", by: str | None = None, parties=None, **extra):
+        """A dispute in intake on `account`, with a party of each company by default."""
+        by = by or ("alice" if account == "contoso" else "bob")
+        if parties is None:
+            parties = ["sam", "carla"] if account == "contoso" else ["sam", "frank"]
+        values = dict(
+            title="Invoice dispute",
+            summary="Hours billed above the agreed cap.",
+            account_id=self.accounts[account].id,
+            severity="high",
+            party_ids=[self.id(p) for p in parties],
+        )
+        values.update(extra)
+        return services.open_dispute(self.actor(by), self.clock, **values)
+
+    def drive(self, dispute, to_state: str, by: str | None = None):
+        """Take a dispute opened with `open_dispute` (default parties) forward to `to_state`."""
+        by = by or ("alice" if dispute.account_id == self.accounts["contoso"].id else "bob")
+        actor = self.actor(by)
+        customer = "carla" if dispute.account_id == self.accounts["contoso"].id else "frank"
+
+        def fire(trigger, **data):
+            current = services.get_dispute(actor, dispute.id)
+            return services.transition(actor, self.clock, dispute.id, trigger=trigger,
+                                       expected_version=current.version, **data)
+
+        current = services.get_dispute(actor, dispute.id)
+        if to_state == "withdrawn":
+            return fire("withdraw", reason="settled outside the process")
+        path = ["story_gathering", "option_generation", "resolution", "resolved"]
+        while current.state != to_state:
+            if current.state == "intake":
+                current = fire("gather_stories")
+            elif current.state == "story_gathering":
+                for party in services.details(actor, current)["parties"]:
+                    services.record_story(actor, self.clock, dispute.id, party_id=party.person.id,
+                                          text=f"{party.person.name}'s side of it")
+                current = fire("generate_options")
+            elif current.state == "option_generation":
+                services.propose_option(actor, self.clock, dispute.id, summary="Split the difference",
+                                        value_to_supplier=2, value_to_customer=2)
+                services.propose_option(actor, self.clock, dispute.id, summary="Credit note",
+                                        value_to_supplier=-1, value_to_customer=3)
+                current = fire("start_resolution")
+            elif current.state == "resolution":
+                option = services.details(actor, current)["options"][0]
+                services.accept_option(actor, self.clock, dispute.id, option_id=option.id)
+                services.accept_option(self.actor(customer), self.clock, dispute.id, option_id=option.id)
+                current = fire("resolve", option_id=option.id, summary="Split the difference")
+            else:
+                raise ValueError(f"cannot drive from {current.state} to {to_state}")
+            if current.state not in path:
+                raise ValueError(f"unexpected state {current.state}")
+        return current
+
+
+@pytest.fixture
+def world(db, clock) -> World:
+    w = World(clock=clock)
+    w.orgs["northwind"] = directory.create_organization(None, clock, name="Northwind Systems", kind="supplier")
+    w.orgs["contoso"] = directory.create_organization(None, clock, name="Contoso Retail", kind="customer")
+    w.orgs["fabrikam"] = directory.create_organization(None, clock, name="Fabrikam Logistics", kind="customer")
+    for key, (org, roles) in PEOPLE.items():
+        w.people[key] = directory.create_person(
+            None, clock, email=f"{key}@{org}.example", name=key.replace("_", " ").title(),
+            organization_id=w.orgs[org].id, roles=roles,
+        )
+    w.accounts["contoso"] = directory.create_account(
+        None, clock, name="Contoso account", supplier_id=w.orgs["northwind"].id,
+        customer_id=w.orgs["contoso"].id, manager_ids=[w.id("alice")],
+    )
+    w.accounts["fabrikam"] = directory.create_account(
+        None, clock, name="Fabrikam account", supplier_id=w.orgs["northwind"].id,
+        customer_id=w.orgs["fabrikam"].id, manager_ids=[w.id("bob")],
+    )
+    w.projects["contoso"] = directory.create_project(None, clock, name="POS migration", account_id=w.accounts["contoso"].id)
+    w.projects["fabrikam"] = directory.create_project(None, clock, name="WMS rollout", account_id=w.accounts["fabrikam"].id)
+    return w
+
+
+@pytest.fixture
+def app(db, database_url, clock):
+    from web import create_app
+
+    return create_app({"DATABASE_URL": database_url, "CLOCK": clock, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """The test client, speaking as one of the world's people (`as_=`)."""
+
+    def __init__(self, client, world: World):
+        self.client, self.world = client, world
+
+    def _headers(self, as_):
+        return {"Authorization": f"Bearer {self.world.token(as_)}"} if as_ else {}
+
+    def get(self, path, as_="alice", **kwargs):
+        return self.client.get(path, headers=self._headers(as_), **kwargs)
+
+    def post(self, path, json=None, as_="alice", **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(as_), **kwargs)
+
+
+@pytest.fixture
+def api(client, world) -> Api:
+    return Api(client, world)
