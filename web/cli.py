@@ -256,3 +256,7 @@ def audit_export(ctx, subject):
 def diagram(machine):
     """Print the live state machine definition as a Mermaid diagram."""
     click.echo(lifecycle.mermaid())
+
+
+if __name__ == "__main__":
+    main()

@@ -187,5 +187,5 @@ def settle_commitment(dispute_id, commitment_id):
 
 @blueprint.get("/disputes/<int:dispute_id>/history")
 def history(dispute_id):
-    events = services.dispute_history(current_actor())
+    events = services.dispute_history(current_actor(), dispute_id)
     return {"items": [_event.dump(e) for e in events], "next": None}
