@@ -1,13 +1,19 @@
 """Schema versions, applied in order by `accord init`; running it again changes nothing.
 
-Each migration is a function of its own and is never edited once released: later
-changes to the models get a new migration (playhouse.migrate for columns).
+Each package that owns tables keeps its own numbered plan (the `component`), so a
+package never has to import the ones that depend on it. A migration is a function of
+its own and is never edited once released: later changes to the models get a new
+migration (playhouse.migrate for columns).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from peewee import CharField
+from peewee import CompositeKey
 from peewee import IntegerField
 from peewee import TextField
+from peewee import fn
 
 from mediation.credentials import ApiToken
 from mediation.db import BaseModel
@@ -24,9 +30,21 @@ from mediation.parties import Project
 
 
 class SchemaVersion(BaseModel):
-    version = IntegerField(primary_key=True)
+    component = CharField(max_length=32)
+    version = IntegerField()
     description = TextField()
     applied_at = UTCDateTimeField()
+
+    class Meta:
+        primary_key = CompositeKey("component", "version")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered migrations of one component."""
+
+    component: str
+    steps: tuple[tuple[int, str, Callable[[], None]], ...]
 
 
 def _initial_schema() -> None:
@@ -35,27 +53,34 @@ def _initial_schema() -> None:
     )
 
 
-MIGRATIONS: list[tuple[int, str, Callable[[], None]]] = [
-    (1, "organizations, people, tokens, accounts, projects, disputes, audit ledger", _initial_schema),
-]
+MEDIATION = Plan(
+    "mediation",
+    ((1, "organizations, people, tokens, accounts, projects, disputes, audit ledger", _initial_schema),),
+)
 
 
-def current_version() -> int:
+def current_version(component: str = "mediation") -> int:
     if not SchemaVersion.table_exists():
         return 0
-    return SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).scalar() or 0
+    query = SchemaVersion.select(fn.MAX(SchemaVersion.version)).where(SchemaVersion.component == component)
+    return query.scalar() or 0
 
 
-def migrate(clock, progress: Callable[[str], None] = lambda message: None) -> list[int]:
-    """Apply every pending migration, each in its own transaction; return those applied."""
+def migrate(clock, progress: Callable[[str], None] = lambda message: None, plans=(MEDIATION,)) -> list[str]:
+    """Apply every pending migration of `plans` in order, each in its own transaction.
+
+    Returns the migrations applied, as 'component/version'.
+    """
     database.create_tables([SchemaVersion])
     applied = []
-    for version, description, apply in MIGRATIONS:
-        if version <= current_version():
-            continue
-        with write_transaction():
-            apply()
-            SchemaVersion.create(version=version, description=description, applied_at=clock.now())
-        progress(f"applied migration {version}: {description}")
-        applied.append(version)
+    for plan in plans:
+        for version, description, apply in plan.steps:
+            if version <= current_version(plan.component):
+                continue
+            with write_transaction():
+                apply()
+                SchemaVersion.create(component=plan.component, version=version,
+                                     description=description, applied_at=clock.now())
+            progress(f"applied migration {plan.component}/{version}: {description}")
+            applied.append(f"{plan.component}/{version}")
     return applied

@@ -51,7 +51,7 @@ def bootstrapped(accord):
 def test_init_creates_the_schema_and_is_idempotent(accord):
     first = accord("init")
     assert first.exit_code == 0
-    assert "applied migration 1" in first.output
+    assert "applied migration mediation/1" in first.output
     second = accord("init")
     assert second.exit_code == 0
     assert "already up to date" in second.output
