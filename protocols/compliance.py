@@ -1,0 +1,278 @@
+"""How actual contact compares with what was agreed: pure arithmetic, no database.
+
+An `Expectation` is one agreed version in force over an interval; windows come from its
+phases anchored at the interval's start (see protocols.cadence). Within a time range:
+
+- a periodic window that began in the range and has ended is `missed` with no
+  touchpoint in it, `over` with more than the ceiling (default twice the one contact
+  the window expects), `met` otherwise; a window not yet ended is `open` (or `over`);
+- an incident that started in the range, under a response-time cadence, gets the
+  window [start, start + H): `missed` when no touchpoint came within it;
+- every touchpoint in the range is checked against the version in force at its time:
+  the agreed channel, and a person of each side who is that side's point person or a
+  backup.
+
+Status, at `now`: `overdue` when a contact was due and none came (a periodic window
+ended without contact and none since, or an incident unanswered past its deadline);
+`over_communicating` when the current or last window holds more than the ceiling;
+`due_soon` when the next contact is due within a quarter of the window (at most a day);
+`on_track` otherwise.
+"""
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+
+from protocols.cadence import Periodic
+from protocols.cadence import Phase
+from protocols.cadence import ResponseTime
+from protocols.cadence import Window
+from protocols.cadence import periodic_windows
+from protocols.cadence import phase_spans
+
+DUE_SOON_CAP = timedelta(days=1)
+STATUS_URGENCY = ("overdue", "over_communicating", "due_soon", "on_track")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One version in force from `start` until `end` (None: still in force)."""
+
+    version: int
+    start: datetime
+    end: datetime | None
+    phases: tuple[Phase, ...]
+    channel: str
+    supplier_people: frozenset[int]
+    customer_people: frozenset[int]
+    ceiling: int | None = None
+
+    @property
+    def max_per_window(self) -> int:
+        return self.ceiling if self.ceiling is not None else 2
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    occurred_at: datetime
+    channel: str
+    supplier_person_id: int
+    customer_person_id: int
+
+
+@dataclass
+class WindowReport:
+    start: datetime
+    end: datetime
+    version: int
+    kind: str
+    count: int
+    status: str
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "version": self.version,
+            "kind": self.kind,
+            "touchpoints": self.count,
+            "status": self.status,
+        }
+
+
+@dataclass
+class Compliance:
+    status: str
+    next_due_at: datetime | None
+    windows: list[WindowReport] = field(default_factory=list)
+    missed: int = 0
+    over: int = 0
+    channel_deviations: int = 0
+    people_deviations: int = 0
+    touchpoints: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "next_due_at": self.next_due_at.isoformat() if self.next_due_at else None,
+            "missed": self.missed,
+            "over": self.over,
+            "channel_deviations": self.channel_deviations,
+            "people_deviations": self.people_deviations,
+            "touchpoints": self.touchpoints,
+            "windows": [w.as_dict() for w in self.windows],
+        }
+
+
+class _Timeline:
+    """Touchpoint times, sorted, for counting by interval."""
+
+    def __init__(self, touchpoints):
+        self.times = sorted(t.occurred_at for t in touchpoints)
+
+    def count(self, start, end) -> int:
+        return bisect_left(self.times, end) - bisect_left(self.times, start)
+
+    def first_at_or_after(self, moment):
+        index = bisect_left(self.times, moment)
+        return self.times[index] if index < len(self.times) else None
+
+
+def _windows_of(expectation: Expectation, since: datetime):
+    """The periodic windows of `expectation`, skipping those that end well before `since`."""
+    for phase, span_start, span_end in phase_spans(expectation.phases, expectation.start, expectation.end):
+        if isinstance(phase.cadence, ResponseTime) or (span_end is not None and span_end <= since):
+            continue
+        yield from periodic_windows(phase.cadence, span_start, span_end, since)
+
+
+def _cadence_at(expectation: Expectation, moment: datetime):
+    for phase, span_start, span_end in phase_spans(expectation.phases, expectation.start, expectation.end):
+        if span_start <= moment and (span_end is None or moment < span_end):
+            return phase.cadence
+    return None
+
+
+def _in_force(expectations, moment) -> Expectation | None:
+    for expectation in expectations:
+        if expectation.start <= moment and (expectation.end is None or moment < expectation.end):
+            return expectation
+    return None
+
+
+def _window_status(count: int, ended: bool, ceiling: int) -> str:
+    if count > ceiling:
+        return "over"
+    if not ended:
+        return "open"
+    return "missed" if count == 0 else "met"
+
+
+def _due_soon(due: datetime, length: timedelta, now: datetime) -> bool:
+    return now <= due <= now + min(DUE_SOON_CAP, length / 4)
+
+
+def assess(
+    expectations: list[Expectation],
+    touchpoints: list[Touchpoint],
+    incidents: list[datetime],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> Compliance:
+    """Compliance over [start, end), with the status as of `now`."""
+    expectations = sorted(expectations, key=lambda e: e.start)
+    timeline = _Timeline(touchpoints)
+    result = Compliance(status="on_track", next_due_at=None)
+
+    # Windows from shortly before the range or `now` (whichever is earlier) until one past
+    # both: enough for the range, the current and previous window, and the next due time.
+    since = min(start, now)
+    limit = max(end, now)
+    periodic: list[tuple[Expectation, Window]] = []
+    for expectation in expectations:
+        if expectation.end is not None and expectation.end <= since:
+            continue
+        for window in _windows_of(expectation, since):
+            periodic.append((expectation, window))
+            if window.start > limit:
+                break
+
+    for expectation, window in periodic:
+        if start <= window.start < end:
+            count = timeline.count(window.start, window.end)
+            status = _window_status(count, window.end <= now, expectation.max_per_window)
+            result.windows.append(WindowReport(window.start, window.end, expectation.version, "periodic", count, status))
+
+    responses = []
+    for started in sorted(incidents):
+        expectation = _in_force(expectations, started)
+        cadence = _cadence_at(expectation, started) if expectation else None
+        if not isinstance(cadence, ResponseTime):
+            continue
+        deadline = started + timedelta(hours=cadence.hours)
+        count = timeline.count(started, deadline)
+        responses.append((expectation, started, deadline, count))
+        if start <= started < end:
+            status = _window_status(count, deadline <= now, expectation.max_per_window)
+            result.windows.append(WindowReport(started, deadline, expectation.version, "response", count, status))
+
+    result.windows.sort(key=lambda w: (w.start, w.end))
+    result.missed = sum(1 for w in result.windows if w.status == "missed")
+    result.over = sum(1 for w in result.windows if w.status == "over")
+
+    for touchpoint in touchpoints:
+        if not start <= touchpoint.occurred_at < end:
+            continue
+        result.touchpoints += 1
+        expectation = _in_force(expectations, touchpoint.occurred_at)
+        if expectation is None:
+            continue
+        if touchpoint.channel != expectation.channel:
+            result.channel_deviations += 1
+        if (
+            touchpoint.supplier_person_id not in expectation.supplier_people
+            or touchpoint.customer_person_id not in expectation.customer_people
+        ):
+            result.people_deviations += 1
+
+    _status_now(result, periodic, responses, timeline, now)
+    return result
+
+
+def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, now: datetime) -> None:
+    flags = set()
+    dues = []
+    current_index = next(
+        (i for i, (_, w) in enumerate(periodic) if w.start <= now < w.end), None
+    )
+    if current_index is not None:
+        expectation, current = periodic[current_index]
+        length = current.end - current.start
+        so_far = timeline.count(current.start, now)
+        previous = periodic[current_index - 1] if current_index > 0 else None
+        if so_far > expectation.max_per_window:
+            flags.add("over_communicating")
+        if previous and timeline.count(previous[1].start, previous[1].end) > previous[0].max_per_window:
+            flags.add("over_communicating")
+        if so_far == 0:
+            missed_before = previous is not None and previous[1].end == current.start and (
+                timeline.count(previous[1].start, previous[1].end) == 0
+            )
+            if missed_before:
+                dues.append(previous[1].end)
+                flags.add("overdue")
+            else:
+                dues.append(current.end)
+                if _due_soon(current.end, length, now):
+                    flags.add("due_soon")
+        else:
+            following = periodic[current_index + 1] if current_index + 1 < len(periodic) else None
+            if following and following[1].start == current.end:
+                dues.append(following[1].end)
+
+    for expectation, started, deadline, count in responses:
+        if started > now:
+            continue
+        answered = timeline.first_at_or_after(started)
+        if answered is None or answered > now:
+            dues.append(deadline)
+            if deadline < now:
+                flags.add("overdue")
+            elif _due_soon(deadline, deadline - started, now):
+                flags.add("due_soon")
+        if started <= now < deadline and timeline.count(started, now) > expectation.max_per_window:
+            flags.add("over_communicating")
+
+    result.next_due_at = min(dues) if dues else None
+    result.status = next((s for s in STATUS_URGENCY if s in flags), "on_track")
+
+
+def urgency(compliance: Compliance) -> tuple:
+    """Sort key for the board: most urgent status first, then the earliest due time."""
+    due = compliance.next_due_at
+    return (STATUS_URGENCY.index(compliance.status), due is None, due)
+
