@@ -9,15 +9,12 @@ reported by name, not just the first.
 from functools import cached_property
 
 from peewee import fn
-from transitions import Machine
-
 from mediation import guards
+from mediation import statemachine
 from mediation.disputes import Acceptance
 from mediation.disputes import Option
 from mediation.disputes import Party
 from mediation.disputes import Story
-from mediation.errors import GuardsUnmet
-from mediation.errors import InvalidTrigger
 from mediation.parties import Organization
 from mediation.parties import Person
 
@@ -83,13 +80,7 @@ TRIGGER_INPUTS = {
     "withdraw": ("reason",),
 }
 
-machine = Machine(
-    model=None,
-    states=list(STATES),
-    transitions=[dict(t) for t in TRANSITIONS],
-    initial=None,
-    auto_transitions=False,
-)
+machine = statemachine.define(STATES, TRANSITIONS)
 
 
 class DisputeFacts:
@@ -191,15 +182,12 @@ class DisputeFlow:
 
 
 def available_triggers(state: str) -> list[str]:
-    return machine.get_triggers(state)
+    return statemachine.triggers_from(machine, state)
 
 
 def conditions_of(trigger: str, state: str) -> list[str]:
     """The condition names of `trigger` from `state`; InvalidTrigger when there is none."""
-    candidates = machine.get_transitions(trigger=trigger, source=state)
-    if not candidates:
-        raise InvalidTrigger(trigger, state, available_triggers(state))
-    return [condition.func for condition in candidates[0].conditions]
+    return statemachine.conditions_of(machine, trigger, state)
 
 
 def fire(dispute, trigger: str, request: dict) -> str:
@@ -207,30 +195,9 @@ def fire(dispute, trigger: str, request: dict) -> str:
 
     Nothing is written here; the caller stores the new state with its audit event.
     """
-    flow = DisputeFlow(DisputeFacts(dispute), request)
-    names = conditions_of(trigger, dispute.state)
-    machine.add_model(flow, initial=dispute.state)
-    try:
-        unmet = [name for name in names if not getattr(flow, name)()]
-        if unmet:
-            raise GuardsUnmet(trigger, unmet)
-        flow.trigger(trigger)
-        return flow.state
-    finally:
-        machine.remove_model(flow)
+    return statemachine.fire(machine, DisputeFlow(DisputeFacts(dispute), request), dispute.state, trigger)
 
 
 def mermaid() -> str:
     """The live definition drawn as a Mermaid state diagram."""
-    from transitions.extensions import GraphMachine
-
-    drawing = GraphMachine(
-        states=list(STATES),
-        transitions=[dict(t) for t in TRANSITIONS],
-        initial=INITIAL_STATE,
-        auto_transitions=False,
-        graph_engine="mermaid",
-        show_conditions=True,
-        title="Dispute lifecycle",
-    )
-    return drawing.get_graph().draw(None)
+    return statemachine.mermaid(STATES, TRANSITIONS, INITIAL_STATE, "Dispute lifecycle")
