@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
+from mediation import hooks
 from mediation import lifecycle
 from mediation.access import Actor
 from mediation.access import is_supplier_admin
@@ -203,18 +204,22 @@ def _commit_change(
     if changed != 1:
         current = Dispute.select(Dispute.version).where(Dispute.id == dispute.id).scalar()
         raise StaleVersion(current)
+    signature = actor.signing(capacity)
+    from_state = dispute.state
     append(
         "dispute",
         dispute.id,
         kind,
-        actor=actor.signing(capacity),
+        actor=signature,
         at=now,
-        from_state=dispute.state,
-        to_state=to_state or dispute.state,
+        from_state=from_state,
+        to_state=to_state or from_state,
         payload=payload,
     )
     for name, value in values.items():
         setattr(dispute, name, value)
+    if to_state is not None:
+        hooks.dispute_changed(dispute, from_state, to_state, signature, now)
 
 
 def _people_by_id(ids) -> dict[int, Person]:
@@ -301,11 +306,12 @@ def open_dispute(
         if party_ids:
             rows = [{"dispute": dispute.id, "person": pid, "added_at": now} for pid in party_ids]
             Party.insert_many(rows).execute()
+        signature = actor.signing("account_manager" if managing else "admin")
         append(
             "dispute",
             dispute.id,
             "opened",
-            actor=actor.signing("account_manager" if managing else "admin"),
+            actor=signature,
             at=now,
             to_state=dispute.state,
             payload={
@@ -319,6 +325,7 @@ def open_dispute(
                 "co_mediator_id": co_mediator_id,
             },
         )
+        hooks.dispute_changed(dispute, None, dispute.state, signature, now)
     return dispute
 
 

@@ -1,0 +1,112 @@
+"""Protocols, their versions, acknowledgements, touchpoints and incidents."""
+
+import json
+
+from peewee import CharField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import TextField
+
+from mediation.db import BaseModel
+from mediation.disputes import Dispute
+from mediation.fields import UTCDateTimeField
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+
+SCENARIOS = ("routine", "onboarding", "incident", "escalation", "executive_review")
+CHANNELS = ("email", "phone", "video", "in_person", "chat", "ticket")
+
+
+class JSONField(TextField):
+    """JSON stored as text, the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class Protocol(BaseModel):
+    project = ForeignKeyField(Project, backref="protocols", on_delete="RESTRICT")
+    scenario = CharField(max_length=32)
+    version = IntegerField(default=1)  # optimistic-concurrency counter of the whole protocol
+    created_by = ForeignKeyField(Person, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("project", "scenario"), True),)
+
+
+class ProtocolVersion(BaseModel):
+    protocol = ForeignKeyField(Protocol, backref="versions", on_delete="CASCADE")
+    number = IntegerField()
+    status = CharField(max_length=16, index=True)
+    cadence = JSONField(null=True)
+    phases = JSONField(default=list)
+    channel = CharField(max_length=16)
+    supplier_point_person = ForeignKeyField(Person, on_delete="RESTRICT")
+    customer_point_person = ForeignKeyField(Person, on_delete="RESTRICT")
+    backup_ids = JSONField(default=list)
+    agenda = TextField(default="")
+    escalation = JSONField(default=list)
+    max_contacts_per_window = IntegerField(null=True)
+    timezone = CharField(max_length=64, default="UTC")
+    effective_from = UTCDateTimeField(null=True)
+    in_force_from = UTCDateTimeField(null=True)
+    in_force_until = UTCDateTimeField(null=True)
+    created_by = ForeignKeyField(Person, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("protocol", "number"), True),)
+
+
+class Acknowledgement(BaseModel):
+    version = ForeignKeyField(ProtocolVersion, backref="acknowledgements", on_delete="CASCADE")
+    person = ForeignKeyField(Person, on_delete="RESTRICT")
+    organization = ForeignKeyField(Organization, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("version", "organization"), True),)
+
+
+class Touchpoint(BaseModel):
+    protocol = ForeignKeyField(Protocol, backref="touchpoints", on_delete="CASCADE")
+    occurred_at = UTCDateTimeField()
+    channel = CharField(max_length=16)
+    supplier_person = ForeignKeyField(Person, on_delete="RESTRICT")
+    customer_person = ForeignKeyField(Person, on_delete="RESTRICT")
+    summary = TextField()
+    logged_by = ForeignKeyField(Person, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("protocol", "occurred_at"), False),)
+
+
+class Incident(BaseModel):
+    """The start of an incident, from which a response-time cadence is measured."""
+
+    protocol = ForeignKeyField(Protocol, backref="incidents", on_delete="CASCADE")
+    started_at = UTCDateTimeField()
+    summary = TextField()
+    reported_by = ForeignKeyField(Person, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("protocol", "started_at"), False),)
+
+
+class EscalationActivation(BaseModel):
+    """An escalation protocol in force because a dispute on its project is open."""
+
+    protocol = ForeignKeyField(Protocol, backref="activations", on_delete="CASCADE")
+    dispute = ForeignKeyField(Dispute, on_delete="CASCADE")
+    started_at = UTCDateTimeField()
+    ended_at = UTCDateTimeField(null=True)
+
+
+PROTOCOL_MODELS = [Protocol, ProtocolVersion, Acknowledgement, Touchpoint, Incident, EscalationActivation]
