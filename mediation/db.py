@@ -55,6 +55,14 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+def locked(query):
+    """`query` taking row locks (FOR UPDATE) where the database has them.
+
+    SQLite needs none: its IMMEDIATE write transaction already excludes other writers.
+    """
+    return query.for_update() if is_postgres() else query
+
+
 @contextmanager
 def write_transaction():
     """One atomic write: commits on success, rolls back on any exception."""

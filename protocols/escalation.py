@@ -1,0 +1,57 @@
+"""A dispute on a project puts the project's agreed escalation protocol in force while
+the dispute is open, and stands it down when the dispute ends."""
+
+from mediation import hooks
+from mediation.ledger import append
+from mediation.lifecycle import CLOSED_STATES
+from mediation.lifecycle import OPEN_STATES
+from protocols.models import EscalationActivation
+from protocols.models import Protocol
+from protocols.models import ProtocolVersion
+
+
+def escalation_protocol(project_id) -> Protocol | None:
+    if project_id is None:
+        return None
+    return Protocol.get_or_none((Protocol.project == project_id) & (Protocol.scenario == "escalation"))
+
+
+def _record(protocol, dispute, signature, now, kind):
+    append("protocol", protocol.id, kind, actor=signature, at=now, payload={"dispute_id": dispute.id})
+    append("dispute", dispute.id, kind, actor=signature, at=now, from_state=dispute.state,
+           to_state=dispute.state, payload={"protocol_id": protocol.id})
+
+
+@hooks.on_dispute_change
+def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
+    opens = (from_state is None or from_state in CLOSED_STATES) and to_state in OPEN_STATES
+    ends = from_state in OPEN_STATES and to_state in CLOSED_STATES
+    if not (opens or ends):
+        return
+    protocol = escalation_protocol(dispute.project_id)
+    if protocol is None:
+        return
+    if opens:
+        agreed = ProtocolVersion.select().where(
+            (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.status == "agreed")
+        ).exists()
+        if agreed:
+            EscalationActivation.create(protocol=protocol, dispute=dispute.id, started_at=now)
+            _record(protocol, dispute, signature, now, "escalation_in_force")
+        return
+    ended = (
+        EscalationActivation.update(ended_at=now)
+        .where((EscalationActivation.dispute == dispute.id) & EscalationActivation.ended_at.is_null())
+        .execute()
+    )
+    if ended:
+        _record(protocol, dispute, signature, now, "escalation_stood_down")
+
+
+def activation_for(dispute_id: int) -> EscalationActivation | None:
+    """The open activation a dispute holds, if any: for showing it on the dispute."""
+    return (
+        EscalationActivation.select()
+        .where((EscalationActivation.dispute == dispute_id) & EscalationActivation.ended_at.is_null())
+        .first()
+    )

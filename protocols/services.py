@@ -1,0 +1,541 @@
+"""Protocol use cases. Each change runs in one write transaction with its audit event.
+
+Changes to a protocol's agreement lock the protocol's row first (FOR UPDATE on
+PostgreSQL; SQLite's IMMEDIATE transaction already excludes other writers), so two
+companies acknowledging at the same moment still end with the version agreed.
+"""
+
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+from peewee import fn
+
+from mediation.access import Actor
+from mediation.directory import visible_project
+from mediation.access import is_supplier_admin
+from mediation.access import manages
+from mediation.access import refuse_read_only
+from mediation.access import visible_accounts
+from mediation.db import locked
+from mediation.db import write_transaction
+from mediation.errors import Conflict
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.errors import NotFound
+from mediation.errors import StaleVersion
+from mediation.ledger import append
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+from protocols import agreement
+from protocols import compliance as rules
+from protocols.cadence import ResponseTime
+from protocols.cadence import cadence_from_dict
+from protocols.cadence import schedule
+from protocols.models import Acknowledgement
+from protocols.models import EscalationActivation
+from protocols.models import Incident
+from protocols.models import Protocol
+from protocols.models import ProtocolVersion
+from protocols.models import Touchpoint
+
+ESCALATION = "escalation"
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def visible_protocols(actor: Actor):
+    return (
+        Protocol.select(Protocol, Project)
+        .join(Project)
+        .where(Project.account.in_(visible_accounts(actor).select(Account.id)))
+    )
+
+
+def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
+    """The protocol, or NotFound when it does not exist or is another customer's."""
+    protocol = visible_protocols(actor).where(Protocol.id == protocol_id).first()
+    if protocol is None:
+        raise NotFound("protocol", protocol_id)
+    return protocol
+
+
+def versions_of(protocol_ids) -> dict[int, list[ProtocolVersion]]:
+    result = {pid: [] for pid in protocol_ids}
+    query = ProtocolVersion.select().where(ProtocolVersion.protocol.in_(list(protocol_ids)))
+    for version in query.order_by(ProtocolVersion.number):
+        result[version.protocol_id].append(version)
+    return result
+
+
+def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
+    result = {pid: [] for pid in protocol_ids}
+    query = EscalationActivation.select().where(EscalationActivation.protocol.in_(list(protocol_ids)))
+    for activation in query.order_by(EscalationActivation.started_at):
+        result[activation.protocol_id].append(activation)
+    return result
+
+
+def phases_of(version: ProtocolVersion):
+    cadence = cadence_from_dict(version.cadence) if version.cadence else None
+    return schedule(cadence, [(cadence_from_dict(p["cadence"]), p.get("days")) for p in version.phases])
+
+
+def _intersect(start, end, spans):
+    for span_start, span_end in spans:
+        lo = max(start, span_start)
+        hi = end if span_end is None else (span_end if end is None else min(end, span_end))
+        if hi is None or lo < hi:
+            yield lo, hi
+
+
+def expectations(protocol: Protocol, versions, activations) -> list[rules.Expectation]:
+    """What was agreed, version by version, over the times each was in force.
+
+    An escalation protocol is in force only while a dispute on its project is open.
+    """
+    result = []
+    for version in versions:
+        if version.in_force_from is None:
+            continue
+        spans = [(version.in_force_from, version.in_force_until)]
+        if protocol.scenario == ESCALATION:
+            spans = list(
+                _intersect(version.in_force_from, version.in_force_until,
+                           [(a.started_at, a.ended_at) for a in activations])
+            )
+        zone = ZoneInfo(version.timezone)
+        phases = phases_of(version)
+        backups = set(version.backup_ids)
+        for start, end in spans:
+            if end is not None and end <= start:
+                continue
+            result.append(
+                rules.Expectation(
+                    version=version.number,
+                    start=start.astimezone(zone),
+                    end=end,
+                    phases=phases,
+                    channel=version.channel,
+                    supplier_people=frozenset({version.supplier_point_person_id} | backups),
+                    customer_people=frozenset({version.customer_point_person_id} | backups),
+                    ceiling=version.max_contacts_per_window,
+                )
+            )
+    return result
+
+
+def in_force(protocol: Protocol, versions, activations, at: datetime) -> ProtocolVersion | None:
+    """The version in force at `at`, if any."""
+    for expectation in expectations(protocol, versions, activations):
+        if expectation.start <= at and (expectation.end is None or at < expectation.end):
+            return next(v for v in versions if v.number == expectation.version)
+    return None
+
+
+# --- who may do what ---------------------------------------------------------------------
+
+
+def _named_in(protocol_id: int, person_id: int) -> bool:
+    for version in ProtocolVersion.select().where(ProtocolVersion.protocol == protocol_id):
+        named = {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
+        if person_id in named:
+            return True
+    return False
+
+
+def _drafting_capacity(actor: Actor, account_id: int) -> str:
+    refuse_read_only(actor)
+    if manages(actor, account_id):
+        return "account_manager"
+    if is_supplier_admin(actor):
+        return "admin"
+    raise Forbidden("protocols are drafted by the account's managers or an administrator")
+
+
+def _contact_capacity(actor: Actor, protocol: Protocol) -> str:
+    """Who may log contact and acknowledge: people of the account, not auditors."""
+    refuse_read_only(actor)
+    if manages(actor, protocol.project.account_id):
+        return "account_manager"
+    if _named_in(protocol.id, actor.person_id):
+        return "point_person"
+    if actor.has("point_person") and not actor.is_supplier:
+        return "point_person"
+    if is_supplier_admin(actor):
+        return "admin"
+    raise Forbidden("only the account's managers and the protocol's point people may do this")
+
+
+# --- validation of a version's terms -----------------------------------------------------
+
+
+def _terms(account: Account, data: dict) -> dict:
+    """Check a version's terms against the account; Invalid naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    ids = {data["supplier_point_person_id"], data["customer_point_person_id"], *data["backup_ids"]}
+    ids |= {step["person_id"] for step in data["escalation"]}
+    people = {p.id: p for p in Person.select().where(Person.id.in_(list(ids)))}
+    companies = {account.supplier_id, account.customer_id}
+
+    def side(field, person_id, org_id, label):
+        person = people.get(person_id)
+        if person is None:
+            errors[field] = [f"person {person_id} does not exist"]
+        elif person.organization_id != org_id:
+            errors[field] = [f"{person.name} is not a person of the {label} of this account"]
+
+    side("supplier_point_person_id", data["supplier_point_person_id"], account.supplier_id, "supplier")
+    side("customer_point_person_id", data["customer_point_person_id"], account.customer_id, "customer")
+    outside = [pid for pid in data["backup_ids"] if pid not in people or people[pid].organization_id not in companies]
+    if outside:
+        errors["backup_ids"] = [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
+    outside = [s["person_id"] for s in data["escalation"]
+               if s["person_id"] not in people or people[s["person_id"]].organization_id not in companies]
+    if outside:
+        errors["escalation"] = [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
+
+    cadence = None
+    if data.get("cadence") is not None:
+        try:
+            cadence = cadence_from_dict(data["cadence"])
+        except ValueError as error:
+            errors["cadence"] = [str(error)]
+    phases = []
+    for index, phase in enumerate(data["phases"]):
+        try:
+            phases.append((cadence_from_dict(phase["cadence"]), phase.get("days")))
+        except ValueError as error:
+            errors.setdefault("phases", []).append(f"phase {index + 1}: {error}")
+    if any(days is None for _, days in phases[:-1]):
+        errors.setdefault("phases", []).append("only the last phase may be open-ended")
+    if "cadence" not in errors and "phases" not in errors:
+        try:
+            schedule(cadence, phases)
+        except ValueError as error:
+            errors["cadence" if cadence is None else "phases"] = [str(error)]
+    try:
+        ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [f"unknown time zone '{data['timezone']}'"]
+    if errors:
+        raise Invalid(errors)
+    return data
+
+
+def _new_version(protocol, number, terms, actor, now) -> ProtocolVersion:
+    return ProtocolVersion.create(
+        protocol=protocol,
+        number=number,
+        status="draft",
+        cadence=terms.get("cadence"),
+        phases=terms["phases"],
+        channel=terms["channel"],
+        supplier_point_person=terms["supplier_point_person_id"],
+        customer_point_person=terms["customer_point_person_id"],
+        backup_ids=sorted(set(terms["backup_ids"])),
+        agenda=terms["agenda"],
+        escalation=terms["escalation"],
+        max_contacts_per_window=terms.get("max_contacts_per_window"),
+        timezone=terms["timezone"],
+        effective_from=terms.get("effective_from"),
+        created_by=actor.person_id,
+        created_at=now,
+    )
+
+
+def _terms_payload(version: ProtocolVersion) -> dict:
+    return {
+        "number": version.number,
+        "cadence": version.cadence,
+        "phases": version.phases,
+        "channel": version.channel,
+        "supplier_point_person_id": version.supplier_point_person_id,
+        "customer_point_person_id": version.customer_point_person_id,
+        "backup_ids": version.backup_ids,
+        "agenda": version.agenda,
+        "escalation": version.escalation,
+        "max_contacts_per_window": version.max_contacts_per_window,
+        "timezone": version.timezone,
+        "effective_from": version.effective_from.isoformat() if version.effective_from else None,
+    }
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _lock(actor: Actor, protocol_id: int, expected_version: int | None) -> Protocol:
+    protocol = get_protocol(actor, protocol_id)
+    protocol = locked(Protocol.select().where(Protocol.id == protocol.id)).get()
+    if expected_version is not None and expected_version != protocol.version:
+        raise StaleVersion(protocol.version)
+    return protocol
+
+
+def _bump(protocol: Protocol) -> None:
+    Protocol.update(version=Protocol.version + 1).where(Protocol.id == protocol.id).execute()
+    protocol.version += 1
+
+
+def _event(protocol, actor_signature, now, kind, payload, from_state=None, to_state=None):
+    append("protocol", protocol.id, kind, actor=actor_signature, at=now,
+           from_state=from_state, to_state=to_state, payload=payload)
+
+
+def create_protocol(actor: Actor, clock, *, project_id: int, scenario: str, **terms) -> Protocol:
+    with write_transaction():
+        try:
+            project = visible_project(actor, project_id)
+        except NotFound:
+            raise Invalid.field("project_id", f"project {project_id} does not exist") from None
+        capacity = _drafting_capacity(actor, project.account_id)
+        if Protocol.select().where((Protocol.project == project.id) & (Protocol.scenario == scenario)).exists():
+            raise Invalid.field("scenario", f"the project already has a {scenario} protocol; add a version to it")
+        terms = _terms(project.account, terms)
+        now = clock.now()
+        protocol = Protocol.create(project=project, scenario=scenario, created_by=actor.person_id, created_at=now)
+        version = _new_version(protocol, 1, terms, actor, now)
+        signature = actor.signing(capacity)
+        _event(protocol, signature, now, "protocol_created", {"project_id": project.id, "scenario": scenario})
+        _event(protocol, signature, now, "version_drafted", _terms_payload(version), to_state="draft")
+    return protocol
+
+
+def add_version(actor: Actor, clock, protocol_id: int, *, expected_version=None, **terms) -> ProtocolVersion:
+    """A new draft; a pending draft or proposal it replaces is retired."""
+    with write_transaction():
+        protocol = _lock(actor, protocol_id, expected_version)
+        capacity = _drafting_capacity(actor, protocol.project.account_id)
+        terms = _terms(protocol.project.account, terms)
+        now = clock.now()
+        signature = actor.signing(capacity)
+        for pending in ProtocolVersion.select().where(
+            (ProtocolVersion.protocol == protocol.id) & ProtocolVersion.status.in_(agreement.PENDING)
+        ):
+            _set_status(protocol, pending, "retire", signature, now, reason="replaced by a new draft")
+        number = ProtocolVersion.select(fn.MAX(ProtocolVersion.number)).where(
+            ProtocolVersion.protocol == protocol.id
+        ).scalar() + 1
+        version = _new_version(protocol, number, terms, actor, now)
+        _bump(protocol)
+        _event(protocol, signature, now, "version_drafted", _terms_payload(version), to_state="draft")
+    return version
+
+
+def _set_status(protocol, version, trigger, signature, now, companies=(), **payload) -> None:
+    before = version.status
+    version.status = agreement.fire(before, trigger, companies)
+    columns = {"status": version.status}
+    if trigger == "retire" and version.in_force_from is not None:
+        version.in_force_until = max(now, version.in_force_from)
+        columns["in_force_until"] = version.in_force_until
+    ProtocolVersion.update(**columns).where(ProtocolVersion.id == version.id).execute()
+    _event(protocol, signature, now, f"version_{version.status}", {"number": version.number, **payload},
+           from_state=before, to_state=version.status)
+
+
+def _version(protocol: Protocol, number: int) -> ProtocolVersion:
+    version = ProtocolVersion.get_or_none(
+        (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == number)
+    )
+    if version is None:
+        raise NotFound("protocol version", number)
+    return version
+
+
+def transition_version(actor: Actor, clock, protocol_id: int, number: int, *, trigger: str,
+                       expected_version=None) -> ProtocolVersion:
+    """`propose` a draft or `retire` a version, as the account's managers."""
+    with write_transaction():
+        protocol = _lock(actor, protocol_id, expected_version)
+        capacity = _drafting_capacity(actor, protocol.project.account_id)
+        version = _version(protocol, number)
+        if trigger not in agreement.REQUESTABLE_TRIGGERS:
+            raise Invalid.field("trigger", f"must be one of: {', '.join(agreement.REQUESTABLE_TRIGGERS)}")
+        _set_status(protocol, version, trigger, actor.signing(capacity), clock.now())
+        _bump(protocol)
+    return version
+
+
+def acknowledge(actor: Actor, clock, protocol_id: int, *, version: int) -> ProtocolVersion:
+    """The caller acknowledges exactly this version for their company; the second company's
+    acknowledgement makes it agreed and supersedes the version in force before it."""
+    with write_transaction():
+        protocol = _lock(actor, protocol_id, None)
+        capacity = _contact_capacity(actor, protocol)
+        target = ProtocolVersion.get_or_none(
+            (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == version)
+        )
+        if target is None:
+            raise Invalid.field("version", f"protocol {protocol.id} has no version {version}")
+        if target.status != "proposed":
+            raise Invalid.field("version", f"version {version} is {target.status}; only a proposed version is acknowledged")
+        if Acknowledgement.select().where(
+            (Acknowledgement.version == target.id) & (Acknowledgement.organization == actor.organization.id)
+        ).exists():
+            raise Invalid.field("version", f"{actor.organization.name} has already acknowledged version {version}")
+        now = clock.now()
+        Acknowledgement.create(version=target, person=actor.person_id, organization=actor.organization.id, created_at=now)
+        signature = actor.signing(capacity)
+        _event(protocol, signature, now, "version_acknowledged",
+               {"number": version, "organization_id": actor.organization.id, "company": actor.company})
+        kinds = {
+            kind
+            for (kind,) in Acknowledgement.select(Organization.kind)
+            .join(Organization)
+            .where(Acknowledgement.version == target.id)
+            .tuples()
+        }
+        if {"supplier", "customer"} <= kinds:
+            _agree(protocol, target, signature, now, kinds)
+        _bump(protocol)
+    return target
+
+
+def _agree(protocol, target, signature, now, kinds) -> None:
+    starts = max(target.effective_from or now, now)
+    for previous in ProtocolVersion.select().where(
+        (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.status == "agreed")
+    ):
+        previous.in_force_until = starts
+        ProtocolVersion.update(in_force_until=starts).where(ProtocolVersion.id == previous.id).execute()
+        _set_status(protocol, previous, "supersede", signature, now, successor=target.number)
+    target.in_force_from = starts
+    ProtocolVersion.update(in_force_from=starts).where(ProtocolVersion.id == target.id).execute()
+    _set_status(protocol, target, "agree", signature, now, kinds, in_force_from=starts.isoformat())
+
+
+def _load_protocol_data(protocol: Protocol):
+    versions = versions_of([protocol.id])[protocol.id]
+    activations = activations_of([protocol.id])[protocol.id] if protocol.scenario == ESCALATION else []
+    return versions, activations
+
+
+def _require_in_force(protocol, versions, activations, at, field) -> ProtocolVersion:
+    version = in_force(protocol, versions, activations, at)
+    if version is None:
+        raise Invalid.field(field, "the protocol was not in force at that time")
+    return version
+
+
+def log_touchpoint(actor: Actor, clock, protocol_id: int, *, occurred_at: datetime, channel: str,
+                   supplier_person_id: int, customer_person_id: int, summary: str) -> Touchpoint:
+    with write_transaction():
+        protocol = get_protocol(actor, protocol_id)
+        capacity = _contact_capacity(actor, protocol)
+        now = clock.now()
+        if occurred_at > now:
+            raise Invalid.field("occurred_at", "a touchpoint cannot be in the future")
+        versions, activations = _load_protocol_data(protocol)
+        _require_in_force(protocol, versions, activations, occurred_at, "occurred_at")
+        account = protocol.project.account
+        people = {p.id: p for p in Person.select().where(Person.id.in_([supplier_person_id, customer_person_id]))}
+        errors = {}
+        if getattr(people.get(supplier_person_id), "organization_id", None) != account.supplier_id:
+            errors["supplier_person_id"] = [f"person {supplier_person_id} is not a person of the supplier"]
+        if getattr(people.get(customer_person_id), "organization_id", None) != account.customer_id:
+            errors["customer_person_id"] = [f"person {customer_person_id} is not a person of the customer"]
+        if errors:
+            raise Invalid(errors)
+        touchpoint = Touchpoint.create(
+            protocol=protocol, occurred_at=occurred_at, channel=channel,
+            supplier_person=supplier_person_id, customer_person=customer_person_id,
+            summary=summary, logged_by=actor.person_id, created_at=now,
+        )
+        _event(protocol, actor.signing(capacity), now, "touchpoint_logged", {
+            "touchpoint_id": touchpoint.id, "occurred_at": occurred_at.isoformat(), "channel": channel,
+            "supplier_person_id": supplier_person_id, "customer_person_id": customer_person_id,
+            "summary": summary,
+        })
+    return touchpoint
+
+
+def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: datetime, summary: str) -> Incident:
+    """Start the clock of a response-time cadence."""
+    with write_transaction():
+        protocol = get_protocol(actor, protocol_id)
+        capacity = _contact_capacity(actor, protocol)
+        now = clock.now()
+        if started_at > now:
+            raise Invalid.field("started_at", "an incident cannot start in the future")
+        versions, activations = _load_protocol_data(protocol)
+        version = _require_in_force(protocol, versions, activations, started_at, "started_at")
+        if not any(isinstance(phase.cadence, ResponseTime) for phase in phases_of(version)):
+            raise Invalid.field("started_at", "the version in force then has no response-time cadence")
+        incident = Incident.create(protocol=protocol, started_at=started_at, summary=summary,
+                                   reported_by=actor.person_id, created_at=now)
+        _event(protocol, actor.signing(capacity), now, "incident_reported",
+               {"incident_id": incident.id, "started_at": started_at.isoformat(), "summary": summary})
+    return incident
+
+
+def _lookback(protocol_expectations) -> timedelta:
+    """How far before a moment the windows around it can reach: two of the longest."""
+    longest = max(
+        (phase.cadence.nominal_length() for e in protocol_expectations for phase in e.phases),
+        default=timedelta(days=1),
+    )
+    return 2 * longest + timedelta(days=1)
+
+
+def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None = None,
+               end: datetime | None = None) -> rules.Compliance:
+    """Compliance over [start, end) (default: the last 30 days), status as of now."""
+    protocol = get_protocol(actor, protocol_id)
+    now = clock.now()
+    end = end or now
+    start = start or end - timedelta(days=30)
+    if start >= end:
+        raise Invalid.field("from", "must be before 'to'")
+    versions, activations = _load_protocol_data(protocol)
+    expected = expectations(protocol, versions, activations)
+    since = min(start, now) - _lookback(expected)
+    touchpoints = [
+        rules.Touchpoint(t.occurred_at, t.channel, t.supplier_person_id, t.customer_person_id)
+        for t in Touchpoint.select().where((Touchpoint.protocol == protocol.id) & (Touchpoint.occurred_at >= since))
+    ]
+    incidents = [i.started_at for i in Incident.select().where(
+        (Incident.protocol == protocol.id) & (Incident.started_at >= since))]
+    return rules.assess(expected, touchpoints, incidents, start=start, end=end, now=now)
+
+
+def board(actor: Actor, clock) -> list[tuple[Protocol, ProtocolVersion, rules.Compliance]]:
+    """Every protocol in force the caller may see, most urgent first, in a fixed number of queries."""
+    now = clock.now()
+    protocols = {p.id: p for p in visible_protocols(actor).select(Protocol, Project, Account).join(Account, on=(Project.account == Account.id))}
+    versions = versions_of(protocols)
+    activations = activations_of([pid for pid, p in protocols.items() if p.scenario == ESCALATION])
+    live = {}
+    for pid, protocol in protocols.items():
+        expected = expectations(protocol, versions[pid], activations.get(pid, []))
+        current = in_force(protocol, versions[pid], activations.get(pid, []), now)
+        if current is not None:
+            live[pid] = (protocol, current, expected)
+    if not live:
+        return []
+    since = now - max(_lookback(expected) for _, _, expected in live.values())
+    times: dict[int, list] = {pid: [] for pid in live}
+    for pid, occurred_at in (
+        Touchpoint.select(Touchpoint.protocol, Touchpoint.occurred_at)
+        .where(Touchpoint.protocol.in_(list(live)) & (Touchpoint.occurred_at >= since))
+        .tuples()
+    ):
+        times[pid].append(occurred_at)
+    incidents: dict[int, list] = {pid: [] for pid in live}
+    for pid, started_at in (
+        Incident.select(Incident.protocol, Incident.started_at)
+        .where(Incident.protocol.in_(list(live)) & (Incident.started_at >= since))
+        .tuples()
+    ):
+        incidents[pid].append(started_at)
+    rows = []
+    for pid, (protocol, current, expected) in live.items():
+        touchpoints = [rules.Touchpoint(t, current.channel, 0, 0) for t in times[pid]]
+        result = rules.assess(expected, touchpoints, incidents[pid], start=now, end=now + timedelta(seconds=1), now=now)
+        rows.append((protocol, current, result))
+    rows.sort(key=lambda row: rules.urgency(row[2]))
+    return rows
