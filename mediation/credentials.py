@@ -14,6 +14,7 @@ from mediation.fields import UTCDateTimeField
 from mediation.parties import Person
 
 TOKEN_PREFIX = "acc_"
+SCOPES = ("api", "calendar")  # a calendar token only reads calendar feeds
 _hasher = PasswordHasher()
 
 
@@ -22,6 +23,7 @@ class ApiToken(BaseModel):
     token_hash = CharField(max_length=64, unique=True)
     hint = CharField(max_length=16)
     label = CharField(max_length=200, default="")
+    scope = CharField(max_length=16, default="api")
     created_at = UTCDateTimeField()
     revoked_at = UTCDateTimeField(null=True)
 
@@ -44,26 +46,31 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(person: Person, now, label: str = "") -> tuple[ApiToken, str]:
+def issue_token(person: Person, now, label: str = "", scope: str = "api") -> tuple[ApiToken, str]:
     """Create a token for `person`; the plain token is returned here and never again."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown token scope '{scope}'")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.create(
         person=person,
         token_hash=_digest(plain),
         hint=plain[: len(TOKEN_PREFIX) + 6],
         label=label,
+        scope=scope,
         created_at=now,
     )
     return row, plain
 
 
-def person_for_token(plain: str) -> Person | None:
-    """The active person owning a live token, or None for unknown, revoked or disabled."""
+def person_for_token(plain: str, scopes=("api",)) -> Person | None:
+    """The active person owning a live token of one of `scopes`; None for unknown, revoked,
+    disabled or out of scope."""
     row = (
         ApiToken.select(ApiToken, Person)
         .join(Person)
         .where(
             (ApiToken.token_hash == _digest(plain))
+            & ApiToken.scope.in_(list(scopes))
             & ApiToken.revoked_at.is_null()
             & Person.disabled_at.is_null()
         )

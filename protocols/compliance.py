@@ -20,6 +20,7 @@ ended without contact and none since, or an incident unanswered past its deadlin
 """
 
 from bisect import bisect_left
+from bisect import bisect_right
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -113,7 +114,12 @@ class _Timeline:
         self.times = sorted(t.occurred_at for t in touchpoints)
 
     def count(self, start, end) -> int:
+        """Touchpoints in [start, end)."""
         return bisect_left(self.times, end) - bisect_left(self.times, start)
+
+    def count_through(self, start, moment) -> int:
+        """Touchpoints in [start, moment]: so far, counting one logged right now."""
+        return bisect_right(self.times, moment) - bisect_left(self.times, start)
 
     def first_at_or_after(self, moment):
         index = bisect_left(self.times, moment)
@@ -232,7 +238,7 @@ def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, no
     if current_index is not None:
         expectation, current = periodic[current_index]
         length = current.end - current.start
-        so_far = timeline.count(current.start, now)
+        so_far = timeline.count_through(current.start, now)
         previous = periodic[current_index - 1] if current_index > 0 else None
         if so_far > expectation.max_per_window:
             flags.add("over_communicating")
@@ -264,7 +270,7 @@ def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, no
                 flags.add("overdue")
             elif _due_soon(deadline, deadline - started, now):
                 flags.add("due_soon")
-        if started <= now < deadline and timeline.count(started, now) > expectation.max_per_window:
+        if started <= now < deadline and timeline.count_through(started, now) > expectation.max_per_window:
             flags.add("over_communicating")
 
     result.next_due_at = min(dues) if dues else None

@@ -48,12 +48,12 @@ ESCALATION = "escalation"
 # --- reading -----------------------------------------------------------------------------
 
 
-def visible_protocols(actor: Actor):
-    return (
-        Protocol.select(Protocol, Project)
-        .join(Project)
-        .where(Project.account.in_(visible_accounts(actor).select(Account.id)))
-    )
+def visible_protocols(actor: Actor | None):
+    """Protocols on the caller's accounts; every protocol for the operator (None)."""
+    query = Protocol.select(Protocol, Project).join(Project)
+    if actor is None:
+        return query
+    return query.where(Project.account.in_(visible_accounts(actor).select(Account.id)))
 
 
 def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
@@ -484,11 +484,11 @@ def _lookback(protocol_expectations) -> timedelta:
 
 def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None = None,
                end: datetime | None = None) -> rules.Compliance:
-    """Compliance over [start, end) (default: the last 30 days), status as of now."""
+    """Compliance over [start, end) (default: the last 30 days and the next), status as of now."""
     protocol = get_protocol(actor, protocol_id)
     now = clock.now()
-    end = end or now
-    start = start or end - timedelta(days=30)
+    end = end or now + timedelta(days=1)
+    start = start or now - timedelta(days=30)
     if start >= end:
         raise Invalid.field("from", "must be before 'to'")
     versions, activations = _load_protocol_data(protocol)
@@ -503,7 +503,7 @@ def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None 
     return rules.assess(expected, touchpoints, incidents, start=start, end=end, now=now)
 
 
-def board(actor: Actor, clock) -> list[tuple[Protocol, ProtocolVersion, rules.Compliance]]:
+def board(actor: Actor | None, clock) -> list[tuple[Protocol, ProtocolVersion, rules.Compliance]]:
     """Every protocol in force the caller may see, most urgent first, in a fixed number of queries."""
     now = clock.now()
     protocols = {p.id: p for p in visible_protocols(actor).select(Protocol, Project, Account).join(Account, on=(Project.account == Account.id))}

@@ -21,6 +21,7 @@ from mediation.db import database
 from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.migrations import migrate
+from protocols.migrations import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -57,7 +58,7 @@ def clock():
 @pytest.fixture
 def db(database_url, clock):
     open_database(database_url)
-    migrate(clock)
+    migrate(clock, plans=ALL_PLANS)
     yield database
     if not database.is_closed():
         database.close()

@@ -8,7 +8,7 @@ from mediation.credentials import person_for_token
 from web.problems import ApiProblem
 
 
-def _unauthorized(detail: str) -> ApiProblem:
+def unauthorized(detail: str) -> ApiProblem:
     return ApiProblem(401, "unauthorized", "Authentication required", detail,
                       headers={"WWW-Authenticate": 'Bearer realm="accord"'})
 
@@ -20,11 +20,11 @@ def current_actor() -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        raise _unauthorized("send an API token as 'Authorization: Bearer <token>'")
+        raise unauthorized("send an API token as 'Authorization: Bearer <token>'")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("the Authorization header must be 'Bearer <token>'")
+        raise unauthorized("the Authorization header must be 'Bearer <token>'")
     person = person_for_token(token.strip())
     if person is None:
-        raise _unauthorized("the token is unknown, revoked, or its person is disabled")
+        raise unauthorized("the token is unknown, revoked, or its person is disabled")
     g.actor = Actor.of(person)
     return g.actor

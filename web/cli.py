@@ -18,6 +18,7 @@ from mediation.errors import DomainError
 from mediation.errors import Invalid
 from mediation.migrations import current_version
 from mediation.migrations import migrate
+from protocols.migrations import ALL_PLANS
 from mediation.parties import ROLES
 from mediation.parties import Organization
 
@@ -55,8 +56,9 @@ def main(ctx, database_url):
 def init(ctx):
     """Create or upgrade the schema; running it again changes nothing."""
     _open(ctx)
-    applied = migrate(ctx.obj["clock"], progress=click.echo)
-    click.echo(f"schema is at version {current_version()}" + ("" if applied else " (already up to date)"))
+    applied = migrate(ctx.obj["clock"], progress=click.echo, plans=ALL_PLANS)
+    versions = ", ".join(f"{plan.component} {current_version(plan.component)}" for plan in ALL_PLANS)
+    click.echo(f"schema versions: {versions}" + ("" if applied else " (already up to date)"))
 
 
 @main.group()

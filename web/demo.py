@@ -17,6 +17,7 @@ from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.migrations import migrate
+from protocols.migrations import ALL_PLANS
 
 DEMO_PASSWORD = "accord-demo-password"
 
@@ -72,7 +73,7 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     now = now or datetime.now(timezone.utc)
     clock = ManualClock(now - timedelta(days=40))
     reset_database(url)
-    migrate(clock, progress)
+    migrate(clock, progress, plans=ALL_PLANS)
 
     progress("adding organizations, people and accounts")
     northwind = directory.create_organization(None, clock, name="Northwind Systems", kind="supplier")

@@ -47,6 +47,7 @@ def register(app) -> None:
     from web.api import audit
     from web.api import directory
     from web.api import disputes
+    from web.api import protocols
 
-    for module in (directory, disputes, audit):
+    for module in (directory, disputes, protocols, audit):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

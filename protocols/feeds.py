@@ -1,0 +1,56 @@
+"""Calendar feeds of protocols: one protocol, or every protocol a person is named in."""
+
+from datetime import timedelta
+
+from mediation.access import Actor
+from mediation.parties import Person
+from protocols import calendar
+from protocols.services import activations_of
+from protocols.services import expectations
+from protocols.services import get_protocol
+from protocols.services import versions_of
+from protocols.services import visible_protocols
+
+RECENT = timedelta(days=90)
+
+
+def _events(protocols, now) -> list:
+    ids = [p.id for p in protocols]
+    versions = versions_of(ids)
+    activations = activations_of(ids)
+    named = set()
+    for version_list in versions.values():
+        for v in version_list:
+            named |= {v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids}
+            named |= {step["person_id"] for step in v.escalation}
+    people = {p.id: p for p in Person.select().where(Person.id.in_(list(named)))} if named else {}
+    events = []
+    for protocol in protocols:
+        by_number = {v.number: v for v in versions[protocol.id]}
+        for expectation in expectations(protocol, versions[protocol.id], activations[protocol.id]):
+            if expectation.end is not None and expectation.end < now - RECENT:
+                continue
+            events += calendar.events_for(protocol, protocol.project.name, by_number[expectation.version],
+                                          expectation, people)
+    return events
+
+
+def protocol_feed(actor: Actor, clock, protocol_id: int) -> bytes:
+    protocol = get_protocol(actor, protocol_id)
+    name = f"{protocol.project.name}: {protocol.scenario.replace('_', ' ')}"
+    return calendar.calendar(name, _events([protocol], clock.now()))
+
+
+def person_feed(actor: Actor, clock) -> bytes:
+    """Every protocol where the caller is a point person or a backup of an agreed version."""
+    protocols = list(visible_protocols(actor))
+    versions = versions_of([p.id for p in protocols])
+    mine = [
+        p for p in protocols
+        if any(
+            v.in_force_from is not None
+            and actor.person_id in {v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids}
+            for v in versions[p.id]
+        )
+    ]
+    return calendar.calendar(f"Accord protocols of {actor.person.name}", _events(mine, clock.now()))

@@ -1,0 +1,207 @@
+"""Communication protocols: versions, agreement, touchpoints, incidents, compliance,
+the board and calendar feeds."""
+
+from flask import Blueprint
+from flask import Response
+from flask import request
+from flask import url_for
+
+from mediation.access import Actor
+from mediation.credentials import person_for_token
+from mediation.directory import visible_project
+from mediation.parties import Organization
+from protocols import agreement
+from protocols import feeds
+from protocols import services
+from protocols.models import Acknowledgement
+from protocols.models import Protocol
+from protocols.models import Touchpoint
+from web import protocol_schemas as schemas
+from web.api import clock
+from web.api import load_body
+from web.api import load_query
+from web.api import page
+from web.auth import current_actor
+from web.auth import unauthorized
+from web.schemas import EventOut
+from web.schemas import PageQuery
+
+blueprint = Blueprint("protocols_api", __name__)
+
+_version = schemas.VersionOut()
+_touchpoint = schemas.TouchpointOut()
+_incident = schemas.IncidentOut()
+_event = EventOut()
+
+
+def present(protocol: Protocol) -> dict:
+    """The protocol with every version, who acknowledged each, and the version in force."""
+    versions, activations = services.versions_of([protocol.id])[protocol.id], []
+    if protocol.scenario == services.ESCALATION:
+        activations = services.activations_of([protocol.id])[protocol.id]
+    acknowledged = {}
+    for version_id, company in (
+        Acknowledgement.select(Acknowledgement.version, Organization.kind)
+        .join(Organization)
+        .where(Acknowledgement.version.in_([v.id for v in versions]))
+        .tuples()
+    ):
+        acknowledged.setdefault(version_id, []).append(company)
+    for version in versions:
+        version.acknowledged_by = sorted(acknowledged.get(version.id, []))
+        version.available_triggers = [
+            t for t in agreement.available_triggers(version.status) if t in agreement.REQUESTABLE_TRIGGERS
+        ]
+    current = services.in_force(protocol, versions, activations, clock().now())
+    return {
+        "id": protocol.id,
+        "project_id": protocol.project_id,
+        "account_id": protocol.project.account_id,
+        "scenario": protocol.scenario,
+        "version": protocol.version,
+        "in_force": current.number if current else None,
+        "versions": [_version.dump(v) for v in versions],
+        "calendar_url": url_for("protocols_api.protocol_calendar", protocol_id=protocol.id),
+        "created_at": protocol.created_at.isoformat(),
+    }
+
+
+@blueprint.post("/projects/<int:project_id>/protocols")
+def create_protocol(project_id):
+    data = load_body(schemas.ProtocolIn())
+    protocol = services.create_protocol(current_actor(), clock(), project_id=project_id, **data)
+    return present(protocol), 201, {"Location": f"/api/v1/protocols/{protocol.id}"}
+
+
+@blueprint.get("/projects/<int:project_id>/protocols")
+def project_protocols(project_id):
+    actor = current_actor()
+    visible_project(actor, project_id)
+    query = services.visible_protocols(actor).where(Protocol.project == project_id).order_by(Protocol.id)
+    return {"items": [present(p) for p in query], "next": None}
+
+
+@blueprint.get("/protocols")
+def list_protocols():
+    params = load_query(PageQuery())
+    query = services.visible_protocols(current_actor())
+    if params["after"]:
+        query = query.where(Protocol.id > params["after"])
+    rows = list(query.order_by(Protocol.id).limit(params["limit"] + 1))
+    return page(rows, params["limit"], present, "protocols_api.list_protocols")
+
+
+@blueprint.get("/protocols/board")
+def board():
+    rows = services.board(current_actor(), clock())
+    return {
+        "items": [
+            {
+                "protocol_id": protocol.id,
+                "project_id": protocol.project_id,
+                "project": protocol.project.name,
+                "account_id": protocol.project.account_id,
+                "scenario": protocol.scenario,
+                "version": version.number,
+                "channel": version.channel,
+                "status": result.status,
+                "next_due_at": result.next_due_at.isoformat() if result.next_due_at else None,
+            }
+            for protocol, version, result in rows
+        ],
+        "next": None,
+    }
+
+
+@blueprint.get("/protocols/<int:protocol_id>")
+def get_protocol(protocol_id):
+    return present(services.get_protocol(current_actor(), protocol_id))
+
+
+@blueprint.post("/protocols/<int:protocol_id>/versions")
+def add_version(protocol_id):
+    data = load_body(schemas.VersionIn())
+    actor = current_actor()
+    version = services.add_version(actor, clock(), protocol_id, **data)
+    return present(services.get_protocol(actor, version.protocol_id)), 201
+
+
+@blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
+def transition_version(protocol_id, number):
+    data = load_body(schemas.VersionTransitionIn())
+    actor = current_actor()
+    services.transition_version(actor, clock(), protocol_id, number, **data)
+    return present(services.get_protocol(actor, protocol_id))
+
+
+@blueprint.post("/protocols/<int:protocol_id>/acknowledgements")
+def acknowledge(protocol_id):
+    data = load_body(schemas.AcknowledgementIn())
+    actor = current_actor()
+    services.acknowledge(actor, clock(), protocol_id, **data)
+    return present(services.get_protocol(actor, protocol_id)), 201
+
+
+@blueprint.post("/protocols/<int:protocol_id>/touchpoints")
+def log_touchpoint(protocol_id):
+    data = load_body(schemas.TouchpointIn())
+    touchpoint = services.log_touchpoint(current_actor(), clock(), protocol_id, **data)
+    return _touchpoint.dump(touchpoint), 201
+
+
+@blueprint.get("/protocols/<int:protocol_id>/touchpoints")
+def list_touchpoints(protocol_id):
+    params = load_query(PageQuery())
+    services.get_protocol(current_actor(), protocol_id)
+    query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
+    if params["after"]:
+        query = query.where(Touchpoint.id > params["after"])
+    rows = list(query.order_by(Touchpoint.id).limit(params["limit"] + 1))
+    return page(rows, params["limit"], _touchpoint.dump, "protocols_api.list_touchpoints", protocol_id=protocol_id)
+
+
+@blueprint.post("/protocols/<int:protocol_id>/incidents")
+def report_incident(protocol_id):
+    data = load_body(schemas.IncidentIn())
+    incident = services.report_incident(current_actor(), clock(), protocol_id, **data)
+    return _incident.dump(incident), 201
+
+
+@blueprint.get("/protocols/<int:protocol_id>/compliance")
+def compliance(protocol_id):
+    params = load_query(schemas.ComplianceQuery())
+    result = services.compliance(current_actor(), clock(), protocol_id, **params)
+    return {"protocol_id": protocol_id, **result.as_dict()}
+
+
+@blueprint.get("/protocols/<int:protocol_id>/history")
+def history(protocol_id):
+    from mediation import ledger
+
+    services.get_protocol(current_actor(), protocol_id)
+    return {"items": [_event.dump(e) for e in ledger.history("protocol", protocol_id)], "next": None}
+
+
+def _calendar_actor() -> Actor:
+    """A calendar app cannot send headers: a calendar-scoped token may come as ?token=."""
+    token = request.args.get("token")
+    if token is None:
+        return current_actor()
+    person = person_for_token(token, scopes=("api", "calendar"))
+    if person is None:
+        raise unauthorized("the calendar token is unknown, revoked, or its person is disabled")
+    return Actor.of(person)
+
+
+def _ics(body: bytes) -> Response:
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+@blueprint.get("/protocols/<int:protocol_id>/calendar.ics")
+def protocol_calendar(protocol_id):
+    return _ics(feeds.protocol_feed(_calendar_actor(), clock(), protocol_id))
+
+
+@blueprint.get("/me/calendar.ics")
+def my_calendar():
+    return _ics(feeds.person_feed(_calendar_actor(), clock()))

@@ -1,0 +1,150 @@
+"""Marshmallow schemas of the protocol endpoints, in and out."""
+
+from datetime import timedelta
+from datetime import timezone
+
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+from marshmallow import validate
+from marshmallow import validates_schema
+
+from protocols.agreement import REQUESTABLE_TRIGGERS
+from protocols.cadence import UNITS
+from protocols.cadence import WEEKDAYS
+from protocols.models import CHANNELS
+from protocols.models import SCENARIOS
+from web.schemas import Body
+from web.schemas import ExpectedVersion
+from web.schemas import Id
+from web.schemas import Text
+
+MAX_HOURS = 24 * 366
+MAX_RANGE = timedelta(days=731)
+
+
+def Moment(**kwargs):
+    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
+
+
+class CadenceIn(Schema):
+    every = fields.Integer(strict=True, validate=validate.Range(min=1, max=8784))
+    unit = fields.String(validate=validate.OneOf(UNITS))
+    weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), validate=validate.Length(min=1, max=7))
+    respond_within_hours = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_HOURS))
+
+    @validates_schema
+    def one_kind(self, data, **kwargs):
+        periodic = "every" in data or "unit" in data or "weekdays" in data
+        if "respond_within_hours" in data and periodic:
+            raise ValidationError("give either every/unit(/weekdays) or respond_within_hours, not both")
+        if "respond_within_hours" not in data and not ("every" in data and "unit" in data):
+            raise ValidationError("give every and unit (and optionally weekdays), or respond_within_hours")
+
+
+class PhaseIn(Schema):
+    cadence = fields.Nested(CadenceIn, required=True)
+    days = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=3660))
+
+
+class EscalationStepIn(Schema):
+    person_id = Id(required=True)
+    respond_within_hours = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_HOURS))
+
+
+class VersionTermsIn(Schema):
+    cadence = fields.Nested(CadenceIn, load_default=None, allow_none=True)
+    phases = fields.List(fields.Nested(PhaseIn), load_default=list, validate=validate.Length(max=12))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    supplier_point_person_id = Id(required=True)
+    customer_point_person_id = Id(required=True)
+    backup_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
+    agenda = Text(load_default="", validate=validate.Length(max=10_000))
+    escalation = fields.List(fields.Nested(EscalationStepIn), load_default=list, validate=validate.Length(max=10))
+    effective_from = Moment(load_default=None, allow_none=True)
+    max_contacts_per_window = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                             validate=validate.Range(min=1, max=1000))
+    timezone = Text(load_default="UTC", validate=validate.Length(min=1, max=64))
+
+
+class ProtocolIn(VersionTermsIn):
+    scenario = fields.String(required=True, validate=validate.OneOf(SCENARIOS))
+
+
+class VersionIn(VersionTermsIn):
+    expected_version = ExpectedVersion(load_default=None)
+
+
+class VersionTransitionIn(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(REQUESTABLE_TRIGGERS))
+    expected_version = ExpectedVersion(load_default=None)
+
+
+class AcknowledgementIn(Schema):
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**6))
+
+
+class TouchpointIn(Schema):
+    occurred_at = Moment(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    supplier_person_id = Id(required=True)
+    customer_person_id = Id(required=True)
+    summary = Body(5_000, required=True)
+
+
+class IncidentIn(Schema):
+    started_at = Moment(required=True)
+    summary = Body(5_000, required=True)
+
+
+class ComplianceQuery(Schema):
+    start = Moment(data_key="from", load_default=None)
+    end = Moment(data_key="to", load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise ValidationError("must be before 'to'", field_name="from")
+        if data.get("start") and data.get("end") and data["end"] - data["start"] > MAX_RANGE:
+            raise ValidationError("a range covers at most two years", field_name="to")
+
+
+
+class VersionOut(Schema):
+    number = fields.Integer()
+    status = fields.String()
+    cadence = fields.Raw(allow_none=True)
+    phases = fields.Raw()
+    channel = fields.String()
+    supplier_point_person_id = fields.Integer()
+    customer_point_person_id = fields.Integer()
+    backup_ids = fields.List(fields.Integer())
+    agenda = fields.String()
+    escalation = fields.Raw()
+    max_contacts_per_window = fields.Integer(allow_none=True)
+    timezone = fields.String()
+    effective_from = fields.DateTime(allow_none=True)
+    in_force_from = fields.DateTime(allow_none=True)
+    in_force_until = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.List(fields.String())
+    available_triggers = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class TouchpointOut(Schema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    channel = fields.String()
+    supplier_person_id = fields.Integer()
+    customer_person_id = fields.Integer()
+    summary = fields.String()
+    logged_by_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    started_at = fields.DateTime()
+    summary = fields.String()
+    reported_by_id = fields.Integer()
+    created_at = fields.DateTime()
