@@ -21,6 +21,8 @@ from mediation.migrations import migrate
 from protocols.migrations import ALL_PLANS
 from mediation.parties import ROLES
 from mediation.parties import Organization
+from protocols import agreement
+from protocols import services as protocol_services
 
 
 def _open(ctx) -> None:
@@ -254,10 +256,48 @@ def audit_export(ctx, subject):
 
 
 @main.command()
-@click.argument("machine", type=click.Choice(["dispute"]))
+@click.argument("machine", type=click.Choice(["dispute", "protocol"]))
 def diagram(machine):
-    """Print the live state machine definition as a Mermaid diagram."""
-    click.echo(lifecycle.mermaid())
+    """Print a live state machine definition as a Mermaid diagram."""
+    click.echo(lifecycle.mermaid() if machine == "dispute" else agreement.mermaid())
+
+
+@main.group()
+def protocols():
+    """Communication protocols."""
+
+
+@protocols.command("check")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def protocols_check(ctx, output):
+    """Print the board of protocols in force; exit 1 when any is overdue (for cron)."""
+    _need_schema(ctx)
+    rows = protocol_services.board(None, ctx.obj["clock"])
+    items = [
+        {
+            "protocol_id": protocol.id,
+            "account": protocol.project.account.name,
+            "project": protocol.project.name,
+            "scenario": protocol.scenario,
+            "version": version.number,
+            "status": result.status,
+            "next_due_at": result.next_due_at.isoformat() if result.next_due_at else None,
+        }
+        for protocol, version, result in rows
+    ]
+    if output == "json":
+        click.echo(json.dumps(items, indent=2))
+    elif not items:
+        click.echo("No protocol is in force.")
+    else:
+        click.echo(f"{'id':>4}  {'status':18} {'next due (UTC)':17} {'scenario':16} project")
+        for item in items:
+            due = item["next_due_at"][:16].replace("T", " ") if item["next_due_at"] else "-"
+            click.echo(f"{item['protocol_id']:>4}  {item['status']:18} {due:17} {item['scenario']:16} "
+                       f"{item['account']} / {item['project']}")
+    if any(item["status"] == "overdue" for item in items):
+        ctx.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.migrations import migrate
+from protocols import services as protocol_services
+from protocols.models import ProtocolVersion
 from protocols.migrations import ALL_PLANS
 
 DEMO_PASSWORD = "accord-demo-password"
@@ -111,6 +113,9 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
             ("EDI integration", fabrikam_account),
         ]
     }
+
+    progress("agreeing communication protocols")
+    agreed_protocols = _agree_protocols(clock, actors, p, projects)
 
     progress("opening disputes and working them through the process")
     alice, bob = actors["alice"], actors["bob"]
@@ -280,5 +285,91 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
         "Customers lost loyalty points during last week's outage; Contoso wants goodwill credits.", "high",
         ["alice", "carla"],
     )
+    progress("logging touchpoints and incidents")
+    clock.set(now - timedelta(minutes=30))
+    _log_contact(clock, actors, p, agreed_protocols, now)
     progress("demo ready")
     return demo
+
+
+def _terms(supplier, customer, channel, agenda, **extra):
+    return dict(channel=channel, supplier_point_person_id=supplier, customer_point_person_id=customer,
+                agenda=agenda, backup_ids=extra.pop("backup_ids", []), escalation=extra.pop("escalation", []),
+                phases=extra.pop("phases", []), cadence=extra.pop("cadence", None),
+                timezone=extra.pop("timezone", "Europe/Berlin"), **extra)
+
+
+def _agree_protocols(clock, actors, p, projects) -> dict:
+    """Protocols for the demo projects, agreed by both companies 39 days before now."""
+    clock.advance(hours=20)
+    alice, bob, carla, frank = actors["alice"], actors["bob"], actors["carla"], actors["frank"]
+    plans = {
+        "onboarding": (alice, carla, projects["Point-of-sale migration"], _terms(
+            p["alice"], p["carla"], "video", "Cut-over status, open defects, store readiness.",
+            phases=[{"cadence": {"every": 1, "unit": "days"}, "days": 14},
+                    {"cadence": {"every": 1, "unit": "weeks", "weekdays": ["mon", "thu"]}, "days": 28}],
+            cadence={"every": 1, "unit": "weeks"}, backup_ids=[p["sam"], p["dev"]])),
+        "routine": (bob, frank, projects["Warehouse system rollout"], _terms(
+            p["erin"], p["frank"], "video", "Weekly rollout status: sites live, open issues, next sites.",
+            cadence={"every": 1, "unit": "weeks"}, backup_ids=[p["gina"]])),
+        "chatty": (alice, carla, projects["Loyalty platform"], _terms(
+            p["alice"], p["carla"], "email", "Fortnightly loyalty programme review.",
+            cadence={"every": 2, "unit": "weeks"})),
+        "incident": (bob, frank, projects["EDI integration"], _terms(
+            p["erin"], p["frank"], "phone", "Impact, workaround, next update time.",
+            cadence={"respond_within_hours": 4},
+            escalation=[{"person_id": p["bob"], "respond_within_hours": 8}])),
+        "escalation": (bob, frank, projects["EDI integration"], _terms(
+            p["bob"], p["frank"], "video", "Dispute status and commitments due.",
+            cadence={"every": 2, "unit": "days"})),
+    }
+    scenarios = {"chatty": "routine"}
+    agreed = {}
+    for key, (manager, customer, project, terms) in plans.items():
+        clock.advance(minutes=20)
+        protocol = protocol_services.create_protocol(
+            manager, clock, project_id=project.id, scenario=scenarios.get(key, key), **terms)
+        protocol_services.transition_version(manager, clock, protocol.id, 1, trigger="propose")
+        protocol_services.acknowledge(manager, clock, protocol.id, version=1)
+        protocol_services.acknowledge(customer, clock, protocol.id, version=1)
+        agreed[key] = protocol
+    review = protocol_services.create_protocol(
+        alice, clock, project_id=projects["Point-of-sale migration"].id, scenario="executive_review",
+        **_terms(p["alice"], p["carla"], "in_person", "Quarterly review with both executive sponsors.",
+                 cadence={"every": 3, "unit": "months"}))
+    protocol_services.transition_version(alice, clock, review.id, 1, trigger="propose")
+    protocol_services.acknowledge(alice, clock, review.id, version=1)
+    return agreed
+
+
+def _log_contact(clock, actors, p, agreed, now) -> None:
+    """Touchpoints and incidents that give each demo protocol its story."""
+    def log(key, actor, when, supplier, customer, channel, summary):
+        protocol_services.log_touchpoint(
+            actors[actor], clock, agreed[key].id, occurred_at=when, channel=channel,
+            supplier_person_id=p[supplier], customer_person_id=p[customer], summary=summary)
+
+    start = {key: ProtocolVersion.get(ProtocolVersion.protocol == protocol.id).in_force_from
+             for key, protocol in agreed.items()}
+    # Onboarding: daily for two weeks, then twice a week, on time.
+    day = start["onboarding"] + timedelta(hours=2)
+    while day < now:
+        log("onboarding", "alice", day, "alice", "carla", "video", "Cut-over stand-up.")
+        day += timedelta(days=1) if day - start["onboarding"] < timedelta(days=14) else timedelta(days=3, hours=12)
+    # Routine weekly status, with the third week missed.
+    for week in range(6):
+        when = start["routine"] + timedelta(weeks=week, days=1)
+        if week != 2 and when < now:
+            log("routine", "erin" if week % 2 else "frank", when, "erin", "frank", "video", "Weekly rollout status.")
+    # Fortnightly review, but this fortnight Contoso and Northwind keep e-mailing.
+    for days_ago in (33, 19, 6, 4, 2, 1):
+        log("chatty", "alice", now - timedelta(days=days_ago, hours=1), "alice", "carla",
+            "email" if days_ago != 2 else "chat", "Loyalty points question.")
+    # Incidents: one answered within the hour, one waiting for a first call.
+    answered = now - timedelta(days=10)
+    protocol_services.report_incident(actors["frank"], clock, agreed["incident"].id, started_at=answered,
+                                      summary="Advance shipping notices rejected in bulk.")
+    log("incident", "erin", answered + timedelta(minutes=50), "erin", "frank", "phone", "Workaround agreed.")
+    protocol_services.report_incident(actors["frank"], clock, agreed["incident"].id,
+                                      started_at=now - timedelta(hours=6),
+                                      summary="EDI gateway returns 500 on every order.")
