@@ -50,8 +50,9 @@ class Actor:
 
     @property
     def is_read_only(self) -> bool:
-        """Holds no role that lets them change anything."""
-        return not (self.roles - {"auditor"})
+        """An auditor and nothing else: reads everything, changes nothing. A person with
+        no role at all may still act in their own disputes, as a party."""
+        return "auditor" in self.roles and not (self.roles - {"auditor"})
 
     def signing(self, capacity: str) -> EventActor:
         return EventActor(self.person.id, self.organization.id, capacity)

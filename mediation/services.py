@@ -25,12 +25,15 @@ from mediation.disputes import Dispute
 from mediation.disputes import Note
 from mediation.disputes import Option
 from mediation.disputes import Party
+from mediation.disputes import SEVERITIES
+from mediation.disputes import VISIBILITIES
 from mediation.disputes import Story
 from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
+from mediation.guards import SCORE_RANGE
 from mediation.ledger import AuditEvent
 from mediation.ledger import append
 from mediation.ledger import history
@@ -174,6 +177,13 @@ def _require_state(dispute: Dispute, allowed: tuple[str, ...], what: str) -> Non
         )
 
 
+def _check_visibility(actor: Actor, visibility: str, refusal: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise Invalid.field("visibility", f"must be one of: {', '.join(VISIBILITIES)}")
+    if visibility == "internal" and not sees_internal(actor):
+        raise Forbidden(refusal)
+
+
 def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
     dispute = get_dispute(actor, dispute_id)
     if expected_version is not None and expected_version != dispute.version:
@@ -231,17 +241,13 @@ def _people_by_id(ids) -> dict[int, Person]:
 
 
 def _parties_errors(account: Account, people: dict[int, Person], party_ids) -> list[str]:
+    """One message for unknown ids and other tenants' people alike, so that a customer
+    cannot learn which ids exist at another customer."""
     companies = {account.supplier_id, account.customer_id}
-    unknown = [pid for pid in party_ids if pid not in people]
-    outside = [pid for pid in party_ids if pid in people and people[pid].organization_id not in companies]
-    messages = []
-    if unknown:
-        messages.append(f"unknown people: {', '.join(map(str, unknown))}")
-    if outside:
-        messages.append(
-            f"not people of this account's two companies: {', '.join(map(str, outside))}"
-        )
-    return messages
+    outside = [pid for pid in party_ids if pid not in people or people[pid].organization_id not in companies]
+    if not outside:
+        return []
+    return [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
 
 
 def open_dispute(
@@ -258,6 +264,8 @@ def open_dispute(
     co_mediator_id: int | None = None,
 ) -> Dispute:
     refuse_read_only(actor)
+    if severity not in SEVERITIES:
+        raise Invalid.field("severity", f"must be one of: {', '.join(SEVERITIES)}")
     party_ids = list(dict.fromkeys(party_ids))
     with write_transaction():
         try:
@@ -393,8 +401,7 @@ def record_story(
             capacity = "party"
         if capacity is None:
             raise Forbidden("a party tells their own story; the mediators may record anyone's")
-        if visibility == "internal" and not sees_internal(actor):
-            raise Forbidden("only the supplier records internal stories")
+        _check_visibility(actor, visibility, "only the supplier records internal stories")
         _require_state(dispute, STORY_STATES, "stories")
         if not Party.select().where((Party.dispute == dispute.id) & (Party.person == party_id)).exists():
             raise Invalid.field("party_id", f"person {party_id} is not a party to this dispute")
@@ -432,6 +439,13 @@ def propose_option(
         dispute = _load(actor, dispute_id, expected_version)
         capacity = _require_case_worker(actor, dispute)
         _require_state(dispute, OPTION_STATES, "options")
+        errors = {
+            name: [f"must be between {SCORE_RANGE.start} and {SCORE_RANGE.stop - 1}"]
+            for name, value in (("value_to_supplier", value_to_supplier), ("value_to_customer", value_to_customer))
+            if value not in SCORE_RANGE
+        }
+        if errors:
+            raise Invalid(errors)
         option = Option.create(
             dispute=dispute,
             summary=summary,
@@ -499,8 +513,7 @@ def add_note(actor: Actor, clock, dispute_id: int, *, text: str, visibility: str
             capacity = "party"
         if capacity is None:
             raise Forbidden("notes come from the parties and the mediators")
-        if visibility == "internal" and not sees_internal(actor):
-            raise Forbidden("only the supplier writes internal notes")
+        _check_visibility(actor, visibility, "only the supplier writes internal notes")
         note = Note.create(
             dispute=dispute, author=actor.person_id, text=text, visibility=visibility, created_at=clock.now()
         )
@@ -541,6 +554,8 @@ def settle_commitment(
     actor: Actor, clock, dispute_id: int, commitment_id: int, *, status: str, expected_version=None
 ) -> Commitment:
     """Mark a commitment kept or broken; a broken one is the usual reason to reopen."""
+    if status not in ("kept", "broken"):
+        raise Invalid.field("status", "must be kept or broken")
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
         capacity = _require_case_worker(actor, dispute)
@@ -591,5 +606,8 @@ def transition(
             columns = {"override_reason": override_reason or None}
         elif trigger == "reopen":
             columns = {"resolution_option_id": None, "resolution_summary": None}
+        if trigger in ("reopen", "revisit"):
+            # A new round of options needs new acceptances from both companies.
+            payload["acceptances_cleared"] = Acceptance.delete().where(Acceptance.dispute == dispute.id).execute()
         _commit_change(dispute, actor, capacity, clock, "transition", payload, to_state=new_state, **columns)
     return dispute

@@ -8,6 +8,7 @@ from flask import request
 from marshmallow import ValidationError
 from peewee import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from mediation.clock import SystemClock
 from mediation.db import configured_url
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.json.sort_keys = False
+    app.url_map.converters["int"] = StoredId
     open_database(app.config["DATABASE_URL"])
     _connect_per_request(app)
     _register_problem_handlers(app)
@@ -38,6 +40,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     api.register(app)
     return app
+
+
+class StoredId(IntegerConverter):
+    """Ids in paths: an integer a database column can hold, otherwise no route (404)."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, **kwargs)
 
 
 def _connect_per_request(app: Flask) -> None:

@@ -1,7 +1,6 @@
 """Marshmallow schemas of the protocol endpoints, in and out."""
 
 from datetime import timedelta
-from datetime import timezone
 
 from marshmallow import Schema
 from marshmallow import ValidationError
@@ -17,14 +16,11 @@ from protocols.models import SCENARIOS
 from web.schemas import Body
 from web.schemas import ExpectedVersion
 from web.schemas import Id
+from web.schemas import Moment
 from web.schemas import Text
 
 MAX_HOURS = 24 * 366
 MAX_RANGE = timedelta(days=731)
-
-
-def Moment(**kwargs):
-    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
 
 
 class CadenceIn(Schema):

@@ -4,6 +4,7 @@ Unknown fields are refused (marshmallow's default), integers are strict, and tex
 bounded, so a bad request fails with 422 naming the field before anything is written.
 """
 
+from datetime import datetime
 from datetime import timezone
 
 from marshmallow import Schema
@@ -37,12 +38,42 @@ def Id(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+def QueryId(**kwargs):
+    """An id in a query string, where every value arrives as text."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
 def Title(**kwargs):
-    return Text(validate=validate.Length(min=1, max=200), **kwargs)
+    return Text(validate=[validate.Length(min=1, max=200), _not_blank], **kwargs)
+
+
+class Moment(fields.AwareDateTime):
+    """A moment with a time zone (UTC when none is given) that can be stored in UTC."""
+
+    EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+    LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+            utc = moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationError("is outside the range of storable dates") from None
+        if not self.EARLIEST <= utc < self.LATEST:
+            raise ValidationError("must be between the years 1900 and 9000")
+        return utc
 
 
 def Body(limit: int, **kwargs):
-    return Text(validate=validate.Length(min=1, max=limit), **kwargs)
+    return Text(validate=[validate.Length(min=1, max=limit), _not_blank], **kwargs)
 
 
 def ExpectedVersion(**kwargs):
@@ -126,7 +157,7 @@ class MediatorsIn(Versioned):
 class CommitmentIn(Versioned):
     person_id = Id(required=True)
     description = Body(5_000, required=True)
-    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    due_at = Moment(required=True)
 
 
 class CommitmentSettlementIn(Versioned):
@@ -152,8 +183,8 @@ class PageQuery(Schema):
 
 class DisputeQuery(PageQuery):
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
-    account_id = Id(load_default=None)
-    project_id = Id(load_default=None)
+    account_id = QueryId(load_default=None)
+    project_id = QueryId(load_default=None)
     severity = fields.String(load_default=None, validate=validate.OneOf(SEVERITIES))
     stale = fields.Boolean(load_default=None)
 

@@ -5,6 +5,7 @@ from flask import json
 from flask import request
 from flask import url_for
 
+from web.auth import current_actor
 from web.problems import ApiProblem
 
 PREFIX = "/api/v1"
@@ -21,6 +22,8 @@ def load_body(schema):
         data = json.loads(raw) if raw.strip() else None
     except ValueError as error:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is nested too deeply to read") from None
     if data is None:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
     return schema.load(data)
@@ -43,11 +46,22 @@ def page(items, limit: int, dump, endpoint: str, **params):
     return {"items": [dump(item) for item in items], "next": next_url}
 
 
+# Endpoints that authenticate themselves (a calendar app sends its token in the URL).
+SELF_AUTHENTICATING = {"protocols_api.protocol_calendar", "protocols_api.my_calendar"}
+
+
+def _authenticate() -> None:
+    """Every API call is authenticated before its body is read: no credentials, 401."""
+    if request.path.startswith(PREFIX + "/") and request.endpoint not in SELF_AUTHENTICATING:
+        current_actor()
+
+
 def register(app) -> None:
     from web.api import audit
     from web.api import directory
     from web.api import disputes
     from web.api import protocols
 
+    app.before_request(_authenticate)
     for module in (directory, disputes, protocols, audit):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)
