@@ -22,6 +22,7 @@ from peewee import TextField
 
 from mediation.db import BaseModel
 from mediation.db import database
+from mediation.db import execute
 from mediation.db import is_postgres
 from mediation.fields import UTCDateTimeField
 
@@ -168,13 +169,8 @@ def _hash_of(event: AuditEvent) -> str:
 
 
 def head() -> Digest | None:
-    row = (
-        AuditEvent.select(AuditEvent.sequence, AuditEvent.hash)
-        .order_by(AuditEvent.sequence.desc())
-        .limit(1)
-        .first()
-    )
-    return Digest(row.sequence, row.hash) if row else None
+    row = execute("SELECT sequence, hash FROM audit_event ORDER BY sequence DESC LIMIT 1").fetchone()
+    return Digest(row[0], row[1]) if row else None
 
 
 def append(
@@ -187,8 +183,11 @@ def append(
     from_state: str | None = None,
     to_state: str | None = None,
     payload: dict | None = None,
-) -> AuditEvent:
-    """Chain one event onto the head. Must run inside the caller's write transaction."""
+) -> Digest:
+    """Chain one event onto the head and return the new head.
+
+    Must run inside the caller's write transaction.
+    """
     if not database.in_transaction():
         raise RuntimeError("ledger.append must run inside a write transaction")
     if is_postgres():
@@ -208,7 +207,18 @@ def append(
         payload=canonical_json(payload or {}),
         prev_hash=current.hash if current else GENESIS_HASH,
     )
-    return AuditEvent.create(hash=event_hash(**fields), **fields)
+    fields["hash"] = event_hash(**fields)
+    columns = ", ".join(_INSERT_COLUMNS)
+    placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
+    values = [AuditEvent._meta.fields[name].db_value(fields[name]) for name in _INSERT_COLUMNS]
+    execute(f"INSERT INTO audit_event ({columns}) VALUES ({placeholders})", values)
+    return Digest(fields["sequence"], fields["hash"])
+
+
+_INSERT_COLUMNS = (
+    "sequence", "occurred_at", "actor_person_id", "actor_organization_id", "actor_role", "subject_type",
+    "subject_id", "kind", "from_state", "to_state", "payload", "prev_hash", "hash",
+)
 
 
 def history(subject_type: str, subject_id: int) -> list[AuditEvent]:

@@ -8,15 +8,9 @@ reported by name, not just the first.
 
 from functools import cached_property
 
-from peewee import fn
 from mediation import guards
 from mediation import statemachine
-from mediation.disputes import Acceptance
-from mediation.disputes import Option
-from mediation.disputes import Party
-from mediation.disputes import Story
-from mediation.parties import Organization
-from mediation.parties import Person
+from mediation.db import execute
 
 INITIAL_STATE = "intake"
 OPEN_STATES = ("intake", "story_gathering", "option_generation", "resolution")
@@ -84,57 +78,51 @@ machine = statemachine.define(STATES, TRANSITIONS)
 
 
 class DisputeFacts:
-    """What the conditions need to know about one stored dispute, each loaded on first use."""
+    """What the conditions need to know about one stored dispute, each loaded on first use.
+
+    The queries are hand-written (see mediation.db.portable): they run on every transition.
+    """
 
     def __init__(self, dispute):
         self.dispute = dispute
+        self._acceptances: dict[int, dict[int, list[str]]] = {}
+
+    def _rows(self, sql: str, *params) -> list[tuple]:
+        return execute(sql, (self.dispute.id, *params)).fetchall()
 
     @cached_property
     def parties(self) -> list[tuple[int, str]]:
         """(person id, organization kind) of every party."""
-        query = (
-            Party.select(Party.person, Organization.kind)
-            .join(Person, on=(Party.person == Person.id))
-            .join(Organization)
-            .where(Party.dispute == self.dispute.id)
-            .tuples()
+        return self._rows(
+            "SELECT p.person_id, o.kind FROM party p JOIN person pe ON pe.id = p.person_id "
+            "JOIN organization o ON o.id = pe.organization_id WHERE p.dispute_id = ?"
         )
-        return list(query)
 
     @cached_property
     def stories(self) -> list[tuple[int, bool, str]]:
         """(party id, declined, organization kind) of every story."""
-        query = (
-            Story.select(Story.party, Story.declined, Organization.kind)
-            .join(Person, on=(Story.party == Person.id))
-            .join(Organization)
-            .where(Story.dispute == self.dispute.id)
-            .tuples()
+        rows = self._rows(
+            "SELECT s.party_id, s.declined, o.kind FROM story s JOIN person pe ON pe.id = s.party_id "
+            "JOIN organization o ON o.id = pe.organization_id WHERE s.dispute_id = ?"
         )
-        return list(query)
+        return [(party, bool(declined), kind) for party, declined, kind in rows]
 
     @cached_property
     def option_values(self) -> list[tuple[int, int]]:
-        query = (
-            Option.select(Option.value_to_supplier, Option.value_to_customer)
-            .where(Option.dispute == self.dispute.id)
-            .tuples()
-        )
-        return list(query)
+        return self._rows("SELECT value_to_supplier, value_to_customer FROM option WHERE dispute_id = ?")
 
     def acceptance_kinds(self, option_id: int) -> dict[int, list[str]]:
-        query = (
-            Acceptance.select(Organization.kind)
-            .join(Organization)
-            .where((Acceptance.dispute == self.dispute.id) & (Acceptance.option == option_id))
-            .tuples()
-        )
-        return {option_id: [kind for (kind,) in query]}
+        if option_id not in self._acceptances:
+            rows = self._rows(
+                "SELECT o.kind FROM acceptance a JOIN organization o ON o.id = a.organization_id "
+                "WHERE a.dispute_id = ? AND a.option_id = ?",
+                option_id,
+            )
+            self._acceptances[option_id] = {option_id: [kind for (kind,) in rows]}
+        return self._acceptances[option_id]
 
     def option_count(self) -> int:
-        if "option_values" in self.__dict__:
-            return len(self.option_values)
-        return Option.select(fn.COUNT(Option.id)).where(Option.dispute == self.dispute.id).scalar()
+        return len(self.option_values)
 
 
 class DisputeFlow:

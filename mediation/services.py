@@ -18,6 +18,8 @@ from mediation.access import refuse_read_only
 from mediation.access import sees_internal
 from mediation.access import visible_account
 from mediation.access import visible_accounts
+from mediation.db import execute
+from mediation.db import portable
 from mediation.db import write_transaction
 from mediation.disputes import Acceptance
 from mediation.disputes import Commitment
@@ -184,8 +186,19 @@ def _check_visibility(actor: Actor, visibility: str, refusal: str) -> None:
         raise Forbidden(refusal)
 
 
+_LOAD_SQL = {
+    side: "SELECT d.* FROM dispute d JOIN account a ON a.id = d.account_id "
+          f"WHERE d.id = ? AND a.{side}_id = ?"
+    for side in ("supplier", "customer")
+}
+
+
 def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
-    dispute = get_dispute(actor, dispute_id)
+    """The dispute to change, as `get_dispute` finds it, checked against `expected_version`."""
+    sql = portable(_LOAD_SQL[actor.company])
+    dispute = next(iter(Dispute.raw(sql, dispute_id, actor.organization.id)), None)
+    if dispute is None:
+        raise NotFound("dispute", dispute_id)
     if expected_version is not None and expected_version != dispute.version:
         raise StaleVersion(dispute.version)
     return dispute
@@ -206,11 +219,10 @@ def _commit_change(
     values = dict(columns, version=dispute.version + 1, updated_at=now)
     if to_state is not None:
         values.update(state=to_state, state_changed_at=now)
-    changed = (
-        Dispute.update(**values)
-        .where((Dispute.id == dispute.id) & (Dispute.version == dispute.version))
-        .execute()
-    )
+    fields = [Dispute._meta.fields[name] for name in values]
+    assignments = ", ".join(f"{field.column_name} = ?" for field in fields)
+    params = [field.db_value(values[field.name]) for field in fields] + [dispute.id, dispute.version]
+    changed = execute(f"UPDATE dispute SET {assignments} WHERE id = ? AND version = ?", params).rowcount
     if changed != 1:
         current = Dispute.select(Dispute.version).where(Dispute.id == dispute.id).scalar()
         raise StaleVersion(current)

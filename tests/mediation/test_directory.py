@@ -1,0 +1,381 @@
+"""Organizations, people, accounts and projects: who may create what, and the rules they obey."""
+
+from contextlib import contextmanager
+
+import pytest
+
+from mediation import directory
+from mediation.access import Actor
+from mediation.credentials import password_matches
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.errors import NotFound
+from mediation.ledger import history
+from mediation.parties import Account
+from mediation.parties import Person
+from tests.conftest import table_counts
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def refused(error):
+    """The block raises `error` and writes nothing at all."""
+    before = table_counts()
+    with pytest.raises(error) as caught:
+        yield caught
+    assert table_counts() == before
+
+
+@contextmanager
+def invalid(*fields):
+    """The block is refused as Invalid with errors keyed by exactly `fields`."""
+    with refused(Invalid) as caught:
+        yield caught
+    assert sorted(caught.value.errors) == sorted(fields)
+    for messages in caught.value.errors.values():
+        assert messages and all(isinstance(m, str) and m for m in messages)
+
+
+def as_(world, key):
+    """An actor of the world, or None for the operator at the command line."""
+    return None if key is None else world.actor(key)
+
+
+def new_org(world, name="Tailspin Toys", kind="customer", by=None):
+    return directory.create_organization(as_(world, by), world.clock, name=name, kind=kind)
+
+
+def new_person(world, org="contoso", by=None, email="erin@example.com", roles=(), **extra):
+    organization_id = world.orgs[org].id if isinstance(org, str) else org
+    return directory.create_person(
+        as_(world, by), world.clock, email=email, name="Erin", organization_id=organization_id,
+        roles=roles, **extra,
+    )
+
+
+def new_account(world, by=None, name="Second account", supplier="northwind", customer="contoso", managers=("alice",)):
+    def org_id(value):
+        return world.orgs[value].id if isinstance(value, str) else value
+
+    return directory.create_account(
+        as_(world, by), world.clock, name=name, supplier_id=org_id(supplier), customer_id=org_id(customer),
+        manager_ids=[world.id(m) if isinstance(m, str) else m for m in managers],
+    )
+
+
+def new_project(world, by=None, name="Loyalty app", account="contoso"):
+    account_id = world.accounts[account].id if isinstance(account, str) else account
+    return directory.create_project(as_(world, by), world.clock, name=name, account_id=account_id)
+
+
+def only_event(subject_type, subject_id):
+    [event] = history(subject_type, subject_id)
+    return event
+
+
+NON_ADMINS = ["alice", "sam", "auditor", "carla", "contoso_auditor"]
+
+
+# --- organizations ----------------------------------------------------------------------------
+
+
+def test_the_operator_creates_organizations_recorded_as_the_system(world):
+    org = new_org(world, name="  Tailspin Toys ")
+    assert (org.name, org.kind) == ("Tailspin Toys", "customer")
+    event = only_event("organization", org.id)
+    assert event.kind == "organization_created"
+    assert (event.actor_person_id, event.actor_organization_id, event.actor_role) == (None, None, "system")
+    assert event.data == {"name": "Tailspin Toys", "kind": "customer"}
+
+
+def test_a_supplier_admin_creates_organizations_signed_as_admin(world):
+    org = new_org(world, by="admin")
+    event = only_event("organization", org.id)
+    assert (event.actor_person_id, event.actor_organization_id, event.actor_role) == (
+        world.id("admin"), world.orgs["northwind"].id, "admin")
+
+
+@pytest.mark.parametrize("who", ["contoso_admin", *NON_ADMINS])
+def test_only_supplier_admins_create_organizations(world, who):
+    with refused(Forbidden):
+        new_org(world, by=who)
+
+
+def test_permission_is_checked_before_the_input(world):
+    with refused(Forbidden):
+        new_org(world, by="contoso_admin", kind="partner")
+
+
+@pytest.mark.parametrize("kind", ["partner", "", "Supplier", "CUSTOMER"])
+def test_an_organization_is_a_supplier_or_a_customer(world, kind):
+    with invalid("kind"):
+        new_org(world, kind=kind)
+
+
+@pytest.mark.parametrize("name", ["Contoso Retail", "  Contoso Retail  "])
+def test_organization_names_are_unique(world, name):
+    with invalid("name"):
+        new_org(world, name=name, by="admin")
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+def test_a_supplier_admin_adds_people_to_the_supplier_and_to_customers(world):
+    staff = new_person(world, org="northwind", by="admin", email="Erin@Northwind.Example ",
+                       roles=["point_person", "account_manager", "point_person"])
+    assert staff.email == "erin@northwind.example"
+    assert staff.roles == {"account_manager", "point_person"}
+    customer = new_person(world, org="fabrikam", by="admin", email="fay@fabrikam.example", roles=["point_person"])
+    assert customer.organization_id == world.orgs["fabrikam"].id
+    event = only_event("person", staff.id)
+    assert event.kind == "person_created"
+    assert event.data == {"email": "erin@northwind.example", "name": "Erin",
+                          "organization_id": world.orgs["northwind"].id,
+                          "roles": ["account_manager", "point_person"]}
+
+
+def test_a_password_is_stored_hashed_and_never_recorded(world):
+    person = new_person(world, by="admin", password="correct horse battery")
+    stored = Person.get_by_id(person.id)
+    assert stored.password_hash and "correct horse battery" not in stored.password_hash
+    assert password_matches(stored, "correct horse battery")
+    assert not password_matches(stored, "wrong horse battery")
+    assert "correct horse" not in only_event("person", person.id).payload
+
+
+def test_a_person_without_a_password_cannot_log_in_with_one(world):
+    person = new_person(world, by="admin")
+    assert not password_matches(Person.get_by_id(person.id), "")
+
+
+def test_a_customer_admin_adds_people_to_their_own_organization(world):
+    person = new_person(world, org="contoso", by="contoso_admin", roles=["point_person", "admin"])
+    assert person.organization_id == world.orgs["contoso"].id
+    assert only_event("person", person.id).actor_person_id == world.id("contoso_admin")
+
+
+def test_a_customer_admin_may_not_add_people_to_the_supplier(world):
+    with refused(Forbidden):
+        new_person(world, org="northwind", by="contoso_admin")
+
+
+def test_another_customers_organization_does_not_exist_for_a_customer_admin(world):
+    with invalid("organization_id") as caught:
+        new_person(world, org="fabrikam", by="contoso_admin")
+    unknown = world.orgs["northwind"].id + 1000
+    with invalid("organization_id") as unknown_caught:
+        new_person(world, org=unknown, by="contoso_admin")
+    assert caught.value.errors["organization_id"][0].replace(str(world.orgs["fabrikam"].id), "N") == \
+        unknown_caught.value.errors["organization_id"][0].replace(str(unknown), "N"), \
+        "another tenant's organization looks exactly like a missing one"
+
+
+@pytest.mark.parametrize("who", NON_ADMINS)
+def test_people_who_are_not_admins_add_nobody(world, who):
+    org = "northwind" if world.people[who].organization_id == world.orgs["northwind"].id else "contoso"
+    with refused(Forbidden):
+        new_person(world, org=org, by=who)
+
+
+@pytest.mark.parametrize("by", [None, "admin"])
+def test_roles_must_be_known(world, by):
+    with invalid("roles") as caught:
+        new_person(world, by=by, roles=["point_person", "superuser"])
+    assert "superuser" in caught.value.errors["roles"][0]
+
+
+@pytest.mark.parametrize("by", [None, "admin", "contoso_admin"])
+def test_account_managers_belong_to_a_supplier(world, by):
+    with invalid("roles"):
+        new_person(world, org="contoso", by=by, roles=["account_manager"])
+
+
+@pytest.mark.parametrize("email", ["alice@northwind.example", "ALICE@Northwind.example", "  alice@northwind.example "])
+def test_an_email_address_is_registered_once(world, email):
+    with invalid("email"):
+        new_person(world, org="contoso", by="admin", email=email)
+
+
+def test_people_join_existing_organizations_only(world):
+    with invalid("organization_id"):
+        new_person(world, org=world.orgs["fabrikam"].id + 1000)
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+def test_a_supplier_admin_opens_an_account_with_its_managers(world):
+    account = new_account(world, by="admin", name=" Contoso services ", managers=["bob", "alice"])
+    assert account.name == "Contoso services"
+    assert sorted(directory.managers_of([account.id])[account.id]) == sorted([world.id("alice"), world.id("bob")])
+    event = only_event("account", account.id)
+    assert event.kind == "account_created"
+    assert event.data == {"name": "Contoso services", "supplier_id": world.orgs["northwind"].id,
+                          "customer_id": world.orgs["contoso"].id,
+                          "manager_ids": sorted([world.id("alice"), world.id("bob")])}
+
+
+def test_an_account_may_start_without_managers(world):
+    account = new_account(world, managers=())
+    assert directory.managers_of([account.id]) == {account.id: []}
+
+
+@pytest.mark.parametrize("who", ["contoso_admin", *NON_ADMINS])
+def test_only_supplier_admins_open_accounts(world, who):
+    with refused(Forbidden):
+        new_account(world, by=who)
+
+
+def test_the_supplier_side_of_an_account_must_be_a_supplier(world):
+    with invalid("supplier_id"):
+        new_account(world, supplier="fabrikam", managers=())
+    with invalid("supplier_id"):
+        new_account(world, supplier=world.orgs["fabrikam"].id + 1000, managers=())
+
+
+def test_the_customer_side_of_an_account_must_be_a_customer(world):
+    with invalid("customer_id"):
+        new_account(world, customer="northwind")
+    with invalid("customer_id"):
+        new_account(world, customer=world.orgs["fabrikam"].id + 1000)
+
+
+def test_a_supplier_admin_opens_accounts_for_their_own_supplier_only(world):
+    southwind = new_org(world, name="Southwind Systems", kind="supplier")
+    new_person(world, org=southwind.id, email="root@southwind.example", roles=["admin"])
+    southwind_admin = Actor.of(directory.find_person("root@southwind.example"))
+    with refused(Invalid) as caught:
+        directory.create_account(southwind_admin, world.clock, name="Poached", supplier_id=world.orgs["northwind"].id,
+                                 customer_id=world.orgs["contoso"].id)
+    assert list(caught.value.errors) == ["supplier_id"]
+
+
+@pytest.mark.parametrize(
+    "manager",
+    ["sam", "admin", "carla", "contoso_admin", "auditor"],
+)
+def test_account_managers_must_be_supplier_people_with_the_role(world, manager):
+    with invalid("manager_ids") as caught:
+        new_account(world, by="admin", managers=["alice", manager])
+    [message] = caught.value.errors["manager_ids"]
+    named = [int(part) for part in message.split(":", 1)[1].split(",")]
+    assert named == [world.id(manager)], "only the bad manager is named, not alice"
+
+
+def test_an_unknown_manager_is_refused(world):
+    with invalid("manager_ids"):
+        new_account(world, managers=[999_999])
+
+
+def test_an_account_manager_of_another_supplier_cannot_manage_this_account(world):
+    southwind = new_org(world, name="Southwind Systems", kind="supplier")
+    outsider = new_person(world, org=southwind.id, email="am@southwind.example", roles=["account_manager"])
+    with invalid("manager_ids"):
+        new_account(world, managers=[outsider.id])
+
+
+def test_every_account_error_is_reported_together(world):
+    with invalid("supplier_id", "customer_id", "manager_ids"):
+        new_account(world, supplier="contoso", customer="northwind", managers=["carla"])
+
+
+@pytest.mark.parametrize("name", ["Contoso account", "  Contoso account "])
+def test_an_account_name_is_unique_for_its_supplier_and_customer(world, name):
+    with invalid("name"):
+        new_account(world, name=name)
+
+
+def test_the_same_account_name_may_pair_the_supplier_with_another_customer(world):
+    account = new_account(world, name="Contoso account", customer="fabrikam", managers=["bob"])
+    assert Account.get_by_id(account.id).customer_id == world.orgs["fabrikam"].id
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("by,capacity", [(None, "system"), ("admin", "admin"), ("alice", "account_manager")])
+def test_projects_are_added_by_the_operator_supplier_admins_and_the_accounts_managers(world, by, capacity):
+    project = new_project(world, by=by, name="  Loyalty app ")
+    assert (project.name, project.account_id) == ("Loyalty app", world.accounts["contoso"].id)
+    event = only_event("project", project.id)
+    assert event.kind == "project_created"
+    assert event.actor_role == capacity
+    assert event.data == {"name": "Loyalty app", "account_id": world.accounts["contoso"].id}
+
+
+@pytest.mark.parametrize("who", ["bob", "sam", "auditor", "contoso_admin", "carla", "contoso_auditor"])
+def test_other_people_add_no_projects(world, who):
+    with refused(Forbidden):
+        new_project(world, by=who)
+
+
+def test_another_customers_account_does_not_exist_for_a_customer(world):
+    with invalid("account_id"):
+        new_project(world, by="frank", account="contoso")
+
+
+@pytest.mark.parametrize("by", [None, "admin"])
+def test_projects_belong_to_an_existing_account(world, by):
+    with invalid("account_id"):
+        new_project(world, by=by, account=world.accounts["fabrikam"].id + 1000)
+
+
+def test_project_names_are_unique_within_an_account(world):
+    with invalid("name"):
+        new_project(world, by="alice", name=" POS migration ")
+
+
+def test_the_same_project_name_may_be_used_on_another_account(world):
+    project = new_project(world, by="bob", name="POS migration", account="fabrikam")
+    assert project.account_id == world.accounts["fabrikam"].id
+
+
+# --- who sees whom -------------------------------------------------------------------------------
+
+
+def names(query):
+    return sorted(row.name for row in query)
+
+
+def test_the_supplier_sees_itself_and_its_customers(world):
+    new_org(world, name="Southwind Systems", kind="supplier")
+    assert names(directory.visible_organizations(world.actor("sam"))) == [
+        "Contoso Retail", "Fabrikam Logistics", "Northwind Systems"]
+
+
+def test_a_customer_sees_itself_and_its_supplier_but_no_other_customer(world):
+    assert names(directory.visible_organizations(world.actor("dev"))) == ["Contoso Retail", "Northwind Systems"]
+    with pytest.raises(NotFound):
+        directory.visible_organization(world.actor("dev"), world.orgs["fabrikam"].id)
+
+
+def test_a_customer_sees_the_people_of_its_own_and_its_suppliers_organization_only(world):
+    seen = {p.id for p in directory.visible_people(world.actor("carla"))}
+    assert world.id("alice") in seen and world.id("dev") in seen
+    assert world.id("frank") not in seen and world.id("gina") not in seen
+    with pytest.raises(NotFound):
+        directory.visible_person(world.actor("carla"), world.id("frank"))
+    assert directory.visible_person(world.actor("alice"), world.id("frank")).id == world.id("frank")
+
+
+def test_a_customer_sees_only_its_own_projects(world):
+    assert names(directory.visible_projects(world.actor("carla"))) == ["POS migration"]
+    assert names(directory.visible_projects(world.actor("sam"))) == ["POS migration", "WMS rollout"]
+    with pytest.raises(NotFound):
+        directory.visible_project(world.actor("carla"), world.projects["fabrikam"].id)
+
+
+def test_people_and_organizations_are_found_by_email_and_name(world):
+    assert directory.find_person("  CARLA@contoso.example ").id == world.id("carla")
+    assert directory.find_organization(" Contoso Retail ").id == world.orgs["contoso"].id
+    with pytest.raises(NotFound):
+        directory.find_person("nobody@contoso.example")
+    with pytest.raises(NotFound):
+        directory.find_organization("Nobody Inc")
+
+
+def test_managers_are_listed_per_account(world):
+    contoso, fabrikam = world.accounts["contoso"].id, world.accounts["fabrikam"].id
+    assert directory.managers_of([contoso, fabrikam]) == {contoso: [world.id("alice")], fabrikam: [world.id("bob")]}
