@@ -27,6 +27,12 @@ TOKEN = re.compile(r"^acc_[A-Za-z0-9_-]{43}$")
 
 
 @pytest.fixture
+def database_url(empty_database_url):
+    """The command line starts from a database without any table."""
+    return empty_database_url
+
+
+@pytest.fixture
 def accord(database_url):
     """Run `accord --database <this test's database> ...`, returning click's result."""
     runner = CliRunner()
