@@ -295,3 +295,12 @@ def test_a_malformed_digest_is_422_naming_it(api, history, digest):
     problem = assert_problem(api.get(f"{API}/audit/verify?digest={quote(digest)}", as_="auditor"), 422)
     assert list(problem["errors"]) == ["digest"]
     assert table_counts() == before
+
+
+@pytest.mark.parametrize("who", ["contoso_auditor", "contoso_admin"])
+@pytest.mark.parametrize("path", ["/api/v1/audit/verify", "/api/v1/audit/digest"])
+def test_a_customers_auditors_do_not_read_the_whole_chain(api, who, path):
+    """The chain covers every customer: even its length is not another tenant's to see."""
+    response = api.get(path, as_=who)
+    assert response.status_code == 403
+    assert "checked" not in response.get_json() and "sequence" not in response.get_json()
