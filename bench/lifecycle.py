@@ -39,22 +39,20 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import psutil
 
-import psutil  # noqa: E402
-
-from mediation import directory  # noqa: E402
-from mediation import ledger  # noqa: E402
-from mediation import services  # noqa: E402
-from mediation.access import Actor  # noqa: E402
-from mediation.clock import ManualClock  # noqa: E402
-from mediation.clock import SystemClock  # noqa: E402
-from mediation.db import database  # noqa: E402
-from mediation.db import open_database  # noqa: E402
-from mediation.db import write_transaction  # noqa: E402
-from mediation.disputes import Dispute  # noqa: E402
-from mediation.ledger import AuditEvent  # noqa: E402
-from mediation.migrations import migrate  # noqa: E402
+from mediation import directory
+from mediation import ledger
+from mediation import services
+from mediation.access import Actor
+from mediation.clock import ManualClock
+from mediation.clock import SystemClock
+from mediation.db import database
+from mediation.db import open_database
+from mediation.db import write_transaction
+from mediation.disputes import Dispute
+from mediation.ledger import AuditEvent
+from mediation.migrations import migrate
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 MiB = 1024 * 1024
