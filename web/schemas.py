@@ -313,7 +313,13 @@ class DisputeOut(Schema):
     state_changed_at = fields.DateTime()
 
 
+class EscalationProtocolOut(Schema):
+    protocol_id = fields.Integer()
+    in_force_for_this_dispute = fields.Boolean()
+
+
 class DisputeDetailOut(DisputeOut):
+    escalation_protocol = fields.Nested(EscalationProtocolOut, allow_none=True)
     parties = fields.List(fields.Nested(PartyOut))
     stories = fields.List(fields.Nested(StoryOut))
     options = fields.List(fields.Nested(OptionOut))

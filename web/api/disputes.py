@@ -6,6 +6,7 @@ from flask import Blueprint
 from mediation import lifecycle
 from mediation import services
 from mediation.guards import gives_mutual_value
+from protocols import escalation
 from web import schemas
 from web.api import clock
 from web.api import load_body
@@ -76,9 +77,14 @@ def present(actor, dispute) -> dict:
         }
         for party in found["parties"]
     ]
+    protocol = escalation.escalation_protocol(dispute.project_id)
     return _detail.dump(
         {
             **_fields(dispute, now),
+            "escalation_protocol": {
+                "protocol_id": protocol.id,
+                "in_force_for_this_dispute": escalation.activation_for(dispute.id) is not None,
+            } if protocol else None,
             "parties": parties,
             "stories": found["stories"],
             "options": found["options"],
