@@ -9,6 +9,7 @@ from mediation import directory
 from mediation import ledger
 from mediation import lifecycle
 from mediation.clock import SystemClock
+from mediation.credentials import SCOPES
 from mediation.credentials import issue_token
 from mediation.credentials import revoke_token
 from mediation.db import configured_url
@@ -130,8 +131,10 @@ def token():
 @token.command("create")
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for.")
+@click.option("--scope", type=click.Choice(SCOPES), default="api", show_default=True,
+              help="'calendar' tokens only read calendar feeds (for a calendar app's subscription URL).")
 @click.pass_context
-def token_create(ctx, email, label):
+def token_create(ctx, email, label, scope):
     """Create an API token; prints the token alone (it is not shown again)."""
     _need_schema(ctx)
     try:
@@ -139,7 +142,7 @@ def token_create(ctx, email, label):
     except DomainError as error:
         raise _fail(error) from None
     with write_transaction():
-        _, plain = issue_token(person, ctx.obj["clock"].now(), label)
+        _, plain = issue_token(person, ctx.obj["clock"].now(), label, scope)
     click.echo(plain)
 
 

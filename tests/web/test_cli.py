@@ -202,3 +202,10 @@ def test_serve_answers_the_api_with_a_created_token(bootstrapped, database_url):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_calendar_token_reads_feeds_only(bootstrapped):
+    token = bootstrapped("token", "create", "admin@northwind.example", "--scope", "calendar").output.strip()
+    assert TOKEN.match(token)
+    assert person_for_token(token) is None, "not an API token"
+    assert person_for_token(token, scopes=("calendar",)).email == "admin@northwind.example"

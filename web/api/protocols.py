@@ -7,7 +7,9 @@ from flask import request
 from flask import url_for
 
 from mediation.access import Actor
+from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
+from mediation.db import write_transaction
 from mediation.directory import visible_project
 from mediation.parties import Organization
 from protocols import agreement
@@ -200,6 +202,18 @@ def _ics(body: bytes) -> Response:
 @blueprint.get("/protocols/<int:protocol_id>/calendar.ics")
 def protocol_calendar(protocol_id):
     return _ics(feeds.protocol_feed(_calendar_actor(), clock(), protocol_id))
+
+
+@blueprint.post("/me/calendar-token")
+def create_calendar_token():
+    """A token that only reads calendar feeds, to paste into a calendar app as part of a URL."""
+    actor = current_actor()
+    with write_transaction():
+        _, token = issue_token(actor.person, clock().now(), "calendar subscription", scope="calendar")
+    return {
+        "token": token,
+        "my_calendar_url": url_for("protocols_api.my_calendar", token=token, _external=True),
+    }, 201
 
 
 @blueprint.get("/me/calendar.ics")
