@@ -29,9 +29,11 @@ class Periodic:
     unit: str
     weekdays: tuple[int, ...] = ()
 
-    def step(self, k: int) -> relativedelta:
+    def step(self, k: int):
         """The offset of the k-th occurrence from the anchor (for cadences without weekdays)."""
-        return relativedelta(**{self.unit: self.every * k})
+        if self.unit == "months":
+            return relativedelta(months=self.every * k)
+        return timedelta(**{self.unit: self.every * k})
 
     def nominal_length(self) -> timedelta:
         if self.unit == "months":
@@ -99,6 +101,12 @@ def schedule(cadence: Cadence | None, phases: list[tuple[Cadence, int | None]]) 
     elif cadence is not None:
         raise ValueError("the last phase is open-ended, so it already is the cadence that continues")
     return tuple(result)
+
+
+def schedule_of(cadence: dict | None, phases: list[dict]) -> tuple[Phase, ...]:
+    """The schedule of a version from its stored (API) form."""
+    steady = cadence_from_dict(cadence) if cadence else None
+    return schedule(steady, [(cadence_from_dict(p["cadence"]), p.get("days")) for p in phases])
 
 
 def phase_spans(phases: tuple[Phase, ...], start: datetime, end: datetime | None):

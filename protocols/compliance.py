@@ -13,7 +13,8 @@ phases anchored at the interval's start (see protocols.cadence). Within a time r
   backup.
 
 Status, at `now`: `overdue` when a contact was due and none came (a periodic window
-ended without contact and none since, or an incident unanswered past its deadline);
+ended without contact and none since, or the latest incident unanswered past its
+deadline: an older incident left unanswered is a missed window, not today's status);
 `over_communicating` when the current or last window holds more than the ceiling;
 `due_soon` when the next contact is due within a quarter of the window (at most a day);
 `on_track` otherwise.
@@ -260,9 +261,9 @@ def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, no
             if following and following[1].start == current.end:
                 dues.append(following[1].end)
 
-    for expectation, started, deadline, count in responses:
-        if started > now:
-            continue
+    started_so_far = [response for response in responses if response[1] <= now]
+    if started_so_far:
+        expectation, started, deadline, _ = max(started_so_far, key=lambda response: response[1])
         answered = timeline.first_at_or_after(started)
         if answered is None or answered > now:
             dues.append(deadline)
@@ -270,7 +271,7 @@ def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, no
                 flags.add("overdue")
             elif _due_soon(deadline, deadline - started, now):
                 flags.add("due_soon")
-        if started <= now < deadline and timeline.count_through(started, now) > expectation.max_per_window:
+        if now < deadline and timeline.count_through(started, now) > expectation.max_per_window:
             flags.add("over_communicating")
 
     result.next_due_at = min(dues) if dues else None

@@ -13,6 +13,7 @@ from mediation.fields import UTCDateTimeField
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
+from protocols.cadence import schedule_of
 
 SCENARIOS = ("routine", "onboarding", "incident", "escalation", "executive_review")
 CHANNELS = ("email", "phone", "video", "in_person", "chat", "ticket")
@@ -61,6 +62,11 @@ class ProtocolVersion(BaseModel):
 
     class Meta:
         indexes = ((("protocol", "number"), True),)
+
+    @property
+    def schedule(self):
+        """The phases of this version, the open-ended cadence last (protocols.cadence)."""
+        return schedule_of(self.cadence, self.phases)
 
 
 class Acknowledgement(BaseModel):

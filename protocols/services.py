@@ -5,8 +5,12 @@ PostgreSQL; SQLite's IMMEDIATE transaction already excludes other writers), so t
 companies acknowledging at the same moment still end with the version agreed.
 """
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -18,6 +22,7 @@ from mediation.access import is_supplier_admin
 from mediation.access import manages
 from mediation.access import refuse_read_only
 from mediation.access import visible_accounts
+from mediation.db import execute
 from mediation.db import locked
 from mediation.db import write_transaction
 from mediation.errors import Conflict
@@ -35,6 +40,7 @@ from protocols import compliance as rules
 from protocols.cadence import ResponseTime
 from protocols.cadence import cadence_from_dict
 from protocols.cadence import schedule
+from protocols.cadence import schedule_of
 from protocols.models import Acknowledgement
 from protocols.models import EscalationActivation
 from protocols.models import Incident
@@ -80,11 +86,6 @@ def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
     return result
 
 
-def phases_of(version: ProtocolVersion):
-    cadence = cadence_from_dict(version.cadence) if version.cadence else None
-    return schedule(cadence, [(cadence_from_dict(p["cadence"]), p.get("days")) for p in version.phases])
-
-
 def _intersect(start, end, spans):
     for span_start, span_end in spans:
         lo = max(start, span_start)
@@ -94,22 +95,29 @@ def _intersect(start, end, spans):
 
 
 def expectations(protocol: Protocol, versions, activations) -> list[rules.Expectation]:
+    """What was agreed for `protocol` over the times each version was in force."""
+    return expectations_for(protocol.scenario, versions, activations)
+
+
+def expectations_for(scenario: str, versions, activations) -> list[rules.Expectation]:
     """What was agreed, version by version, over the times each was in force.
 
     An escalation protocol is in force only while a dispute on its project is open.
+    `versions` are ProtocolVersion rows or anything with the same attributes (the board
+    reads lighter ones).
     """
     result = []
     for version in versions:
         if version.in_force_from is None:
             continue
         spans = [(version.in_force_from, version.in_force_until)]
-        if protocol.scenario == ESCALATION:
+        if scenario == ESCALATION:
             spans = list(
                 _intersect(version.in_force_from, version.in_force_until,
                            [(a.started_at, a.ended_at) for a in activations])
             )
         zone = ZoneInfo(version.timezone)
-        phases = phases_of(version)
+        phases = version.schedule
         backups = set(version.backup_ids)
         for start, end in spans:
             if end is not None and end <= start:
@@ -131,7 +139,11 @@ def expectations(protocol: Protocol, versions, activations) -> list[rules.Expect
 
 def in_force(protocol: Protocol, versions, activations, at: datetime) -> ProtocolVersion | None:
     """The version in force at `at`, if any."""
-    for expectation in expectations(protocol, versions, activations):
+    return _version_at(expectations(protocol, versions, activations), versions, at)
+
+
+def _version_at(expected: list[rules.Expectation], versions, at: datetime) -> ProtocolVersion | None:
+    for expectation in expected:
         if expectation.start <= at and (expectation.end is None or at < expectation.end):
             return next(v for v in versions if v.number == expectation.version)
     return None
@@ -464,7 +476,7 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
             raise Invalid.field("started_at", "an incident cannot start in the future")
         versions, activations = _load_protocol_data(protocol)
         version = _require_in_force(protocol, versions, activations, started_at, "started_at")
-        if not any(isinstance(phase.cadence, ResponseTime) for phase in phases_of(version)):
+        if not any(isinstance(phase.cadence, ResponseTime) for phase in version.schedule):
             raise Invalid.field("started_at", "the version in force then has no response-time cadence")
         incident = Incident.create(protocol=protocol, started_at=started_at, summary=summary,
                                    reported_by=actor.person_id, created_at=now)
@@ -482,6 +494,42 @@ def _lookback(protocol_expectations) -> timedelta:
     return 2 * longest + timedelta(days=1)
 
 
+def _utc(value) -> datetime:
+    """A timestamp read by hand-written SQL: text on SQLite, a naive datetime on PostgreSQL."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _latest_incidents(protocol_ids) -> dict[int, datetime]:
+    rows = (
+        Incident.select(Incident.protocol, fn.MAX(Incident.started_at))
+        .where(Incident.protocol.in_(list(protocol_ids)))
+        .group_by(Incident.protocol)
+        .tuples()
+    )
+    return {pid: _utc(started) for pid, started in rows if started is not None}
+
+
+def _recent(model, column: str, cutoffs: dict[int, datetime]) -> dict[int, list[datetime]]:
+    """`column` of `model` per protocol since each protocol's own cutoff, in one query:
+    protocols sharing a cutoff share one branch of the WHERE clause."""
+    by_cutoff: dict[datetime, list[int]] = {}
+    for pid, cutoff in cutoffs.items():
+        by_cutoff.setdefault(cutoff, []).append(pid)
+    result: dict[int, list[datetime]] = {pid: [] for pid in cutoffs}
+    if not by_cutoff:
+        return result
+    branches, params = [], []
+    for cutoff, pids in by_cutoff.items():
+        branches.append(f"(protocol_id IN ({', '.join('?' for _ in pids)}) AND {column} >= ?)")
+        params += [*pids, model._meta.fields[column].db_value(cutoff)]
+    table = model._meta.table_name
+    sql = f"SELECT protocol_id, {column} FROM {table} WHERE {' OR '.join(branches)}"
+    for pid, moment in execute(sql, params):
+        result[pid].append(_utc(moment))
+    return result
+
+
 def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None = None,
                end: datetime | None = None) -> rules.Compliance:
     """Compliance over [start, end) (default: the last 30 days and the next), status as of now."""
@@ -494,6 +542,9 @@ def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None 
     versions, activations = _load_protocol_data(protocol)
     expected = expectations(protocol, versions, activations)
     since = min(start, now) - _lookback(expected)
+    latest = _latest_incidents([protocol.id]).get(protocol.id)
+    if latest is not None:
+        since = min(since, latest)
     touchpoints = [
         rules.Touchpoint(t.occurred_at, t.channel, t.supplier_person_id, t.customer_person_id)
         for t in Touchpoint.select().where((Touchpoint.protocol == protocol.id) & (Touchpoint.occurred_at >= since))
@@ -503,39 +554,102 @@ def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None 
     return rules.assess(expected, touchpoints, incidents, start=start, end=end, now=now)
 
 
-def board(actor: Actor | None, clock) -> list[tuple[Protocol, ProtocolVersion, rules.Compliance]]:
-    """Every protocol in force the caller may see, most urgent first, in a fixed number of queries."""
+BOARD_HISTORY = timedelta(days=800)  # versions older than this cannot reach today's windows
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    protocol_id: int
+    scenario: str
+    project_id: int
+    project: str
+    account_id: int
+    account: str
+    version: int
+    channel: str
+    compliance: rules.Compliance
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The parts of a version the board needs, read without building a model per row."""
+
+    number: int
+    channel: str
+    supplier_point_person_id: int
+    customer_point_person_id: int
+    backup_ids: list
+    max_contacts_per_window: int | None
+    timezone: str
+    in_force_from: datetime
+    in_force_until: datetime | None
+    schedule: tuple
+
+
+@lru_cache(maxsize=1024)
+def _schedule_from_text(cadence: str | None, phases: str):
+    """Most protocols share a few cadences: parse each stored form once."""
+    return schedule_of(json.loads(cadence) if cadence else None, json.loads(phases))
+
+
+def _board_terms(protocol_ids, since: datetime) -> dict[int, list[_Terms]]:
+    result: dict[int, list[_Terms]] = {pid: [] for pid in protocol_ids}
+    if not result:
+        return result
+    sql = (
+        "SELECT protocol_id, number, channel, supplier_point_person_id, customer_point_person_id, "
+        "backup_ids, max_contacts_per_window, timezone, in_force_from, in_force_until, cadence, phases "
+        f"FROM protocol_version WHERE protocol_id IN ({', '.join('?' for _ in result)}) "
+        "AND in_force_from IS NOT NULL AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY number"
+    )
+    params = [*result, ProtocolVersion.in_force_until.db_value(since)]
+    for (pid, number, channel, supplier, customer, backups, ceiling, zone, start, end, cadence,
+         phases) in execute(sql, params):
+        result[pid].append(_Terms(
+            number, channel, supplier, customer, json.loads(backups), ceiling, zone, _utc(start),
+            _utc(end) if end is not None else None, _schedule_from_text(cadence, phases),
+        ))
+    return result
+
+
+def _visible_protocol_rows(actor: Actor | None):
+    query = (
+        Protocol.select(Protocol.id, Protocol.scenario, Project.id, Project.name, Account.id, Account.name)
+        .join(Project)
+        .join(Account)
+    )
+    if actor is not None:
+        query = query.where(Account.id.in_(visible_accounts(actor).select(Account.id)))
+    return query.tuples()
+
+
+def board(actor: Actor | None, clock) -> list[BoardEntry]:
+    """Every protocol in force the caller may see, most urgent first, in a fixed number of
+    queries: each protocol reads only the touchpoints its current windows can reach."""
     now = clock.now()
-    protocols = {p.id: p for p in visible_protocols(actor).select(Protocol, Project, Account).join(Account, on=(Project.account == Account.id))}
-    versions = versions_of(protocols)
-    activations = activations_of([pid for pid, p in protocols.items() if p.scenario == ESCALATION])
+    protocols = {row[0]: row for row in _visible_protocol_rows(actor)}
+    versions = _board_terms(protocols, now - BOARD_HISTORY)
+    escalations = [pid for pid, row in protocols.items() if row[1] == ESCALATION]
+    activations = activations_of(escalations)
     live = {}
-    for pid, protocol in protocols.items():
-        expected = expectations(protocol, versions[pid], activations.get(pid, []))
-        current = in_force(protocol, versions[pid], activations.get(pid, []), now)
+    for pid, (_, scenario, *_rest) in protocols.items():
+        expected = expectations_for(scenario, versions[pid], activations.get(pid, []))
+        current = _version_at(expected, versions[pid], now)
         if current is not None:
-            live[pid] = (protocol, current, expected)
-    if not live:
-        return []
-    since = now - max(_lookback(expected) for _, _, expected in live.values())
-    times: dict[int, list] = {pid: [] for pid in live}
-    for pid, occurred_at in (
-        Touchpoint.select(Touchpoint.protocol, Touchpoint.occurred_at)
-        .where(Touchpoint.protocol.in_(list(live)) & (Touchpoint.occurred_at >= since))
-        .tuples()
-    ):
-        times[pid].append(occurred_at)
-    incidents: dict[int, list] = {pid: [] for pid in live}
-    for pid, started_at in (
-        Incident.select(Incident.protocol, Incident.started_at)
-        .where(Incident.protocol.in_(list(live)) & (Incident.started_at >= since))
-        .tuples()
-    ):
-        incidents[pid].append(started_at)
-    rows = []
-    for pid, (protocol, current, expected) in live.items():
+            live[pid] = (current, expected)
+    latest = _latest_incidents(live)
+    cutoffs = {}
+    for pid, (_, expected) in live.items():
+        cutoff = now - _lookback(expected)
+        cutoffs[pid] = min(cutoff, latest[pid]) if pid in latest else cutoff
+    times = _recent(Touchpoint, "occurred_at", cutoffs)
+    entries = []
+    for pid, (current, expected) in live.items():
         touchpoints = [rules.Touchpoint(t, current.channel, 0, 0) for t in times[pid]]
-        result = rules.assess(expected, touchpoints, incidents[pid], start=now, end=now + timedelta(seconds=1), now=now)
-        rows.append((protocol, current, result))
-    rows.sort(key=lambda row: rules.urgency(row[2]))
-    return rows
+        incidents = [latest[pid]] if pid in latest else []
+        result = rules.assess(expected, touchpoints, incidents, start=now, end=now + timedelta(seconds=1), now=now)
+        _, scenario, project_id, project, account_id, account = protocols[pid]
+        entries.append(BoardEntry(pid, scenario, project_id, project, account_id, account,
+                                  current.number, current.channel, result))
+    entries.sort(key=lambda entry: rules.urgency(entry.compliance))
+    return entries

@@ -276,18 +276,17 @@ def protocols():
 def protocols_check(ctx, output):
     """Print the board of protocols in force; exit 1 when any is overdue (for cron)."""
     _need_schema(ctx)
-    rows = protocol_services.board(None, ctx.obj["clock"])
     items = [
         {
-            "protocol_id": protocol.id,
-            "account": protocol.project.account.name,
-            "project": protocol.project.name,
-            "scenario": protocol.scenario,
-            "version": version.number,
-            "status": result.status,
-            "next_due_at": result.next_due_at.isoformat() if result.next_due_at else None,
+            "protocol_id": entry.protocol_id,
+            "account": entry.account,
+            "project": entry.project,
+            "scenario": entry.scenario,
+            "version": entry.version,
+            "status": entry.compliance.status,
+            "next_due_at": entry.compliance.next_due_at.isoformat() if entry.compliance.next_due_at else None,
         }
-        for protocol, version, result in rows
+        for entry in protocol_services.board(None, ctx.obj["clock"])
     ]
     if output == "json":
         click.echo(json.dumps(items, indent=2))

@@ -95,21 +95,21 @@ def list_protocols():
 
 @blueprint.get("/protocols/board")
 def board():
-    rows = services.board(current_actor(), clock())
     return {
         "items": [
             {
-                "protocol_id": protocol.id,
-                "project_id": protocol.project_id,
-                "project": protocol.project.name,
-                "account_id": protocol.project.account_id,
-                "scenario": protocol.scenario,
-                "version": version.number,
-                "channel": version.channel,
-                "status": result.status,
-                "next_due_at": result.next_due_at.isoformat() if result.next_due_at else None,
+                "protocol_id": entry.protocol_id,
+                "project_id": entry.project_id,
+                "project": entry.project,
+                "account_id": entry.account_id,
+                "account": entry.account,
+                "scenario": entry.scenario,
+                "version": entry.version,
+                "channel": entry.channel,
+                "status": entry.compliance.status,
+                "next_due_at": entry.compliance.next_due_at.isoformat() if entry.compliance.next_due_at else None,
             }
-            for protocol, version, result in rows
+            for entry in services.board(current_actor(), clock())
         ],
         "next": None,
     }
