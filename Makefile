@@ -18,6 +18,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/lifecycle.py
+	$(PYTHON) bench/compliance.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
