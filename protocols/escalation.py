@@ -2,6 +2,7 @@
 the dispute is open, and stands it down when the dispute ends."""
 
 from mediation import hooks
+from mediation.disputes import Dispute
 from mediation.ledger import append
 from mediation.lifecycle import CLOSED_STATES
 from mediation.lifecycle import OPEN_STATES
@@ -36,8 +37,7 @@ def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
             (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.status == "agreed")
         ).exists()
         if agreed:
-            EscalationActivation.create(protocol=protocol, dispute=dispute.id, started_at=now)
-            _record(protocol, dispute, signature, now, "escalation_in_force")
+            _activate(protocol, dispute, signature, now)
         return
     ended = (
         EscalationActivation.update(ended_at=now)
@@ -46,6 +46,24 @@ def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
     )
     if ended:
         _record(protocol, dispute, signature, now, "escalation_stood_down")
+
+
+def _activate(protocol, dispute, signature, now) -> None:
+    EscalationActivation.create(protocol=protocol, dispute=dispute.id, started_at=now)
+    _record(protocol, dispute, signature, now, "escalation_in_force")
+
+
+def activate_for_open_disputes(protocol, signature, now) -> None:
+    """An escalation protocol agreed while disputes on its project are open comes into
+    force at once for each of them."""
+    held = EscalationActivation.select(EscalationActivation.dispute).where(
+        (EscalationActivation.protocol == protocol.id) & EscalationActivation.ended_at.is_null()
+    )
+    open_disputes = Dispute.select().where(
+        (Dispute.project == protocol.project_id) & Dispute.state.in_(OPEN_STATES) & Dispute.id.not_in(held)
+    )
+    for dispute in open_disputes.order_by(Dispute.id):
+        _activate(protocol, dispute, signature, now)
 
 
 def activation_for(dispute_id: int) -> EscalationActivation | None:

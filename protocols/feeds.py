@@ -14,7 +14,12 @@ from protocols.services import visible_protocols
 RECENT = timedelta(days=90)
 
 
-def _events(protocols, now) -> list:
+def _names(version, person_id: int) -> bool:
+    return person_id in {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
+
+
+def _events(protocols, now, person_id: int | None = None) -> list:
+    """Events of every version in force lately; with `person_id`, only of versions naming them."""
     ids = [p.id for p in protocols]
     versions = versions_of(ids)
     activations = activations_of(ids)
@@ -30,6 +35,8 @@ def _events(protocols, now) -> list:
         for expectation in expectations(protocol, versions[protocol.id], activations[protocol.id]):
             if expectation.end is not None and expectation.end < now - RECENT:
                 continue
+            if person_id is not None and not _names(by_number[expectation.version], person_id):
+                continue
             events += calendar.events_for(protocol, protocol.project.name, by_number[expectation.version],
                                           expectation, people)
     return events
@@ -42,15 +49,13 @@ def protocol_feed(actor: Actor, clock, protocol_id: int) -> bytes:
 
 
 def person_feed(actor: Actor, clock) -> bytes:
-    """Every protocol where the caller is a point person or a backup of an agreed version."""
+    """Every protocol where the caller is a point person or a backup of an agreed version,
+    with the events of the versions that name them."""
     protocols = list(visible_protocols(actor))
     versions = versions_of([p.id for p in protocols])
     mine = [
         p for p in protocols
-        if any(
-            v.in_force_from is not None
-            and actor.person_id in {v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids}
-            for v in versions[p.id]
-        )
+        if any(v.in_force_from is not None and _names(v, actor.person_id) for v in versions[p.id])
     ]
-    return calendar.calendar(f"Accord protocols of {actor.person.name}", _events(mine, clock.now()))
+    name = f"Accord protocols of {actor.person.name}"
+    return calendar.calendar(name, _events(mine, clock.now(), person_id=actor.person_id))

@@ -37,6 +37,7 @@ from mediation.parties import Person
 from mediation.parties import Project
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import escalation
 from protocols.cadence import ResponseTime
 from protocols.cadence import cadence_from_dict
 from protocols.cadence import schedule
@@ -86,6 +87,18 @@ def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
     return result
 
 
+def _merged(spans):
+    """Overlapping spans as one: two disputes open at once expect contact once."""
+    merged = []
+    for start, end in sorted(spans, key=lambda span: span[0]):
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last_start, last_end = merged[-1]
+            merged[-1] = (last_start, None if last_end is None or end is None else max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _intersect(start, end, spans):
     for span_start, span_end in spans:
         lo = max(start, span_start)
@@ -114,7 +127,7 @@ def expectations_for(scenario: str, versions, activations) -> list[rules.Expecta
         if scenario == ESCALATION:
             spans = list(
                 _intersect(version.in_force_from, version.in_force_until,
-                           [(a.started_at, a.ended_at) for a in activations])
+                           _merged([(a.started_at, a.ended_at) for a in activations]))
             )
         zone = ZoneInfo(version.timezone)
         phases = version.schedule
@@ -223,8 +236,15 @@ def _terms(account: Account, data: dict) -> dict:
             phases.append((cadence_from_dict(phase["cadence"]), phase.get("days")))
         except ValueError as error:
             errors.setdefault("phases", []).append(f"phase {index + 1}: {error}")
+        if phase.get("days") is not None and phase["days"] < 1:
+            errors.setdefault("phases", []).append(f"phase {index + 1}: must last at least one day")
     if any(days is None for _, days in phases[:-1]):
         errors.setdefault("phases", []).append("only the last phase may be open-ended")
+    lengths = [c.nominal_length() for c, _ in phases] + ([cadence.nominal_length()] if cadence else [])
+    if any(later < earlier for earlier, later in zip(lengths, lengths[1:])):
+        errors.setdefault("phases", []).append(
+            "phases are in order of a taper: each contacts no more often than the one before"
+        )
     if "cadence" not in errors and "phases" not in errors:
         try:
             schedule(cadence, phases)
@@ -300,10 +320,7 @@ def _event(protocol, actor_signature, now, kind, payload, from_state=None, to_st
 
 def create_protocol(actor: Actor, clock, *, project_id: int, scenario: str, **terms) -> Protocol:
     with write_transaction():
-        try:
-            project = visible_project(actor, project_id)
-        except NotFound:
-            raise Invalid.field("project_id", f"project {project_id} does not exist") from None
+        project = visible_project(actor, project_id)
         capacity = _drafting_capacity(actor, project.account_id)
         if Protocol.select().where((Protocol.project == project.id) & (Protocol.scenario == scenario)).exists():
             raise Invalid.field("scenario", f"the project already has a {scenario} protocol; add a version to it")
@@ -419,6 +436,8 @@ def _agree(protocol, target, signature, now, kinds) -> None:
     target.in_force_from = starts
     ProtocolVersion.update(in_force_from=starts).where(ProtocolVersion.id == target.id).execute()
     _set_status(protocol, target, "agree", signature, now, kinds, in_force_from=starts.isoformat())
+    if protocol.scenario == ESCALATION:
+        escalation.activate_for_open_disputes(protocol, signature, now)
 
 
 def _load_protocol_data(protocol: Protocol):
