@@ -4,7 +4,8 @@ A periodic cadence expects one contact per window. Its windows start at schedule
 occurrences: from the anchor every N hours, days, weeks or months; or, with weekdays,
 on each listed weekday at the anchor's time of day, in every Nth week counted from the
 anchor's week. A window runs to the next occurrence and is cut short where its phase
-ends. All arithmetic is wall-clock in the anchor's time zone, as a calendar would do it.
+ends. Hours are elapsed time; days, weeks and months are wall-clock in the anchor's time
+zone, keeping the local time of day across daylight-saving changes, as a calendar does.
 
 A response-time cadence expects the first contact within H hours of an incident's start.
 """
@@ -142,8 +143,10 @@ def occurrences(cadence: Periodic, anchor: datetime, since: datetime | None = No
     """
     if not cadence.weekdays:
         k = _periods_before(cadence, anchor, since, cadence.nominal_length())
+        # Hours count elapsed time; days, weeks and months keep the local time of day.
+        base = anchor.astimezone(timezone.utc) if cadence.unit == "hours" else anchor
         while True:
-            yield (anchor + cadence.step(k)).astimezone(timezone.utc)
+            yield (base + cadence.step(k)).astimezone(timezone.utc)
             k += 1
     week_start = anchor - timedelta(days=anchor.weekday())
     week = _periods_before(cadence, anchor, since, timedelta(weeks=cadence.every))
