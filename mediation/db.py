@@ -70,12 +70,18 @@ def execute(sql: str, params=()):
     return database.execute_sql(portable(sql), params)
 
 
+# A row lock for changing a row's own columns. Unlike FOR UPDATE it lets other
+# transactions insert rows that reference it (their foreign key check takes KEY SHARE),
+# so a writer holding the ledger's lock never waits on it.
+ROW_LOCK = "FOR NO KEY UPDATE"
+
+
 def locked(query):
-    """`query` taking row locks (FOR UPDATE) where the database has them.
+    """`query` taking row locks where the database has them.
 
     SQLite needs none: its IMMEDIATE write transaction already excludes other writers.
     """
-    return query.for_update() if is_postgres() else query
+    return query.for_update(ROW_LOCK) if is_postgres() else query
 
 
 @contextmanager

@@ -19,6 +19,8 @@ from mediation.access import sees_internal
 from mediation.access import visible_account
 from mediation.access import visible_accounts
 from mediation.db import execute
+from mediation.db import ROW_LOCK
+from mediation.db import is_postgres
 from mediation.db import portable
 from mediation.db import write_transaction
 from mediation.disputes import Acceptance
@@ -194,8 +196,15 @@ _LOAD_SQL = {
 
 
 def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
-    """The dispute to change, as `get_dispute` finds it, checked against `expected_version`."""
+    """The dispute to change, as `get_dispute` finds it, checked against `expected_version`.
+
+    On PostgreSQL the row stays locked until commit, so concurrent writers take turns:
+    a record sent without `expected_version` is never refused as stale, and a check such
+    as "already a party" sees what the writer before committed.
+    """
     sql = portable(_LOAD_SQL[actor.company])
+    if is_postgres():
+        sql += f" {ROW_LOCK} OF d"
     dispute = next(iter(Dispute.raw(sql, dispute_id, actor.organization.id)), None)
     if dispute is None:
         raise NotFound("dispute", dispute_id)
