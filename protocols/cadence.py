@@ -126,13 +126,13 @@ def phase_spans(phases: tuple[Phase, ...], start: datetime, end: datetime | None
 
 
 def _periods_before(cadence: Periodic, anchor: datetime, since: datetime | None, period: timedelta) -> int:
-    """How many whole periods can be skipped to reach `since` (one spare for DST shifts)."""
+    """How many whole periods can be skipped to reach `since` (two spare, for DST shifts)."""
     if since is None or since <= anchor:
         return 0
     if cadence.unit == "months" and not cadence.weekdays:
         delta = relativedelta(since, anchor)
-        return max(0, (delta.years * 12 + delta.months) // cadence.every - 1)
-    return max(0, int((since - anchor) / period) - 1)
+        return max(0, (delta.years * 12 + delta.months) // cadence.every - 2)
+    return max(0, int((since - anchor) / period) - 2)
 
 
 def occurrences(cadence: Periodic, anchor: datetime, since: datetime | None = None) -> Iterator[datetime]:

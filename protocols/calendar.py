@@ -18,10 +18,15 @@ FREQUENCIES = {"hours": "HOURLY", "days": "DAILY", "weeks": "WEEKLY", "months": 
 EVENT_LENGTH = timedelta(minutes=30)
 
 
-def rrule(cadence: Periodic, until) -> vRecur:
+def rrule(cadence: Periodic, first, until) -> vRecur:
     rule = vRecur(FREQ=FREQUENCIES[cadence.unit], INTERVAL=cadence.every)
     if cadence.weekdays:
         rule["BYDAY"] = [WEEKDAYS[d][:2].upper() for d in cadence.weekdays]
+    if cadence.unit == "months" and first.day > 28:
+        # The cadence falls on the month's last day when it is shorter: pick the latest
+        # of the days from the 28th up to the anchor's that the month has.
+        rule["BYMONTHDAY"] = list(range(28, first.day + 1))
+        rule["BYSETPOS"] = -1
     if until is not None:
         rule["UNTIL"] = until
     return rule
@@ -41,7 +46,10 @@ def events_for(protocol, project_name: str, version, expectation, people: dict) 
     for index, (phase, span_start, span_end) in enumerate(spans):
         if not isinstance(phase.cadence, Periodic):
             continue
-        first = next(occurrences(phase.cadence, span_start)).astimezone(span_start.tzinfo)
+        # Hours count elapsed time (protocols.cadence): written in UTC, a calendar expands
+        # them the same way; the other units keep the local time of day in the zone.
+        zone = timezone.utc if phase.cadence.unit == "hours" else span_start.tzinfo
+        first = next(occurrences(phase.cadence, span_start)).astimezone(zone)
         if span_end is not None and first >= span_end:
             continue
         event = Event()
@@ -51,7 +59,7 @@ def events_for(protocol, project_name: str, version, expectation, people: dict) 
         event.add("duration", EVENT_LENGTH)
         event.add("dtstamp", version.in_force_from)
         until = (span_end - timedelta(seconds=1)).astimezone(timezone.utc) if span_end else None
-        event.add("rrule", rrule(phase.cadence, until))
+        event.add("rrule", rrule(phase.cadence, first, until))
         description = [version.agenda or "No agenda agreed.", f"Channel: {version.channel}."]
         for step in version.escalation:
             person = people.get(step["person_id"])

@@ -175,9 +175,12 @@ def assess(
     timeline = _Timeline(touchpoints)
     result = Compliance(status="on_track", next_due_at=None)
 
-    # Windows from shortly before the range or `now` (whichever is earlier) until one past
-    # both: enough for the range, the current and previous window, and the next due time.
-    since = min(start, now)
+    # Windows from well before the range or `now` (whichever is earlier) until one past
+    # both: enough for the range, the windows around `now`, and the next due time.
+    longest = max(
+        (phase.cadence.nominal_length() for e in expectations for phase in e.phases), default=timedelta(days=1)
+    )
+    since = min(start, now) - 2 * longest - timedelta(days=1)
     limit = max(end, now)
     periodic: list[tuple[Expectation, Window]] = []
     for expectation in expectations:
@@ -233,33 +236,28 @@ def assess(
 def _status_now(result: Compliance, periodic, responses, timeline: _Timeline, now: datetime) -> None:
     flags = set()
     dues = []
-    current_index = next(
-        (i for i, (_, w) in enumerate(periodic) if w.start <= now < w.end), None
-    )
-    if current_index is not None:
-        expectation, current = periodic[current_index]
-        length = current.end - current.start
-        so_far = timeline.count_through(current.start, now)
-        previous = periodic[current_index - 1] if current_index > 0 else None
-        if so_far > expectation.max_per_window:
+    ended = [(e, w) for e, w in periodic if w.end <= now]
+    current = next(((e, w) for e, w in periodic if w.start <= now < w.end), None)
+    if current and timeline.count_through(current[1].start, now) > current[0].max_per_window:
+        flags.add("over_communicating")
+    if ended:
+        last_expectation, last = ended[-1]
+        last_count = timeline.count(last.start, last.end)
+        if last_count > last_expectation.max_per_window:
             flags.add("over_communicating")
-        if previous and timeline.count(previous[1].start, previous[1].end) > previous[0].max_per_window:
-            flags.add("over_communicating")
-        if so_far == 0:
-            missed_before = previous is not None and previous[1].end == current.start and (
-                timeline.count(previous[1].start, previous[1].end) == 0
-            )
-            if missed_before:
-                dues.append(previous[1].end)
-                flags.add("overdue")
-            else:
-                dues.append(current.end)
-                if _due_soon(current.end, length, now):
-                    flags.add("due_soon")
+        if last_count == 0 and timeline.count_through(last.end, now) == 0:
+            dues.append(last.end)
+            flags.add("overdue")
+    if "overdue" not in flags:
+        if current and timeline.count_through(current[1].start, now) == 0:
+            window = current[1]
+            dues.append(window.end)
+            if _due_soon(window.end, window.end - window.start, now):
+                flags.add("due_soon")
         else:
-            following = periodic[current_index + 1] if current_index + 1 < len(periodic) else None
-            if following and following[1].start == current.end:
-                dues.append(following[1].end)
+            upcoming = next((w for _, w in periodic if w.start > now), None)
+            if upcoming is not None:
+                dues.append(upcoming.end)
 
     started_so_far = [response for response in responses if response[1] <= now]
     if started_so_far:
