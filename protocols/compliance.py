@@ -27,7 +27,6 @@ from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 
-from protocols.cadence import Periodic
 from protocols.cadence import Phase
 from protocols.cadence import ResponseTime
 from protocols.cadence import Window

@@ -25,7 +25,6 @@ from mediation.access import visible_accounts
 from mediation.db import execute
 from mediation.db import locked
 from mediation.db import write_transaction
-from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound

@@ -123,6 +123,18 @@ def table_counts() -> dict[str, int]:
     }
 
 
+def assert_problem(response, status: int, slug: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with `status` (and the type `slug`, if given)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    if slug:
+        assert body["type"].endswith(":" + slug), body["type"]
+    return body
+
+
 PEOPLE = {
     # key: (organization key, roles)
     "admin": ("northwind", ("admin",)),
@@ -268,6 +280,14 @@ class Api:
 
     def post(self, path, json=None, as_="alice", **kwargs):
         return self.client.post(path, json=json, headers=self._headers(as_), **kwargs)
+
+
+@pytest.fixture
+def signed_in(world):
+    """Every person of the world holds a token before anything is counted."""
+    for key in world.people:
+        world.token(key)
+    return world
 
 
 @pytest.fixture

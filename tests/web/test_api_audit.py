@@ -10,18 +10,10 @@ from mediation import ledger
 from mediation.db import database
 from mediation.db import write_transaction
 from mediation.ledger import AuditEvent
+from tests.conftest import assert_problem
 from tests.conftest import table_counts
 
 API = "/api/v1"
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    return body
 
 
 def sql(statement: str, *params) -> None:

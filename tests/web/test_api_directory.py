@@ -4,26 +4,10 @@ projects; who may create them, how they are listed and read, and what is refused
 import pytest
 
 from mediation.parties import Person
+from tests.conftest import assert_problem
 from tests.conftest import table_counts
 
 API = "/api/v1"
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    return body
-
-
-@pytest.fixture
-def signed_in(world):
-    """Every person of the world holds a token before anything is counted."""
-    for key in world.people:
-        world.token(key)
-    return world
 
 
 def refused(api, path, body, status, as_) -> dict:

@@ -9,29 +9,11 @@ import pytest
 
 from mediation import services
 from mediation.ledger import AuditEvent
+from tests.conftest import assert_problem
 from tests.conftest import table_counts
 
 API = "/api/v1"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def assert_problem(response, status: int, slug: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    if slug:
-        assert body["type"].endswith(":" + slug), body["type"]
-    return body
-
-
-@pytest.fixture
-def signed_in(world):
-    """Every person of the world holds a token before anything is counted."""
-    for key in world.people:
-        world.token(key)
-    return world
 
 
 def get_dispute(api, dispute_id, as_="alice") -> dict:

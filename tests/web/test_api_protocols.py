@@ -22,6 +22,7 @@ from mediation.credentials import issue_token
 from mediation.credentials import revoke_token
 from mediation.db import write_transaction
 from protocols import services
+from tests.conftest import assert_problem
 from tests.conftest import START
 from tests.conftest import table_counts
 
@@ -31,28 +32,9 @@ WEEKLY = {"every": 1, "unit": "weeks"}
 DAILY = {"every": 1, "unit": "days"}
 
 
-def assert_problem(response, status: int, slug: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    if slug:
-        assert body["type"].endswith(":" + slug), body["type"]
-    return body
-
-
 def ok(response, status=200) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     return response.json
-
-
-@pytest.fixture
-def signed_in(world):
-    """Every person of the world holds a token before anything is counted."""
-    for key in world.people:
-        world.token(key)
-    return world
 
 
 def terms(world, **overrides) -> dict:

@@ -10,30 +10,13 @@ from datetime import timedelta
 import pytest
 
 from mediation import services
+from tests.conftest import assert_problem
 from tests.conftest import table_counts
 
 API = "/api/v1"
 UNKNOWN = 999_999
 DROP = object()  # a field left out of the body
 OUT_OF_RANGE_IDS = [0, -1, 2**31, 2**63]
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
-
-
-@pytest.fixture
-def signed_in(world):
-    """Every person of the world holds a token before anything is counted."""
-    for key in world.people:
-        world.token(key)
-    return world
 
 
 # --- what each endpoint needs to accept a request -----------------------------------------
