@@ -1,6 +1,6 @@
 """Protocol use cases. Each change runs in one write transaction with its audit event.
 
-Changes to a protocol's agreement lock the protocol's row first (FOR UPDATE on
+Changes to a protocol's agreement lock the protocol's row first (mediation.db.locked on
 PostgreSQL; SQLite's IMMEDIATE transaction already excludes other writers), so two
 companies acknowledging at the same moment still end with the version agreed.
 """
@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfoNotFoundError
 from peewee import fn
 
 from mediation.access import Actor
-from mediation.directory import visible_project
 from mediation.access import is_supplier_admin
 from mediation.access import manages
 from mediation.access import refuse_read_only
 from mediation.access import visible_accounts
+from mediation.directory import visible_project
 from mediation.db import execute
 from mediation.db import locked
 from mediation.db import write_transaction
