@@ -11,6 +11,7 @@ from mediation.access import visible_account
 from mediation.access import visible_accounts
 from mediation.credentials import hash_password
 from mediation.db import write_transaction
+from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
@@ -203,6 +204,29 @@ def create_project(actor: Actor | None, clock, *, name: str, account_id: int) ->
         append("project", project.id, "project_created", actor=_signature(actor, capacity), at=now,
                payload={"name": name, "account_id": account.id})
     return project
+
+
+def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
+    """Disable a person: their tokens stop working at once. Refused for oneself."""
+    _require_admin(actor, supplier_only=False)
+    with write_transaction():
+        person = Person.get_or_none(Person.id == person_id) if actor is None else None
+        if actor is not None:
+            person = visible_person(actor, person_id)
+            if not actor.is_supplier and person.organization_id != actor.organization.id:
+                raise Forbidden("a customer administrator disables people of their own organization only")
+            if person.id == actor.person_id:
+                raise Forbidden("administrators cannot disable themselves")
+        if person is None:
+            raise NotFound("person", person_id)
+        if person.disabled_at is not None:
+            raise Conflict(f"{person.email} is already disabled")
+        now = clock.now()
+        Person.update(disabled_at=now).where(Person.id == person.id).execute()
+        person.disabled_at = now
+        append("person", person.id, "person_disabled", actor=_signature(actor), at=now,
+               payload={"email": person.email})
+    return person
 
 
 def find_person(email: str) -> Person:

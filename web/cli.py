@@ -123,6 +123,19 @@ def user_add(ctx, email, name, org_name, roles, password_stdin):
     click.echo(f"person {person.id}: {person.email} ({', '.join(sorted(person.roles)) or 'no roles'})")
 
 
+@user.command("disable")
+@click.argument("email")
+@click.pass_context
+def user_disable(ctx, email):
+    """Disable a person: their API tokens stop working at once."""
+    _need_schema(ctx)
+    try:
+        person = directory.disable_person(None, ctx.obj["clock"], person_id=directory.find_person(email).id)
+    except DomainError as error:
+        raise _fail(error) from None
+    click.echo(f"person {person.id}: {person.email} disabled")
+
+
 @main.group()
 def token():
     """API tokens."""

@@ -379,3 +379,24 @@ def test_people_and_organizations_are_found_by_email_and_name(world):
 def test_managers_are_listed_per_account(world):
     contoso, fabrikam = world.accounts["contoso"].id, world.accounts["fabrikam"].id
     assert directory.managers_of([contoso, fabrikam]) == {contoso: [world.id("alice")], fabrikam: [world.id("bob")]}
+
+
+def test_a_supplier_admin_disables_a_customer_person_and_the_ledger_records_it(world, clock):
+    from mediation.credentials import person_for_token
+    from mediation.ledger import AuditEvent
+
+    token = world.token("carla")
+    disabled = directory.disable_person(world.actor("admin"), clock, person_id=world.id("carla"))
+    assert disabled.disabled_at == clock.now()
+    assert person_for_token(token) is None
+    assert AuditEvent.select().where(AuditEvent.kind == "person_disabled").count() == 1
+
+
+@pytest.mark.parametrize("who, whom", [("alice", "carla"), ("contoso_admin", "frank"), ("admin", "admin")])
+def test_disabling_is_refused_to_non_admins_across_tenants_and_for_oneself(world, clock, who, whom):
+    from mediation.errors import DomainError
+
+    before = table_counts()
+    with pytest.raises(DomainError):
+        directory.disable_person(world.actor(who), clock, person_id=world.id(whom))
+    assert table_counts() == before

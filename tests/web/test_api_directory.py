@@ -397,3 +397,16 @@ def test_each_creation_appends_one_audit_event(api, world):
                        as_="admin").json
     api.post(f"{API}/projects", {"name": "Pilot", "account_id": account["id"]}, as_="alice")
     assert head() == start + 4
+
+
+def test_an_administrator_disables_a_person_whose_token_then_fails(api, world):
+    carla_token = world.token("carla")
+    response = api.post(f"{API}/people/{world.id('carla')}/disable", {}, as_="admin")
+    assert response.status_code == 200
+    assert response.get_json()["disabled"] is True
+    refused = api.client.get(f"{API}/me", headers={"Authorization": f"Bearer {carla_token}"})
+    assert_problem(refused, 401)
+
+
+def test_a_customer_cannot_disable_another_customers_person(api, world):
+    assert_problem(api.post(f"{API}/people/{world.id('frank')}/disable", {}, as_="contoso_admin"), 404)

@@ -209,3 +209,13 @@ def test_a_calendar_token_reads_feeds_only(bootstrapped):
     assert TOKEN.match(token)
     assert person_for_token(token) is None, "not an API token"
     assert person_for_token(token, scopes=("calendar",)).email == "admin@northwind.example"
+
+
+def test_disabling_a_person_ends_their_tokens_at_once(bootstrapped):
+    token = bootstrapped("token", "create", "admin@northwind.example").output.strip()
+    result = bootstrapped("user", "disable", "admin@northwind.example")
+    assert result.exit_code == 0, result.output
+    assert person_for_token(token) is None
+    again = bootstrapped("user", "disable", "admin@northwind.example")
+    assert again.exit_code != 0 and "already disabled" in again.output
+    assert AuditEvent.select().where(AuditEvent.kind == "person_disabled").count() == 1

@@ -78,6 +78,12 @@ def get_person(person_id):
     return _person.dump(directory.visible_person(current_actor(), person_id))
 
 
+@blueprint.post("/people/<int:person_id>/disable")
+def disable_person(person_id):
+    """Administrators disable a person; the person's tokens stop working at once."""
+    return _person.dump(directory.disable_person(current_actor(), clock(), person_id=person_id))
+
+
 @blueprint.get("/accounts")
 def list_accounts():
     params = load_query(schemas.PageQuery())
