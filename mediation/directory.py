@@ -210,15 +210,16 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
     """Disable a person: their tokens stop working at once. Refused for oneself."""
     _require_admin(actor, supplier_only=False)
     with write_transaction():
-        person = Person.get_or_none(Person.id == person_id) if actor is None else None
-        if actor is not None:
+        if actor is None:
+            person = Person.get_or_none(Person.id == person_id)
+            if person is None:
+                raise NotFound("person", person_id)
+        else:
             person = visible_person(actor, person_id)
             if not actor.is_supplier and person.organization_id != actor.organization.id:
                 raise Forbidden("a customer administrator disables people of their own organization only")
             if person.id == actor.person_id:
                 raise Forbidden("administrators cannot disable themselves")
-        if person is None:
-            raise NotFound("person", person_id)
         if person.disabled_at is not None:
             raise Conflict(f"{person.email} is already disabled")
         now = clock.now()
