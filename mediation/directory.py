@@ -25,6 +25,7 @@ from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
 from mediation.parties import normalize_email
+from mediation.sessions import end_sessions_of
 
 
 def _signature(actor: Actor | None, capacity: str = "admin"):
@@ -207,7 +208,8 @@ def create_project(actor: Actor | None, clock, *, name: str, account_id: int) ->
 
 
 def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
-    """Disable a person: their tokens stop working at once. Refused for oneself."""
+    """Disable a person: their tokens and browser sessions stop working at once. Refused
+    for oneself."""
     _require_admin(actor, supplier_only=False)
     with write_transaction():
         if actor is None:
@@ -225,8 +227,9 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
         now = clock.now()
         Person.update(disabled_at=now).where(Person.id == person.id).execute()
         person.disabled_at = now
+        ended = end_sessions_of(person.id, now, "person_disabled")
         append("person", person.id, "person_disabled", actor=_signature(actor), at=now,
-               payload={"email": person.email})
+               payload={"email": person.email, "sessions_ended": ended})
     return person
 
 

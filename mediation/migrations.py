@@ -27,6 +27,7 @@ from mediation.parties import AccountManager
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
+from mediation.sessions import SESSION_MODELS
 
 
 class SchemaVersion(BaseModel):
@@ -53,9 +54,16 @@ def _initial_schema() -> None:
     )
 
 
+def _web_sessions() -> None:
+    database.create_tables(SESSION_MODELS)
+
+
 MEDIATION = Plan(
     "mediation",
-    ((1, "organizations, people, tokens, accounts, projects, disputes, audit ledger", _initial_schema),),
+    (
+        (1, "organizations, people, tokens, accounts, projects, disputes, audit ledger", _initial_schema),
+        (2, "browser sessions and the access log", _web_sessions),
+    ),
 )
 
 

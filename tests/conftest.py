@@ -3,6 +3,7 @@ ACCORD_TEST_DATABASE_URL is set), a manual clock, a small world of two customers
 API client that speaks as any of its people."""
 
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -18,6 +19,7 @@ from mediation import directory
 from mediation import services
 from mediation.access import Actor
 from mediation.clock import ManualClock
+from mediation.credentials import hash_password
 from mediation.credentials import issue_token
 from mediation.db import BaseModel
 from mediation.db import database
@@ -25,6 +27,7 @@ from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.migrations import SchemaVersion
 from mediation.migrations import migrate
+from mediation.parties import Person
 from protocols.migrations import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
@@ -293,3 +296,59 @@ def signed_in(world):
 @pytest.fixture
 def api(client, world) -> Api:
     return Api(client, world)
+
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """The test client used as a person uses the pages: signs in with a password, sends
+    forms with the CSRF token the pages carry, follows nothing unless asked."""
+
+    def __init__(self, app, world: World):
+        self.client = app.test_client()
+        self.world = world
+        self.token = None
+
+    def csrf_from(self, path: str) -> str:
+        html = self.client.get(path).get_data(as_text=True)
+        return CSRF_FIELD.search(html).group(1)
+
+    def sign_in(self, key: str, password: str = PASSWORD):
+        with write_transaction():
+            Person.update(password_hash=_PASSWORD_HASH).where(Person.id == self.world.id(key)).execute()
+        token = self.csrf_from("/login")
+        response = self.client.post("/login", data={"email": self.world.people[key].email,
+                                                    "password": password, "csrf_token": token})
+        self.token = self.csrf_from("/") if response.status_code == 302 else None
+        return response
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        data = dict(data or {})
+        if self.token is not None:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def browser(app, world):
+    """A signed-out browser; `browser.sign_in("alice")` makes it Alice's."""
+    return Browser(app, world)
+
+
+@pytest.fixture
+def browser_as(app, world):
+    """A factory of signed-in browsers, one per person: `browser_as("carla")`."""
+
+    def make(key: str) -> Browser:
+        b = Browser(app, world)
+        response = b.sign_in(key)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return b
+
+    return make

@@ -37,8 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_problem_handlers(app)
 
     from web import api
+    from web import ui
 
     api.register(app)
+    ui.register(app)
     return app
 
 
@@ -77,4 +79,8 @@ def _register_problem_handlers(app: Flask) -> None:
     def http_error(error):
         if request.path.startswith("/api/"):
             return problems.from_http(error)
-        return error
+        from web.ui.session import render_error
+
+        if error.code == 413:
+            return render_error(413, "Too large", "What you sent is larger than the limit of 1 MiB.")
+        return render_error(error.code or 500, error.name, error.description or error.name)

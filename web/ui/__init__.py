@@ -1,0 +1,94 @@
+"""The HTML pages: server-rendered, one blueprint per audience or area.
+
+Every page is reached through a revocable session (see `web.ui.session`), every form
+carries a CSRF token, and no GET changes anything.
+"""
+
+from flask import Flask
+from flask import request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
+
+from mediation.sessions import ABSOLUTE_TIMEOUT
+from web.ui import session
+from web.ui.session import csrf
+from web.ui.session import render_error
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The signed session cookie, marked Secure whenever the page was served over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def _secure_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def navigation(actor) -> list[tuple[str, str]]:
+    """The main menu for a person: everyone works disputes and protocols; auditors and
+    administrators get their own areas."""
+    if actor is None:
+        return []
+    items = [("home_ui.home", "Home"), ("disputes_ui.list_disputes", "Disputes"), ("protocols_ui.board", "Protocols")]
+    if actor.has("auditor") or actor.has("admin"):
+        items.append(("audit_ui.histories", "Audit"))
+    if actor.has("admin"):
+        items.append(("admin_ui.index", "Admin"))
+    return items
+
+
+def _page_context():
+    actor = session.viewer()
+    return {"viewer": actor, "navigation": navigation(actor)}
+
+
+def register(app: Flask) -> None:
+    from web.ui import admin
+    from web.ui import audit
+    from web.ui import diagrams
+    from web.ui import disputes
+    from web.ui import home
+    from web.ui import protocols
+
+    app.config.setdefault("SESSION_COOKIE_NAME", "accord_session")
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", ABSOLUTE_TIMEOUT)
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.session_interface = SessionCookies()
+    csrf.init_app(app)
+    app.after_request(_secure_headers)
+    app.context_processor(_page_context)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        session.record_refusal("csrf_refused", error.description)
+        return render_error(400, "The form has expired",
+                            "The form could not be checked (its security token is missing or wrong). "
+                            "Go back, reload the page and send it again.")
+
+    for module in (session, home, disputes, protocols, audit, admin, diagrams):
+        app.register_blueprint(module.blueprint)

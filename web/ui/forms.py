@@ -1,0 +1,68 @@
+"""HTML forms read through the API's own marshmallow schemas.
+
+A form sends every value as text; the API's schemas are strict about types. The form's
+values are shaped by the schema's own field types first (numbers, lists, check boxes),
+so one schema decides what is valid for both the API and the pages.
+"""
+
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+
+REQUIRED = "Missing data for required field."
+CHECKED = ("on", "true", "1", "yes")
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _shaped(field: fields.Field, values: list[str]):
+    """The JSON-like value of one field from its form values; None when nothing was given."""
+    if isinstance(field, fields.List):
+        items = [v for v in (value.strip() for value in values) if v]
+        if isinstance(field.inner, fields.Integer):
+            return [_number(item) for item in items]
+        return items
+    if isinstance(field, fields.Boolean):
+        return bool(values) and values[-1].lower() in CHECKED
+    text = values[-1] if values else ""
+    if not text.strip():
+        return None
+    if isinstance(field, fields.Integer):
+        return _number(text.strip())
+    return text
+
+
+def shape(schema: Schema, form) -> dict:
+    """The form's values for the schema's fields, typed as the API would receive them."""
+    data = {}
+    for name, field in schema.fields.items():
+        if field.dump_only or isinstance(field, fields.Nested):
+            continue
+        value = _shaped(field, form.getlist(name))
+        if value is None:
+            if field.allow_none and name in form:
+                data[name] = None
+            continue
+        data[name] = value
+    return data
+
+
+def _readable(messages):
+    if isinstance(messages, dict):
+        return {key: _readable(value) for key, value in messages.items()}
+    return ["This field is required." if m == REQUIRED else m for m in messages]
+
+
+def load(schema: Schema, form, **extra) -> tuple[dict | None, dict]:
+    """(data, {}) when the form is valid for `schema`, else (None, errors by field)."""
+    try:
+        return schema.load({**shape(schema, form), **extra}), {}
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        return None, _readable(messages)
+

@@ -1,0 +1,150 @@
+"""Signing in and out, and the page blueprints' shared guard.
+
+The cookie holds only a random session key (Flask signs it); `mediation.sessions` keeps
+the session row that decides whether it is still live.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_wtf.csrf import CSRFProtect
+from marshmallow import ValidationError
+
+from mediation import sessions
+from mediation.access import Actor
+from mediation.errors import Conflict
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.errors import NotFound
+from mediation.errors import StaleVersion
+from mediation.db import write_transaction
+
+blueprint = Blueprint("session_ui", __name__)
+csrf = CSRFProtect()
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def clock():
+    return current_app.config["CLOCK"]
+
+
+def _address() -> str | None:
+    return request.remote_addr
+
+
+def viewer() -> Actor | None:
+    """The signed-in person of this request, or None (the session cookie is then dropped)."""
+    if "viewer" in g:
+        return g.viewer
+    key = session.get("key")
+    person = sessions.resume(key, clock().now()) if key else None
+    if key and person is None:
+        session.clear()
+    g.viewer = Actor.of(person) if person else None
+    return g.viewer
+
+
+def render_error(status: int, title: str, detail: str):
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def record_refusal(kind: str, detail: str = "") -> None:
+    actor = g.get("viewer")
+    with write_transaction():
+        sessions.record(kind, clock().now(), person_id=actor.person_id if actor else None,
+                        address=_address(), path=request.path, detail=detail)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never redirect a signed-in person elsewhere."""
+    if not target:
+        return url_for("home_ui.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home_ui.home")
+    return target
+
+
+def _require_viewer():
+    if viewer() is None:
+        target = request.full_path if request.method in SAFE_METHODS else None
+        return redirect(url_for("session_ui.login", next=target.rstrip("?") if target else None))
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+    return None
+
+
+def _refused(error: Forbidden):
+    record_refusal("access_refused", error.detail)
+    return render_error(403, "Not allowed", error.detail)
+
+
+def _missing(error: NotFound):
+    return render_error(404, "Not found", error.detail)
+
+
+def _conflict(error: Conflict):
+    return render_error(409, "Not possible now", error.detail)
+
+
+def _invalid(error):
+    messages = error.errors if isinstance(error, Invalid) else error.messages
+    detail = "; ".join(f"{name}: {' '.join(map(str, texts))}" for name, texts in sorted(messages.items()))
+    return render_error(422, "Invalid request", detail)
+
+
+def page_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
+    """A blueprint of pages for signed-in people: anonymous callers are sent to the login
+    page, forms are checked for their CSRF token, domain refusals become error pages."""
+    bp = Blueprint(name, import_name, **kwargs)
+    bp.before_request(_require_viewer)
+    bp.register_error_handler(Forbidden, _refused)
+    bp.register_error_handler(NotFound, _missing)
+    bp.register_error_handler(StaleVersion, _conflict)
+    bp.register_error_handler(Conflict, _conflict)
+    bp.register_error_handler(Invalid, _invalid)
+    bp.register_error_handler(ValidationError, _invalid)
+    return bp
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if viewer() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("login.html", email="", error=None, next=request.args.get("next", ""))
+    csrf.protect()
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    if not email or not password:
+        return render_template("login.html", email=email, next=target,
+                               error="Enter your email address and your password."), 400
+    outcome = sessions.sign_in(email, password, clock().now(), _address())
+    if outcome.throttled:
+        return render_template("login.html", email=email, next=target,
+                               error="Too many failed attempts. Wait 15 minutes and try again."), 429
+    if outcome.key is None:
+        return render_template("login.html", email=email, next=target,
+                               error="That email and password do not match an active account."), 401
+    session.clear()
+    session["key"] = outcome.key
+    return redirect(_safe_next(target))
+
+
+@blueprint.post("/logout")
+def logout():
+    csrf.protect()
+    key = session.get("key")
+    if key:
+        sessions.sign_out(key, clock().now(), _address())
+    session.clear()
+    return redirect(url_for("session_ui.login", signed_out=1))
