@@ -195,6 +195,15 @@ def _contact_capacity(actor: Actor, protocol: Protocol) -> str:
     raise Forbidden("only the account's managers and the protocol's point people may do this")
 
 
+def may_contact(actor: Actor, protocol: Protocol) -> bool:
+    """Whether the caller may log contact on and acknowledge this protocol."""
+    try:
+        _contact_capacity(actor, protocol)
+    except Forbidden:
+        return False
+    return True
+
+
 # --- validation of a version's terms -----------------------------------------------------
 
 

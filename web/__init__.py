@@ -16,6 +16,7 @@ from mediation.db import database
 from mediation.db import open_database
 from mediation.errors import DomainError
 from web import problems
+from web.ui import PAGE_CONFIG
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         SECRET_KEY=os.environ.get("ACCORD_SECRET_KEY") or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         CLOCK=SystemClock(),
+        **PAGE_CONFIG,
     )
     app.config.update(config or {})
     app.json.sort_keys = False

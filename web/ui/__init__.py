@@ -9,7 +9,6 @@ from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
-from mediation.sessions import ABSOLUTE_TIMEOUT
 from web.ui import session
 from web.ui.session import csrf
 from web.ui.session import render_error
@@ -30,6 +29,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+# Cookies stay out of reach of scripts and cross-site posts; the session row, not the
+# cookie, decides how long a session lives. CSRF is checked by the page blueprints.
+PAGE_CONFIG = {
+    "SESSION_COOKIE_NAME": "accord_session",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "WTF_CSRF_TIME_LIMIT": None,
 }
 
 
@@ -72,12 +82,6 @@ def register(app: Flask) -> None:
     from web.ui import home
     from web.ui import protocols
 
-    app.config.setdefault("SESSION_COOKIE_NAME", "accord_session")
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", ABSOLUTE_TIMEOUT)
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.after_request(_secure_headers)

@@ -1,0 +1,92 @@
+"""What a person should look at next: the disputes waiting on them, and why.
+
+A dispute waits on the people running it (mediator, co-mediator, the account's managers)
+while it is open; on a party whose story is still untold; on each company whose
+acceptance a resolution still needs; and on a person whose commitment is due.
+"""
+
+from dataclasses import dataclass
+
+from mediation.access import Actor
+from mediation.disputes import Acceptance
+from mediation.disputes import Commitment
+from mediation.disputes import Dispute
+from mediation.disputes import Party
+from mediation.disputes import Story
+from mediation.lifecycle import OPEN_STATES
+from mediation.parties import AccountManager
+from mediation.services import is_stale
+from mediation.services import visible_disputes
+
+LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Waiting:
+    dispute: Dispute
+    reason: str
+    urgent: bool = False
+
+
+def _open(actor: Actor):
+    return visible_disputes(actor).where(Dispute.state.in_(OPEN_STATES))
+
+
+def _running(actor: Actor, now) -> list[Waiting]:
+    running = (Dispute.mediator == actor.person_id) | (Dispute.co_mediator == actor.person_id)
+    if actor.has("account_manager"):
+        managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
+        running = running | Dispute.account.in_(managed)
+    query = _open(actor).where(running)
+    waiting = []
+    for dispute in query.order_by(Dispute.state_changed_at).limit(LIMIT):
+        if is_stale(dispute, now):
+            waiting.append(Waiting(dispute, "has been sitting in intake for over a day", urgent=True))
+        else:
+            waiting.append(Waiting(dispute, f"is in {dispute.state.replace('_', ' ')}: move it forward"))
+    return waiting
+
+
+def _untold_stories(actor: Actor) -> list[Waiting]:
+    told = Story.select(Story.dispute).where(Story.party == actor.person_id)
+    query = (
+        _open(actor)
+        .join(Party, on=(Party.dispute == Dispute.id))
+        .where((Party.person == actor.person_id) & (Dispute.state == "story_gathering") & Dispute.id.not_in(told))
+    )
+    return [Waiting(d, "is waiting for your side of the story") for d in query.limit(LIMIT)]
+
+
+def _acceptances(actor: Actor) -> list[Waiting]:
+    accepted = Acceptance.select(Acceptance.dispute).where(Acceptance.organization == actor.organization.id)
+    query = _open(actor).where((Dispute.state == "resolution") & Dispute.id.not_in(accepted))
+    if not actor.has("point_person"):
+        query = query.join(Party, on=(Party.dispute == Dispute.id)).where(Party.person == actor.person_id)
+    return [Waiting(d, f"needs {actor.organization.name} to accept an option") for d in query.limit(LIMIT)]
+
+
+def _commitments(actor: Actor, now) -> list[Waiting]:
+    query = (
+        Commitment.select(Commitment, Dispute)
+        .join(Dispute)
+        .where((Commitment.person == actor.person_id) & (Commitment.status == "open")
+               & Dispute.id.in_(visible_disputes(actor).select(Dispute.id)))
+        .order_by(Commitment.due_at)
+        .limit(LIMIT)
+    )
+    waiting = []
+    for commitment in query:
+        overdue = commitment.due_at < now
+        when = "was due" if overdue else "is due"
+        waiting.append(Waiting(commitment.dispute,
+                               f"holds your commitment, which {when} {commitment.due_at:%Y-%m-%d}",
+                               urgent=overdue))
+    return waiting
+
+
+def disputes_waiting_on(actor: Actor, now) -> list[Waiting]:
+    """Urgent first; one line per reason, so a dispute can wait on someone twice."""
+    if actor.is_read_only:
+        return []
+    found = _commitments(actor, now) + _untold_stories(actor) + _acceptances(actor) + _running(actor, now)
+    return sorted(found, key=lambda w: not w.urgent)

@@ -1,0 +1,147 @@
+"""Signing in and out of the pages: revocable sessions, CSRF, throttling, security headers."""
+
+import pytest
+
+from mediation import directory
+from mediation.sessions import MAX_FAILURES_PER_EMAIL
+from mediation.sessions import AccessEvent
+from tests.conftest import PASSWORD
+
+COOKIE = "accord_session"
+
+
+def _kinds():
+    return [e.kind for e in AccessEvent.select().order_by(AccessEvent.id)]
+
+
+def test_anonymous_people_are_sent_to_sign_in_and_come_back_afterwards(browser):
+    response = browser.get("/disputes?state=intake")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/disputes?state%3Dintake"
+    browser.sign_in("alice")
+    browser.post("/logout")
+    token = browser.csrf_from("/login?next=/disputes?state%3Dintake")
+    response = browser.client.post("/login", data={"email": "alice@northwind.example", "password": PASSWORD,
+                                                   "next": "/disputes?state=intake", "csrf_token": token})
+    assert response.headers["Location"] == "/disputes?state=intake"
+
+
+def test_signing_in_leads_to_the_page_asked_for_and_never_off_site(browser, world):
+    browser.sign_in("alice")
+    browser.post("/logout")
+    token = browser.csrf_from("/login")
+    for target, expected in (("/disputes", "/disputes"), ("https://evil.example/", "/"), ("//evil.example", "/")):
+        response = browser.client.post("/login", data={"email": world.people["alice"].email, "password": PASSWORD,
+                                                       "next": target, "csrf_token": token})
+        assert response.status_code == 302
+        assert response.headers["Location"] == expected
+        browser.token = browser.csrf_from("/")
+        browser.post("/logout")
+        token = browser.csrf_from("/login")
+
+
+def test_a_wrong_password_is_refused_with_the_email_kept(browser, world):
+    response = browser.sign_in("alice", password="not the password")
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "do not match an active account" in html
+    assert 'value="alice@northwind.example"' in html
+    assert browser.get("/").status_code == 302
+    assert _kinds() == ["login_failed"]
+
+
+def test_after_repeated_failures_sign_in_is_throttled(browser):
+    for _ in range(MAX_FAILURES_PER_EMAIL):
+        assert browser.sign_in("alice", password="not the password").status_code == 401
+    response = browser.sign_in("alice")
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_sign_in_without_a_csrf_token_is_refused(browser, world):
+    response = browser.client.post("/login", data={"email": world.people["alice"].email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    response = browser.client.post("/login", data={"email": world.people["alice"].email, "password": PASSWORD,
+                                                   "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert _kinds() == ["csrf_refused", "csrf_refused"]
+
+
+def test_every_form_post_needs_the_csrf_token(browser_as):
+    alice = browser_as("alice")
+    assert alice.post("/logout", data={"csrf_token": ""}).status_code == 400
+    assert alice.get("/").status_code == 200, "a refused sign-out leaves the session alone"
+
+
+def test_each_sign_in_starts_a_new_session_identifier(browser):
+    browser.get("/login")
+    before = browser.client.get_cookie(COOKIE).value
+    browser.sign_in("alice")
+    first = browser.client.get_cookie(COOKIE).value
+    browser.post("/logout")
+    browser.sign_in("alice")
+    second = browser.client.get_cookie(COOKIE).value
+    assert len({before, first, second}) == 3
+
+
+def test_a_cookie_replayed_after_signing_out_is_refused(browser):
+    browser.sign_in("alice")
+    stolen = browser.client.get_cookie(COOKIE).value
+    assert browser.post("/logout").headers["Location"].startswith("/login")
+    assert browser.get("/").status_code == 302
+    browser.client.set_cookie(COOKIE, stolen)
+    response = browser.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert _kinds() == ["login", "logout"]
+
+
+def test_disabling_a_person_ends_their_open_sessions(browser_as, world, clock):
+    carla = browser_as("carla")
+    assert carla.get("/").status_code == 200
+    directory.disable_person(world.actor("admin"), clock, person_id=world.id("carla"))
+    response = carla.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert carla.sign_in("carla").status_code == 401
+
+
+def test_an_idle_session_expires(browser_as, clock):
+    alice = browser_as("alice")
+    clock.advance(minutes=31)
+    assert alice.get("/").status_code == 302
+
+
+def test_signing_out_needs_a_post(browser_as):
+    alice = browser_as("alice")
+    assert alice.get("/logout").status_code == 405
+    assert alice.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/api/v1/me"])
+def test_security_headers_are_on_every_response(browser_as, path):
+    response = browser_as("alice").get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(browser, world):
+    response = browser.sign_in("alice")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_the_session_cookie_is_secure_over_https(app, world):
+    client = app.test_client()
+    response = client.get("/login", base_url="https://accord.example")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
+    assert "Secure" in cookie
+
+
+def test_refused_access_is_recorded(browser_as):
+    carla = browser_as("carla")
+    assert carla.get("/admin").status_code == 403
+    refused = AccessEvent.select().where(AccessEvent.kind == "access_refused").get()
+    assert refused.path == "/admin" and refused.person_id is not None
