@@ -10,6 +10,7 @@ from mediation.access import manages
 from mediation.access import visible_account
 from mediation.access import visible_accounts
 from mediation.credentials import hash_password
+from mediation.db import locked
 from mediation.db import write_transaction
 from mediation.errors import Conflict
 from mediation.errors import Forbidden
@@ -37,6 +38,25 @@ def _require_admin(actor: Actor | None, supplier_only: bool = True) -> None:
         return
     if not actor.has("admin") or (supplier_only and not actor.is_supplier):
         raise Forbidden("only an administrator of the supplier may do this")
+
+
+def manages_people_of(actor: Actor, organization_id: int) -> bool:
+    """Whether `actor` may add, disable and change the roles of this organization's people:
+    an administrator, of their own organization or, at the supplier, of any they see."""
+    return actor.has("admin") and (actor.is_supplier or organization_id == actor.organization.id)
+
+
+def _known_roles(roles) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid.field("roles", f"unknown roles: {', '.join(unknown)}")
+    return roles
+
+
+def _check_roles_fit(roles, organization: Organization) -> None:
+    if "account_manager" in roles and organization.kind != "supplier":
+        raise Invalid.field("roles", "account managers belong to a supplier")
 
 
 def visible_organizations(actor: Actor):
@@ -105,19 +125,15 @@ def create_person(
     password: str | None = None,
 ) -> Person:
     _require_admin(actor, supplier_only=False)
-    roles = sorted(set(roles))
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise Invalid.field("roles", f"unknown roles: {', '.join(unknown)}")
+    roles = _known_roles(roles)
     email = normalize_email(email)
     with write_transaction():
         org = Organization.get_or_none(Organization.id == organization_id)
         if org is None or (actor and not visible_organizations(actor).where(Organization.id == org.id).exists()):
             raise Invalid.field("organization_id", f"organization {organization_id} does not exist")
-        if actor and not actor.is_supplier and org.id != actor.organization.id:
+        if actor and not manages_people_of(actor, org.id):
             raise Forbidden("a customer administrator adds people to their own organization only")
-        if "account_manager" in roles and org.kind != "supplier":
-            raise Invalid.field("roles", "account managers belong to a supplier")
+        _check_roles_fit(roles, org)
         if Person.select().where(Person.email == email).exists():
             raise Invalid.field("email", f"{email} is already registered")
         now = clock.now()
@@ -207,21 +223,29 @@ def create_project(actor: Actor | None, clock, *, name: str, account_id: int) ->
     return project
 
 
+def _managed_person(actor: Actor | None, person_id: int, *, oneself: str) -> Person:
+    """The person `actor` may disable or change: NotFound when not even visible to them,
+    Forbidden for another organization's people (to a customer's administrator) and, with
+    the reason `oneself`, for themselves."""
+    if actor is None:
+        person = Person.get_or_none(Person.id == person_id)
+        if person is None:
+            raise NotFound("person", person_id)
+        return person
+    person = visible_person(actor, person_id)
+    if not manages_people_of(actor, person.organization_id):
+        raise Forbidden("a customer administrator manages the people of their own organization only")
+    if person.id == actor.person_id:
+        raise Forbidden(oneself)
+    return person
+
+
 def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
     """Disable a person: their tokens and browser sessions stop working at once. Refused
     for oneself."""
     _require_admin(actor, supplier_only=False)
     with write_transaction():
-        if actor is None:
-            person = Person.get_or_none(Person.id == person_id)
-            if person is None:
-                raise NotFound("person", person_id)
-        else:
-            person = visible_person(actor, person_id)
-            if not actor.is_supplier and person.organization_id != actor.organization.id:
-                raise Forbidden("a customer administrator disables people of their own organization only")
-            if person.id == actor.person_id:
-                raise Forbidden("administrators cannot disable themselves")
+        person = _managed_person(actor, person_id, oneself="administrators cannot disable themselves")
         if person.disabled_at is not None:
             raise Conflict(f"{person.email} is already disabled")
         now = clock.now()
@@ -230,6 +254,26 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
         ended = end_sessions_of(person.id, now, "person_disabled")
         append("person", person.id, "person_disabled", actor=_signature(actor), at=now,
                payload={"email": person.email, "sessions_ended": ended})
+    return person
+
+
+def set_roles(actor: Actor | None, clock, *, person_id: int, roles) -> Person:
+    """Replace a person's roles, recorded with the roles before and after. The administrators
+    who may disable a person may do this, never for themselves (no one grants themselves a
+    role or locks themselves out). The same roles again change nothing and record nothing."""
+    _require_admin(actor, supplier_only=False)
+    roles = _known_roles(roles)
+    with write_transaction():
+        person = _managed_person(actor, person_id, oneself="administrators cannot change their own roles")
+        person = locked(Person.select().where(Person.id == person.id)).get()
+        _check_roles_fit(roles, person.organization)
+        before = sorted(person.roles)
+        if before == roles:
+            return person
+        Person.update(roles_text=",".join(roles)).where(Person.id == person.id).execute()
+        person.roles = roles
+        append("person", person.id, "person_roles_changed", actor=_signature(actor), at=clock.now(),
+               payload={"email": person.email, "from": before, "to": roles})
     return person
 
 

@@ -96,6 +96,12 @@ class PersonIn(Schema):
     password = Text(load_default=None, validate=validate.Length(min=10, max=1024), load_only=True)
 
 
+class RolesIn(Schema):
+    """Every role the person is to hold from now on (an empty list takes them all away)."""
+
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
+
+
 class AccountIn(Schema):
     name = Title(required=True)
     supplier_id = Id(required=True)

@@ -400,3 +400,68 @@ def test_disabling_is_refused_to_non_admins_across_tenants_and_for_oneself(world
     with pytest.raises(DomainError):
         directory.disable_person(world.actor(who), clock, person_id=world.id(whom))
     assert table_counts() == before
+
+
+# --- roles of an existing person -------------------------------------------------------------
+
+
+def roles_events(person_id):
+    return [e for e in history("person", person_id) if e.kind == "person_roles_changed"]
+
+
+@pytest.mark.parametrize("who, whom", [("admin", "sam"), ("admin", "carla"), ("contoso_admin", "carla")])
+def test_an_administrator_changes_a_persons_roles_recorded_from_and_to(world, clock, who, whom):
+    before = sorted(world.people[whom].roles)
+    changed = directory.set_roles(world.actor(who), clock, person_id=world.id(whom),
+                                  roles=["auditor", "point_person", "auditor"])
+    assert changed.roles == {"auditor", "point_person"}
+    assert Person.get_by_id(world.id(whom)).roles == {"auditor", "point_person"}
+    [event] = roles_events(world.id(whom))
+    assert event.actor_person_id == world.id(who) and event.actor_role == "admin"
+    assert event.data == {"email": world.people[whom].email, "from": before, "to": ["auditor", "point_person"]}
+
+
+def test_every_role_may_be_taken_away(world, clock):
+    directory.set_roles(world.actor("admin"), clock, person_id=world.id("alice"), roles=[])
+    assert Person.get_by_id(world.id("alice")).roles == frozenset()
+
+
+def test_the_same_roles_again_change_and_record_nothing(world, clock):
+    before = table_counts()
+    directory.set_roles(world.actor("admin"), clock, person_id=world.id("alice"),
+                        roles=["point_person", "account_manager"])
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("who, whom, error", [
+    ("alice", "sam", Forbidden),  # not an administrator
+    ("auditor", "sam", Forbidden),
+    ("contoso_admin", "sam", Forbidden),  # the supplier's people are not theirs to manage
+    ("contoso_admin", "frank", NotFound),  # another customer's people do not exist for them
+    ("admin", "admin", Forbidden),  # nor for oneself
+    ("contoso_admin", "contoso_admin", Forbidden),
+])
+def test_roles_are_changed_by_the_administrators_who_may_disable_the_person(world, clock, who, whom, error):
+    with refused(error):
+        directory.set_roles(world.actor(who), clock, person_id=world.id(whom), roles=["auditor"])
+
+
+def test_roles_are_refused_when_unknown_or_unfit_for_the_organization(world, clock):
+    with invalid("roles") as caught:
+        directory.set_roles(world.actor("admin"), clock, person_id=world.id("sam"), roles=["auditor", "root"])
+    assert "root" in caught.value.errors["roles"][0]
+    with invalid("roles"):
+        directory.set_roles(world.actor("admin"), clock, person_id=world.id("carla"), roles=["account_manager"])
+
+
+def test_an_unknown_person_has_no_roles_to_change(world, clock):
+    with refused(NotFound):
+        directory.set_roles(world.actor("admin"), clock, person_id=999_999, roles=[])
+
+
+def test_who_manages_whose_people(world):
+    northwind, contoso, fabrikam = (world.orgs[k].id for k in ("northwind", "contoso", "fabrikam"))
+    assert all(directory.manages_people_of(world.actor("admin"), org) for org in (northwind, contoso, fabrikam))
+    assert [directory.manages_people_of(world.actor("contoso_admin"), org) for org in (northwind, contoso, fabrikam)] \
+        == [False, True, False]
+    assert not directory.manages_people_of(world.actor("alice"), northwind)

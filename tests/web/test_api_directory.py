@@ -410,3 +410,32 @@ def test_an_administrator_disables_a_person_whose_token_then_fails(api, world):
 
 def test_a_customer_cannot_disable_another_customers_person(api, world):
     assert_problem(api.post(f"{API}/people/{world.id('frank')}/disable", {}, as_="contoso_admin"), 404)
+
+
+# --- roles of an existing person (an extension) ----------------------------------------------
+
+
+def test_an_administrator_replaces_a_persons_roles(api, world):
+    response = api.post(f"{API}/people/{world.id('sam')}/roles", {"roles": ["point_person", "auditor"]}, as_="admin")
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["roles"] == ["auditor", "point_person"]
+    assert api.get(f"{API}/people/{world.id('sam')}", as_="sam").json["roles"] == ["auditor", "point_person"]
+
+
+@pytest.mark.parametrize(("who", "whom", "body", "status"), [
+    ("alice", "sam", {"roles": []}, 403),
+    ("contoso_admin", "sam", {"roles": []}, 403),
+    ("contoso_admin", "frank", {"roles": []}, 404),
+    ("admin", "admin", {"roles": []}, 403),
+    ("admin", "carla", {"roles": ["account_manager"]}, 422),
+    ("admin", "sam", {"roles": ["root"]}, 422),
+    ("admin", "sam", {}, 422),
+    ("admin", "sam", {"roles": "auditor"}, 422),
+])
+def test_roles_changes_are_refused_with_the_status_that_says_why(api, world, signed_in, who, whom, body, status):
+    before = table_counts()
+    problem = assert_problem(api.post(f"{API}/people/{world.id(whom)}/roles", body, as_=who), status)
+    assert table_counts() == before
+    if status == 422:
+        assert list(problem["errors"]) == ["roles"]

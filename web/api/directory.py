@@ -84,6 +84,13 @@ def disable_person(person_id):
     return _person.dump(directory.disable_person(current_actor(), clock(), person_id=person_id))
 
 
+@blueprint.post("/people/<int:person_id>/roles")
+def set_roles(person_id):
+    """Administrators replace a person's roles (an extension of the contract)."""
+    data = load_body(schemas.RolesIn())
+    return _person.dump(directory.set_roles(current_actor(), clock(), person_id=person_id, **data))
+
+
 @blueprint.get("/accounts")
 def list_accounts():
     params = load_query(schemas.PageQuery())
