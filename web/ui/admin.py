@@ -1,12 +1,317 @@
-"""TODO"""
+"""The administration pages: organizations, people (their roles, disabling them),
+accounts and projects.
 
+For administrators only. What each one sees and may change is decided by
+`mediation.directory`: a customer's administrator sees their own company and its
+supplier, and manages their own company's people only.
+"""
+
+from flask import flash
+from flask import redirect
 from flask import render_template
+from flask import request
+from flask import url_for
+from marshmallow import EXCLUDE
+from marshmallow import Schema
+from marshmallow import fields
+from marshmallow import validate
 
+from mediation import directory
+from mediation import directory_lists
+from mediation.access import is_supplier_admin
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.errors import Forbidden
+from mediation.errors import Invalid
+from mediation.parties import ORGANIZATION_KINDS
+from mediation.parties import ROLES
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+from web import schemas
+from web.ui import forms
+from web.ui.session import clock
 from web.ui.session import page_blueprint
+from web.ui.session import viewer
 
 blueprint = page_blueprint("admin_ui", __name__)
+
+PER_PAGE = 25
+ROLE_LABELS = {
+    "admin": "Administrator",
+    "account_manager": "Account manager",
+    "point_person": "Point person",
+    "auditor": "Auditor",
+}
+KIND_LABELS = {kind: kind.capitalize() for kind in ORGANIZATION_KINDS}
+
+
+class _Listing(Schema):
+    """A list page's query: the cursor, and a filter in the subclasses. Other parameters
+    are ignored, as a page would."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=schemas.MAX_ID))
+
+
+class _PeopleListing(_Listing):
+    organization_id = schemas.QueryId(load_default=None)
+
+
+class _ProjectListing(_Listing):
+    account_id = schemas.QueryId(load_default=None)
+
+
+@blueprint.before_request
+def _administrators_only():
+    if not viewer().has("admin"):
+        raise Forbidden("the administration pages are for administrators")
+
+
+@blueprint.context_processor
+def _labels():
+    return {"role_labels": ROLE_LABELS, "kind_labels": KIND_LABELS}
+
+
+def _query(schema: Schema) -> dict:
+    """The page's query parameters; blank ones (an empty filter) count as absent."""
+    return schema.load({key: value for key, value in request.args.items() if value.strip()})
+
+
+def _page(query, model, after):
+    """One page of `query` in order of id after the cursor, and the cursor of the next page."""
+    if after:
+        query = query.where(model.id > after)
+    rows = list(query.order_by(model.id).limit(PER_PAGE + 1))
+    return rows[:PER_PAGE], rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None
+
+
+def _create(schema: Schema, create):
+    """Validate the posted form through the API's schema, then create through the service:
+    (the created object, {}) or (None, errors by field) for the form to show."""
+    data, errors = forms.load(schema, request.form)
+    if data is None:
+        return None, errors
+    try:
+        return create(**data), {}
+    except Invalid as error:
+        return None, error.errors
+
+
+def _respond(render, created, errors, message: str, endpoint: str):
+    """POST/redirect/GET after a create; the same page, 422, with the form's errors."""
+    if created is None:
+        return render(request.form, errors), 422
+    flash(message.format(created.name), "success")
+    return redirect(url_for(endpoint))
 
 
 @blueprint.get("/admin")
 def index():
-    return render_template("error.html", status=200, title="admin", detail="")
+    actor = viewer()
+    counts = {
+        "organizations": directory.visible_organizations(actor).count(),
+        "people": directory.visible_people(actor).count(),
+        "accounts": visible_accounts(actor).count(),
+        "projects": directory.visible_projects(actor).count(),
+    }
+    return render_template("admin/index.html", counts=counts, supplier_admin=is_supplier_admin(actor))
+
+
+# --- organizations -------------------------------------------------------------------------
+
+
+def _organizations_page(form, errors):
+    actor = viewer()
+    rows, next_after = _page(directory.visible_organizations(actor), Organization, _query(_Listing())["after"])
+    return render_template(
+        "admin/organizations.html",
+        rows=rows,
+        next_after=next_after,
+        people=directory_lists.people_per_organization(o.id for o in rows),
+        may_create=is_supplier_admin(actor),
+        kinds=list(KIND_LABELS.items()),
+        form=form,
+        errors=errors,
+    )
+
+
+@blueprint.route("/admin/organizations", methods=["GET", "POST"])
+def organizations():
+    if request.method == "GET":
+        return _organizations_page({}, {})
+    created, errors = _create(
+        schemas.OrganizationIn(), lambda **data: directory.create_organization(viewer(), clock(), **data)
+    )
+    return _respond(_organizations_page, created, errors, "Organization “{}” added.", "admin_ui.organizations")
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def _manageable_organizations(actor) -> list[Organization]:
+    """The organizations whose people `actor` may add and change, by name."""
+    visible = directory.visible_organizations(actor).order_by(Organization.name)
+    return [o for o in visible if directory.manages_people_of(actor, o.id)]
+
+
+def _people_page(form, errors):
+    actor = viewer()
+    params = _query(_PeopleListing())
+    query = directory.visible_people(actor)
+    chosen = None
+    if params["organization_id"]:
+        chosen = directory.visible_organization(actor, params["organization_id"])
+        query = query.where(Person.organization == chosen.id)
+    rows, next_after = _page(query, Person, params["after"])
+    manageable = _manageable_organizations(actor)
+    if not form and chosen is not None:
+        form = {"organization_id": chosen.id}
+    return render_template(
+        "admin/people.html",
+        rows=rows,
+        next_after=next_after,
+        chosen=chosen,
+        organization_names=directory_lists.names(Organization, (p.organization_id for p in rows)),
+        filter_choices=[(o.id, o.name) for o in directory.visible_organizations(actor).order_by(Organization.name)],
+        organization_choices=[(o.id, o.name) for o in manageable],
+        manageable_ids={o.id for o in manageable},
+        roles=[(role, ROLE_LABELS[role]) for role in ROLES],
+        chosen_roles=request.form.getlist("roles"),
+        form=form,
+        errors=errors,
+    )
+
+
+@blueprint.route("/admin/people", methods=["GET", "POST"])
+def people():
+    if request.method == "GET":
+        return _people_page({}, {})
+    created, errors = _create(
+        schemas.PersonIn(), lambda **data: directory.create_person(viewer(), clock(), **data)
+    )
+    return _respond(_people_page, created, errors, "{} added.", "admin_ui.people")
+
+
+def _person_page(person: Person, errors):
+    actor = viewer()
+    return render_template(
+        "admin/person.html",
+        person=person,
+        organization=person.organization,
+        manageable=directory.manages_people_of(actor, person.organization_id) and person.id != actor.person_id,
+        roles=[(role, ROLE_LABELS[role]) for role in ROLES],
+        chosen_roles=request.form.getlist("roles") if errors else sorted(person.roles),
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+@blueprint.route("/admin/people/<int:person_id>", methods=["GET", "POST"])
+def person(person_id):
+    """A person's details and the form that changes their roles."""
+    actor = viewer()
+    found = directory.visible_person(actor, person_id)
+    if request.method == "GET":
+        return _person_page(found, {})
+    changed, errors = _create(
+        schemas.RolesIn(), lambda **data: directory.set_roles(actor, clock(), person_id=found.id, **data)
+    )
+    if changed is None:
+        return _person_page(found, errors)
+    held = ", ".join(ROLE_LABELS[r] for r in sorted(changed.roles)) or "no role"
+    flash(f"{changed.name} now holds: {held}.", "success")
+    return redirect(url_for("admin_ui.person", person_id=changed.id))
+
+
+@blueprint.post("/admin/people/<int:person_id>/disable")
+def disable_person(person_id):
+    """Disabling ends the person's sessions and tokens at once (see directory.disable_person)."""
+    disabled = directory.disable_person(viewer(), clock(), person_id=person_id)
+    flash(f"{disabled.name} is disabled and signed out everywhere.", "success")
+    return redirect(url_for("admin_ui.people"))
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def _accounts_page(form, errors):
+    actor = viewer()
+    rows, next_after = _page(visible_accounts(actor), Account, _query(_Listing())["after"])
+    organizations = list(directory.visible_organizations(actor).order_by(Organization.name))
+    suppliers = [o for o in organizations if o.kind == "supplier"]
+    if not form and len(suppliers) == 1:
+        form = {"supplier_id": suppliers[0].id}
+    return render_template(
+        "admin/accounts.html",
+        rows=rows,
+        next_after=next_after,
+        organization_names=directory_lists.names(
+            Organization, [a.supplier_id for a in rows] + [a.customer_id for a in rows]),
+        managers=directory_lists.manager_names(a.id for a in rows),
+        projects=directory_lists.projects_per_account(a.id for a in rows),
+        may_create=is_supplier_admin(actor),
+        supplier_choices=[(o.id, o.name) for o in suppliers],
+        customer_choices=[(o.id, o.name) for o in organizations if o.kind == "customer"],
+        manager_choices=[(p.id, p.name) for p in directory_lists.account_manager_candidates(o.id for o in suppliers)],
+        chosen_managers=request.form.getlist("manager_ids"),
+        form=form,
+        errors=errors,
+    )
+
+
+@blueprint.route("/admin/accounts", methods=["GET", "POST"])
+def accounts():
+    if request.method == "GET":
+        return _accounts_page({}, {})
+    created, errors = _create(
+        schemas.AccountIn(), lambda **data: directory.create_account(viewer(), clock(), **data)
+    )
+    return _respond(_accounts_page, created, errors, "Account “{}” opened.", "admin_ui.accounts")
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+def _account_choices(actor) -> list[tuple[int, str]]:
+    """Every account `actor` sees, named with its customer: two customers' accounts may
+    share a name."""
+    accounts = list(visible_accounts(actor).order_by(Account.name, Account.id))
+    customers = directory_lists.names(Organization, (a.customer_id for a in accounts))
+    return [(a.id, f"{a.name} ({customers[a.customer_id]})") for a in accounts]
+
+
+def _projects_page(form, errors):
+    actor = viewer()
+    params = _query(_ProjectListing())
+    query = directory.visible_projects(actor)
+    chosen = None
+    if params["account_id"]:
+        chosen = visible_account(actor, params["account_id"])
+        query = query.where(Project.account == chosen.id)
+    rows, next_after = _page(query, Project, params["after"])
+    if not form and chosen is not None:
+        form = {"account_id": chosen.id}
+    return render_template(
+        "admin/projects.html",
+        rows=rows,
+        next_after=next_after,
+        chosen=chosen,
+        account_names=directory_lists.names(Account, (p.account_id for p in rows)),
+        account_choices=_account_choices(actor),
+        may_create=is_supplier_admin(actor),
+        form=form,
+        errors=errors,
+    )
+
+
+@blueprint.route("/admin/projects", methods=["GET", "POST"])
+def projects():
+    if request.method == "GET":
+        return _projects_page({}, {})
+    created, errors = _create(
+        schemas.ProjectIn(), lambda **data: directory.create_project(viewer(), clock(), **data)
+    )
+    return _respond(_projects_page, created, errors, "Project “{}” added.", "admin_ui.projects")
