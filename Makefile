@@ -1,8 +1,12 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+AXE_VERSION := 4.14.1
+AXE_DIR := .cache/axe-$(AXE_VERSION)
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test bench clean
+.PHONY: run test browser-deps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,9 +20,27 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PYTHON) -m pytest -q
 
+# What the browser tests (tests/e2e) need besides the venv: Debian's Chromium and axe-core.
+browser-deps: $(AXE)
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "chromium: $(CHROMIUM) is present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+		echo "chromium: $(CHROMIUM) is missing; install it with 'sudo apt-get install chromium'" \
+		     "(or set ACCORD_CHROMIUM to a Chromium binary); the browser tests skip without it."; \
+	fi
+
+$(AXE):
+	npm install --no-save --no-package-lock --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
+
+# The README's screenshots, taken by the browser tests.
+screenshots: $(STAMP) browser-deps
+	ACCORD_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/e2e
+
 bench: $(STAMP)
 	$(PYTHON) bench/lifecycle.py
 	$(PYTHON) bench/compliance.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results
