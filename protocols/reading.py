@@ -1,0 +1,118 @@
+"""What the protocol pages read beyond the use cases: who acknowledged each version, whom
+a version may name, a protocol's touchpoints, and whether the viewer may draft.
+
+Callers have already found the protocol through `services.get_protocol`, which keeps each
+company to its own accounts; these functions take ids that have passed that check.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mediation.access import Actor
+from mediation.errors import Forbidden
+from mediation.parties import Organization
+from mediation.parties import Person
+from protocols import services
+from protocols.cadence import ResponseTime
+from protocols.models import Acknowledgement
+from protocols.models import Protocol
+from protocols.models import ProtocolVersion
+from protocols.models import Touchpoint
+
+
+def require_drafter(actor: Actor, account_id: int) -> None:
+    """Forbidden unless the caller may create protocols and versions on the account: the
+    check the drafting use cases run, asked before a form is read."""
+    services._drafting_capacity(actor, account_id)
+
+
+def require_contact(actor: Actor, protocol: Protocol) -> None:
+    """Forbidden unless the caller may acknowledge, log contact on and report incidents on
+    the protocol: the check those use cases run, asked before a form is read."""
+    services._contact_capacity(actor, protocol)
+
+
+def may_draft(actor: Actor, account_id: int) -> bool:
+    try:
+        require_drafter(actor, account_id)
+    except Forbidden:
+        return False
+    return True
+
+
+def takes_incident_reports(version: ProtocolVersion | None) -> bool:
+    """Whether an incident can be reported under this version: it has a response time."""
+    return version is not None and any(isinstance(phase.cadence, ResponseTime) for phase in version.schedule)
+
+
+@dataclass(frozen=True)
+class Acknowledger:
+    """One company's acknowledgement of a version: who gave it, and when."""
+
+    organization_id: int
+    company: str
+    kind: str
+    person: str
+    at: datetime
+
+
+def acknowledgements_of(version_ids) -> dict[int, list[Acknowledger]]:
+    """Version id -> its acknowledgements, supplier first, in one query."""
+    result: dict[int, list[Acknowledger]] = {version_id: [] for version_id in version_ids}
+    if not result:
+        return result
+    rows = (
+        Acknowledgement.select(Acknowledgement.version, Acknowledgement.created_at, Organization.id,
+                               Organization.name, Organization.kind, Person.name)
+        .join_from(Acknowledgement, Organization)
+        .join_from(Acknowledgement, Person)
+        .where(Acknowledgement.version.in_(list(result)))
+        .order_by(Organization.kind.desc(), Acknowledgement.created_at)
+        .tuples()
+    )
+    for version_id, at, organization_id, company, kind, person in rows:
+        result[version_id].append(Acknowledger(organization_id, company, kind, person, at))
+    return result
+
+
+def people_of(organization_id: int) -> list[Person]:
+    """The active people of a company, by name: whom a version or a touchpoint may name."""
+    return list(
+        Person.select()
+        .where((Person.organization == organization_id) & Person.disabled_at.is_null())
+        .order_by(Person.name, Person.id)
+    )
+
+
+def names_of(person_ids) -> dict[int, str]:
+    """Person id -> name, for every id given that exists."""
+    ids = list(set(person_ids))
+    if not ids:
+        return {}
+    return dict(Person.select(Person.id, Person.name).where(Person.id.in_(ids)).tuples())
+
+
+def recent_touchpoints(protocol_id: int, after: int | None, limit: int) -> tuple[list[Touchpoint], bool]:
+    """Up to `limit` touchpoints, latest first, continuing after the touchpoint `after`;
+    and whether more follow."""
+    query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
+    if after is not None:
+        cursor = Touchpoint.get_or_none((Touchpoint.id == after) & (Touchpoint.protocol == protocol_id))
+        if cursor is not None:
+            query = query.where(
+                (Touchpoint.occurred_at < cursor.occurred_at)
+                | ((Touchpoint.occurred_at == cursor.occurred_at) & (Touchpoint.id < cursor.id))
+            )
+    rows = list(query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(limit + 1))
+    return rows[:limit], len(rows) > limit
+
+
+def touchpoint_times(protocol_id: int, start: datetime, end: datetime) -> list[datetime]:
+    """When each touchpoint in [start, end) happened, in order."""
+    query = (
+        Touchpoint.select(Touchpoint.occurred_at)
+        .where((Touchpoint.protocol == protocol_id) & (Touchpoint.occurred_at >= start)
+               & (Touchpoint.occurred_at < end))
+        .order_by(Touchpoint.occurred_at)
+    )
+    return [touchpoint.occurred_at for touchpoint in query]
