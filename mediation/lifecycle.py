@@ -74,6 +74,15 @@ TRIGGER_INPUTS = {
     "withdraw": ("reason",),
 }
 
+# The conditions a request's own fields can meet, and the field each reads: a form asks for
+# these rather than reporting them as missing.
+CONDITION_INPUTS = {
+    "mutual_value_option_or_override": "override_reason",
+    "option_accepted_by_both_companies": "option_id",
+    "resolution_summary": "summary",
+    "reason_given": "reason",
+}
+
 machine = statemachine.define(STATES, TRANSITIONS)
 
 
@@ -176,6 +185,14 @@ def available_triggers(state: str) -> list[str]:
 def conditions_of(trigger: str, state: str) -> list[str]:
     """The condition names of `trigger` from `state`; InvalidTrigger when there is none."""
     return statemachine.conditions_of(machine, trigger, state)
+
+
+def unmet_conditions(dispute, trigger: str, request: dict) -> list[str]:
+    """Every condition of `trigger` that `request` leaves unmet on `dispute`, by name, read
+    without changing anything, so a page can say what an action still needs before anyone
+    tries it. InvalidTrigger when `trigger` is not possible from the dispute's state."""
+    flow = DisputeFlow(DisputeFacts(dispute), request)
+    return [name for name in conditions_of(trigger, dispute.state) if not getattr(flow, name)()]
 
 
 def fire(dispute, trigger: str, request: dict) -> str:

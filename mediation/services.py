@@ -163,6 +163,48 @@ def _case_capacity(actor: Actor, dispute: Dispute) -> str | None:
     return None
 
 
+def _is_party(dispute: Dispute, person_id: int) -> bool:
+    return Party.select().where((Party.dispute == dispute.id) & (Party.person == person_id)).exists()
+
+
+def case_capacity(actor: Actor, dispute: Dispute) -> str | None:
+    """The capacity in which `actor` may run this dispute's process (transitions, options,
+    parties, mediators, commitments), or None; read-only auditors never do."""
+    if actor.is_read_only:
+        return None
+    return _case_capacity(actor, dispute)
+
+
+def participant_capacity(actor: Actor, dispute: Dispute) -> str | None:
+    """As `case_capacity`, or "party" for a party: who may write notes and tell a story
+    (a party only their own)."""
+    if actor.is_read_only:
+        return None
+    capacity = _case_capacity(actor, dispute)
+    if capacity is None and _is_party(dispute, actor.person_id):
+        return "party"
+    return capacity
+
+
+def acceptance_capacity(actor: Actor, dispute: Dispute) -> str | None:
+    """As `participant_capacity`, or "point_person": who may accept an option for their company."""
+    capacity = participant_capacity(actor, dispute)
+    if capacity is None and actor.has("point_person"):
+        return "point_person"
+    return capacity
+
+
+def openable_accounts(actor: Actor) -> list[Account]:
+    """The accounts on which `actor` may open a dispute: those they manage, or every one
+    they see as a supplier administrator."""
+    if actor.is_read_only:
+        return []
+    accounts = visible_accounts(actor).order_by(Account.name)
+    if is_supplier_admin(actor):
+        return list(accounts)
+    return [account for account in accounts if manages(actor, account.id)]
+
+
 def _require_case_worker(actor: Actor, dispute: Dispute) -> str:
     refuse_read_only(actor)
     capacity = _case_capacity(actor, dispute)
@@ -367,7 +409,7 @@ def add_party(actor: Actor, clock, dispute_id: int, *, person_id: int, expected_
         problems = _parties_errors(account, _people_by_id([person_id]), [person_id])
         if problems:
             raise Invalid({"person_id": problems})
-        if Party.select().where((Party.dispute == dispute.id) & (Party.person == person_id)).exists():
+        if _is_party(dispute, person_id):
             raise Conflict(f"person {person_id} is already a party to this dispute")
         Party.create(dispute=dispute, person=person_id, added_at=clock.now())
         _commit_change(dispute, actor, capacity, clock, "party_added", {"person_id": person_id})
@@ -424,7 +466,7 @@ def record_story(
             raise Forbidden("a party tells their own story; the mediators may record anyone's")
         _check_visibility(actor, visibility, "only the supplier records internal stories")
         _require_state(dispute, STORY_STATES, "stories")
-        if not Party.select().where((Party.dispute == dispute.id) & (Party.person == party_id)).exists():
+        if not _is_party(dispute, party_id):
             raise Invalid.field("party_id", f"person {party_id} is not a party to this dispute")
         if declined and text:
             raise Invalid.field("text", "a declined story has no text")
@@ -488,13 +530,7 @@ def accept_option(actor: Actor, clock, dispute_id: int, *, option_id: int, expec
     refuse_read_only(actor)
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _case_capacity(actor, dispute)
-        if capacity is None and Party.select().where(
-            (Party.dispute == dispute.id) & (Party.person == actor.person_id)
-        ).exists():
-            capacity = "party"
-        if capacity is None and actor.has("point_person"):
-            capacity = "point_person"
+        capacity = acceptance_capacity(actor, dispute)
         if capacity is None:
             raise Forbidden("acceptances come from the parties, point people and mediators")
         _require_state(dispute, ACCEPTANCE_STATES, "acceptances")
@@ -527,11 +563,7 @@ def add_note(actor: Actor, clock, dispute_id: int, *, text: str, visibility: str
     refuse_read_only(actor)
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _case_capacity(actor, dispute)
-        if capacity is None and Party.select().where(
-            (Party.dispute == dispute.id) & (Party.person == actor.person_id)
-        ).exists():
-            capacity = "party"
+        capacity = participant_capacity(actor, dispute)
         if capacity is None:
             raise Forbidden("notes come from the parties and the mediators")
         _check_visibility(actor, visibility, "only the supplier writes internal notes")

@@ -1,0 +1,117 @@
+"""Reading the dispute pages in tests as a person reads them: by element id, form, label
+and text, with the standard library's HTML parser."""
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from html.parser import HTMLParser
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict
+    children: list = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The text inside, with white space collapsed."""
+        parts = []
+
+        def walk(node):
+            for child in node.children:
+                if isinstance(child, str):
+                    parts.append(child)
+                else:
+                    walk(child)
+
+        walk(self)
+        return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+    def iter(self):
+        for child in self.children:
+            if isinstance(child, Element):
+                yield child
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, **attrs) -> list["Element"]:
+        wanted = {name.rstrip("_"): value for name, value in attrs.items()}
+        return [
+            node for node in self.iter()
+            if (tag is None or node.tag == tag)
+            and all(value in node.attrs.get(name, "").split() if name == "class" else node.attrs.get(name) == value
+                    for name, value in wanted.items())
+        ]
+
+    def find(self, tag: str | None = None, **attrs) -> "Element | None":
+        found = self.find_all(tag, **attrs)
+        return found[0] if found else None
+
+    def by_id(self, element_id: str) -> "Element | None":
+        return self.find(id=element_id)
+
+
+class _Builder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = Element(tag, {name: value or "" for name, value in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Element(tag, {name: value or "" for name, value in attrs}))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _Builder()
+    builder.feed(html)
+    return builder.root
+
+
+def main(response) -> Element:
+    """The page's <main>, parsed."""
+    return parse(response.get_data(as_text=True)).find("main")
+
+
+def post_forms(page: Element, action: str | None = None) -> list[Element]:
+    """The page's POST forms (sign-out aside), optionally those sent to `action`."""
+    return [form for form in page.find_all("form", method="post")
+            if action is None or form.attrs.get("action") == action]
+
+
+def buttons(page: Element) -> list[str]:
+    return [button.text for button in page.find_all("button")]
+
+
+def label_texts(node: Element) -> list[str]:
+    return [label.text for label in node.find_all("label")] + [legend.text for legend in node.find_all("legend")]
+
+
+def hidden(form: Element, name: str) -> str:
+    return form.find("input", type="hidden", name=name).attrs["value"]
+
+
+def field_error(node: Element, control_id: str, name: str) -> str:
+    """The error shown next to a control: its id, and the error paragraph it refers to."""
+    control = node.by_id(control_id)
+    assert control is not None, f"no control #{control_id}"
+    assert control.attrs.get("aria-invalid") == "true", f"#{control_id} is not marked invalid"
+    error = node.by_id(f"{name}-error")
+    assert error is not None and f"{name}-error" in control.attrs.get("aria-describedby", "")
+    return error.text

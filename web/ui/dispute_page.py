@@ -1,0 +1,213 @@
+"""What the dispute page shows one person: the record as they may read it, and the
+actions and record forms they may use now.
+
+Each action's guards are evaluated before the page is drawn (read-only), so an action
+that is not possible yet says which conditions are missing instead of failing. A failed
+form comes back as a `Failure`, shown next to that form with what was typed.
+"""
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from mediation import lifecycle
+from mediation import rosters
+from mediation import services
+from mediation.access import Actor
+from mediation.access import sees_internal
+from mediation.disputes import Dispute
+from mediation.guards import gives_mutual_value
+from protocols import escalation
+from web.ui import dispute_timeline
+from web.ui import dispute_words
+
+
+@dataclass
+class Failure:
+    """A form that was sent and refused: which one, why, and what was typed."""
+
+    form: str = ""
+    message: str = ""
+    errors: dict = field(default_factory=dict)
+    unmet: list = field(default_factory=list)
+    values: object = None
+    status: int = 200
+
+    def errors_for(self, form: str) -> dict:
+        return self.errors if form == self.form else {}
+
+    def unmet_for(self, form: str) -> list:
+        return self.unmet if form == self.form else []
+
+    def values_for(self, form: str, defaults: dict | None = None):
+        return self.values if form == self.form and self.values is not None else (defaults or {})
+
+
+@dataclass
+class Action:
+    """A trigger possible from the current state: the conditions still `missing`, and the
+    conditions its form's fields will meet (`needs`)."""
+
+    trigger: str
+    missing: list[str]
+    needs: list[str]
+    options: list = field(default_factory=list)
+
+    @property
+    def form(self) -> str:
+        return f"transition-{self.trigger}"
+
+    @property
+    def label(self) -> str:
+        return dispute_words.TRIGGERS[self.trigger]
+
+    @property
+    def inputs(self) -> list[str]:
+        return [lifecycle.CONDITION_INPUTS[name] for name in self.needs]
+
+    @property
+    def option_choices(self) -> list[tuple[int, str]]:
+        return [(option.id, option.summary) for option in self.options]
+
+
+def _accepted_options(dispute: Dispute, options) -> list:
+    return [
+        option for option in options
+        if "option_accepted_by_both_companies"
+        not in lifecycle.unmet_conditions(dispute, "resolve", {"option_id": option.id})
+    ]
+
+
+def actions(dispute: Dispute, options) -> list[Action]:
+    """Every trigger possible now, its guards evaluated without a request. A condition a
+    form field can meet is asked for; resolving also needs an option both companies
+    accepted, which no field can supply."""
+    found = []
+    for trigger in lifecycle.available_triggers(dispute.state):
+        unmet = lifecycle.unmet_conditions(dispute, trigger, {})
+        action = Action(
+            trigger,
+            missing=[name for name in unmet if name not in lifecycle.CONDITION_INPUTS],
+            needs=[name for name in unmet if name in lifecycle.CONDITION_INPUTS],
+        )
+        if "option_accepted_by_both_companies" in action.needs:
+            action.options = _accepted_options(dispute, options)
+            if not action.options:
+                action.needs.remove("option_accepted_by_both_companies")
+                action.missing.append("option_accepted_by_both_companies")
+        found.append(action)
+    return found
+
+
+@dataclass
+class OptionView:
+    """An option with its balance of value and the acceptances it has:
+    `accepted_by` holds (organization, person name) pairs."""
+
+    option: object
+    mutual: bool
+    balance: str
+    accepted_by: list
+
+    def accepted_for(self, organization_id: int) -> bool:
+        return any(organization.id == organization_id for organization, _ in self.accepted_by)
+
+
+def _balance(option) -> str:
+    if gives_mutual_value(option.value_to_supplier, option.value_to_customer):
+        return "Value to both companies"
+    if option.value_to_supplier > 0 or option.value_to_customer > 0:
+        return "Value to one company only"
+    return "Value to neither company"
+
+
+def _options(found: dict, people: dict) -> list[OptionView]:
+    accepted = {}
+    for acceptance in found["acceptances"]:
+        person = people.get(acceptance.person_id)
+        accepted.setdefault(acceptance.option_id, []).append(
+            (acceptance.organization, person.name if person else "")
+        )
+    return [
+        OptionView(
+            option=option,
+            mutual=gives_mutual_value(option.value_to_supplier, option.value_to_customer),
+            balance=_balance(option),
+            accepted_by=accepted.get(option.id, []),
+        )
+        for option in found["options"]
+    ]
+
+
+def _choices(people) -> list[tuple[int, str]]:
+    return [(person.id, f"{person.name} ({person.organization.name})") for person in people]
+
+
+def _record_forms(actor: Actor, dispute: Dispute, found: dict, everyone: list, options: list) -> dict:
+    """Which record forms this person may use now, with their choices; the states each
+    form appears in are the states the service accepts it in."""
+    case = services.case_capacity(actor, dispute) is not None
+    participant = services.participant_capacity(actor, dispute) is not None
+    active = [person for person in everyone if person.is_active]
+    party_ids = {party.person.id for party in found["parties"]}
+    tellers = [party.person for party in found["parties"] if case or party.person.id == actor.person_id]
+    unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
+    state = dispute.state
+    accepting = state in services.ACCEPTANCE_STATES and services.acceptance_capacity(actor, dispute) is not None
+    return {
+        "story": participant and state in services.STORY_STATES and bool(tellers),
+        "story_parties": _choices(tellers),
+        "visibility": sees_internal(actor),
+        "option": case and state in services.OPTION_STATES,
+        "accept": accepting,
+        "accept_options": [(option.id, option.summary) for option in unaccepted],
+        "note": participant,
+        "commitment": case and state in services.COMMITMENT_STATES,
+        "commitment_people": _choices(active),
+        "settle": case,
+        "party": case and state in services.PARTY_STATES,
+        "party_people": _choices(p for p in active if p.id not in party_ids),
+        "mediators": case and state in lifecycle.OPEN_STATES,
+        "supplier_people": _choices(p for p in active if p.organization_id == dispute.account.supplier_id),
+        "customer_people": _choices(p for p in active if p.organization_id == dispute.account.customer_id),
+        "actions": case,
+    }
+
+
+def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None) -> dict:
+    """The template context of the dispute page for `actor`."""
+    found = services.details(actor, dispute)
+    account = dispute.account
+    everyone = rosters.people_of_accounts([account])
+    people = {person.id: person for person in everyone}
+    organizations = {person.organization_id: person.organization for person in everyone}
+    options = _options(found, people)
+    protocol = escalation.escalation_protocol(dispute.project_id)
+    names = dispute_timeline.Names(
+        people, organizations,
+        {option.id: option for option in found["options"]},
+        {commitment.id: commitment for commitment in found["commitments"]},
+    )
+    events = services.dispute_history(actor, dispute.id)
+    forms = _record_forms(actor, dispute, found, everyone, options)
+    return {
+        "dispute": dispute,
+        "account": account,
+        "supplier": organizations.get(account.supplier_id),
+        "customer": organizations.get(account.customer_id),
+        "project": dispute.project,
+        "stale": services.is_stale(dispute, now),
+        "people": people,
+        "parties": found["parties"],
+        "stories": found["stories"],
+        "options": options,
+        "acceptances": found["acceptances"],
+        "notes": found["notes"],
+        "commitments": [(c, services.is_overdue(c, now)) for c in found["commitments"]],
+        "escalation": protocol,
+        "escalation_in_force": protocol is not None and escalation.activation_for(dispute.id) is not None,
+        "timeline": dispute_timeline.entries(events, names),
+        "actions": actions(dispute, found["options"]) if forms["actions"] else [],
+        "forms": forms,
+        "failure": failure or Failure(),
+        "words": dispute_words,
+    }

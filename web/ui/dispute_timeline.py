@@ -1,0 +1,116 @@
+"""A dispute's history as a timeline a person can read: what happened, who did it, when,
+and the words that matter from each event's payload."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from web.ui import dispute_words
+
+TITLES = {
+    "opened": "Dispute opened",
+    "transition": "State changed",
+    "party_added": "Party added",
+    "mediators_assigned": "Mediators assigned",
+    "story_recorded": "Story told",
+    "story_declined": "Declined to tell",
+    "option_proposed": "Option proposed",
+    "option_accepted": "Option accepted",
+    "note_added": "Note added",
+    "commitment_recorded": "Commitment recorded",
+    "commitment_kept": "Commitment kept",
+    "commitment_broken": "Commitment broken",
+    "escalation_in_force": "Escalation protocol in force",
+    "escalation_stood_down": "Escalation protocol stood down",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    who: str
+    at: datetime
+    from_state: str | None
+    to_state: str | None
+    text: str
+    internal: bool
+
+
+class Names:
+    """People, organizations, options and commitments by id, for reading payloads."""
+
+    def __init__(self, people: dict, organizations: dict, options: dict, commitments: dict):
+        self.people, self.organizations = people, organizations
+        self.options, self.commitments = options, commitments
+
+    def person(self, person_id) -> str:
+        person = self.people.get(person_id)
+        return person.name if person else f"person {person_id}"
+
+    def option(self, option_id) -> str:
+        option = self.options.get(option_id)
+        return f"“{option.summary}”" if option else f"option {option_id}"
+
+    def commitment(self, commitment_id) -> str:
+        commitment = self.commitments.get(commitment_id)
+        return commitment.description if commitment else f"commitment {commitment_id}"
+
+
+def _transition_text(data: dict) -> str:
+    said = [
+        f"{label}: {data[name]}"
+        for name, label in (("reason", "Reason"), ("override_reason", "Going ahead without mutual value because"),
+                            ("summary", "Resolution"))
+        if data.get(name)
+    ]
+    trigger = dispute_words.TRIGGERS.get(data.get("trigger"), data.get("trigger", ""))
+    return " · ".join([trigger, *said])
+
+
+def _text(kind: str, data: dict, names: Names) -> str:
+    if kind == "opened":
+        return data.get("title", "")
+    if kind == "transition":
+        return _transition_text(data)
+    if kind == "party_added":
+        return names.person(data.get("person_id"))
+    if kind == "mediators_assigned":
+        named = [f"{role}: {names.person(data[key])}"
+                 for key, role in (("mediator_id", "mediator"), ("co_mediator_id", "co-mediator")) if data.get(key)]
+        return "; ".join(named)
+    if kind == "story_recorded":
+        return f"{names.person(data.get('party_id'))}: {data.get('text') or ''}"
+    if kind == "story_declined":
+        return f"{names.person(data.get('party_id'))} declined to tell their story"
+    if kind == "option_proposed":
+        return (f"{data.get('summary', '')} (value to the supplier {data.get('value_to_supplier')}, "
+                f"to the customer {data.get('value_to_customer')})")
+    if kind == "option_accepted":
+        organization = names.organizations.get(data.get("organization_id"))
+        company = organization.name if organization else data.get("company", "")
+        return f"{names.option(data.get('option_id'))} for {company}"
+    if kind == "note_added":
+        return data.get("text", "")
+    if kind == "commitment_recorded":
+        due = data.get("due_at", "")[:10]
+        return f"{names.person(data.get('person_id'))}: {data.get('description', '')} (due {due})"
+    if kind in ("commitment_kept", "commitment_broken"):
+        return names.commitment(data.get("commitment_id"))
+    return ""
+
+
+def entries(events, names: Names) -> list[Entry]:
+    """One entry per event, oldest first, as `services.dispute_history` gives them."""
+    timeline = []
+    for event in events:
+        data = event.data
+        moved = event.from_state != event.to_state
+        timeline.append(Entry(
+            title=TITLES.get(event.kind, event.kind.replace("_", " ").capitalize()),
+            who=names.person(event.actor_person_id) if event.actor_person_id else "Accord",
+            at=event.occurred_at,
+            from_state=dispute_words.state(event.from_state) if moved and event.from_state else None,
+            to_state=dispute_words.state(event.to_state) if moved and event.to_state else None,
+            text=_text(event.kind, data, names),
+            internal=data.get("visibility") == "internal",
+        ))
+    return timeline
