@@ -1,12 +1,264 @@
-"""TODO"""
+"""Auditors' pages: search resolution histories, read one with its hashes, export, check digests.
 
+Auditors and administrators may come in; each sees the disputes their company may see. The
+whole chain's verification and its digest are shown to the supplier's auditors and
+administrators only (the chain spans every customer), as in the API.
+"""
+
+from datetime import timedelta
+
+from flask import Response
 from flask import render_template
+from flask import request
+from flask import stream_with_context
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+from marshmallow import validate
+from marshmallow import validates_schema
 
+from mediation import ledger
+from mediation import lifecycle
+from mediation import reports
+from mediation.access import visible_accounts
+from mediation.errors import Invalid
+from mediation.parties import Account
+from web.schemas import QueryId
+from web.schemas import Text
+from web.ui import forms
+from web.ui.history_export import csv_lines
+from web.ui.history_export import json_chunks
+from web.ui.session import clock
 from web.ui.session import page_blueprint
+from web.ui.session import viewer
 
 blueprint = page_blueprint("audit_ui", __name__)
+
+MAX_DAYS = 36_500
+OUTCOME_CHOICES = [
+    ("resolved", "Resolved"),
+    ("withdrawn", "Withdrawn"),
+    ("open", "Still open (any stage)"),
+] + [(state, f"Open, in {state.replace('_', ' ')}") for state in lifecycle.OPEN_STATES]
+PERSON_KEYS = ("party_id", "party_ids", "person_id", "mediator_id", "co_mediator_id")
+COMPANY_KEYS = ("organization_id",)
+
+
+class HistoryQuery(Schema):
+    """The filters of /audit, as its form and its export links send them."""
+
+    text = Text(load_default=None, validate=validate.Length(max=200))
+    account_id = QueryId(load_default=None)
+    outcome = fields.String(load_default=None, validate=validate.OneOf([value for value, _ in OUTCOME_CHOICES]))
+    closed_from = fields.Date(load_default=None)
+    closed_to = fields.Date(load_default=None)
+    min_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_DAYS))
+    max_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_DAYS))
+
+    @validates_schema
+    def ranges_run_forwards(self, data, **_kwargs):
+        if data.get("closed_from") and data.get("closed_to") and data["closed_to"] < data["closed_from"]:
+            raise ValidationError("The end date is before the start date.", "closed_to")
+        if data.get("min_days") is not None and data.get("max_days") is not None and data["max_days"] < data["min_days"]:
+            raise ValidationError("The maximum is below the minimum.", "max_days")
+
+
+@blueprint.before_request
+def readers_only():
+    actor = viewer()
+    if actor is not None:
+        reports.require_history_reader(actor)
+
+
+def _accounts(actor) -> list[Account]:
+    return list(visible_accounts(actor).order_by(Account.name, Account.id))
+
+
+def _filters(accounts) -> tuple[reports.HistoryFilters | None, dict]:
+    data, errors = forms.load(HistoryQuery(), request.args)
+    if data and data["account_id"] and data["account_id"] not in {a.id for a in accounts}:
+        errors = {"account_id": ["Choose one of the accounts listed."]}
+    if errors:
+        return None, errors
+    return reports.HistoryFilters(**data), {}
+
+
+def _filter_args() -> dict:
+    """The filters as given, to carry into export and page links."""
+    return {name: request.args[name] for name in HistoryQuery().fields if request.args.get(name, "").strip()}
+
+
+def _after() -> int | None:
+    after = request.args.get("after", type=int)
+    return after if after and after > 0 else None
+
+
+def _digest_check(actor) -> tuple[ledger.Verification | None, dict]:
+    """The result of checking the digest the person typed, or the error next to the field."""
+    if "digest" not in request.args or not reports.reads_whole_chain(actor):
+        return None, {}
+    try:
+        digest = ledger.Digest.parse(request.args["digest"])
+    except ValueError as error:
+        return None, {"digest": [f"Not a digest: {error}."]}
+    return ledger.verify(digest), {}
+
+
+def human_duration(delta: timedelta | None) -> str:
+    """'3 days 4 h', '5 h 12 min', '7 min'."""
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
 
 
 @blueprint.get("/audit")
 def histories():
-    return render_template("error.html", status=200, title="audit", detail="")
+    actor = viewer()
+    accounts = _accounts(actor)
+    filters, errors = _filters(accounts)
+    page = reports.search(actor, filters, after=_after()) if filters else None
+    check, digest_errors = _digest_check(actor)
+    whole_chain = reports.reads_whole_chain(actor)
+    html = render_template(
+        "audit/histories.html",
+        form=request.args,
+        errors=errors,
+        digest_errors=digest_errors,
+        check=check,
+        page=page,
+        filtered=bool(_filter_args()),
+        filter_args=_filter_args(),
+        after=_after(),
+        account_choices=[(a.id, a.name) for a in accounts],
+        outcome_choices=OUTCOME_CHOICES,
+        whole_chain=whole_chain,
+        head=ledger.head() if whole_chain else None,
+        genesis=ledger.GENESIS_HASH,
+        export_limit=reports.EXPORT_LIMIT,
+        duration=human_duration,
+    )
+    return html, 422 if errors else 200
+
+
+def _payload(event, names: reports.Signatories) -> list[tuple[str, str]]:
+    """The payload as readable (key, value) pairs; people and companies named."""
+    items = []
+    for key, value in event.data.items():
+        if key in PERSON_KEYS and value is not None:
+            ids = value if isinstance(value, list) else [value]
+            value = ", ".join(f"{names.person(i) or 'unknown person'} (#{i})" for i in ids) or "none"
+        elif key in COMPANY_KEYS and value is not None:
+            value = f"{names.company(value) or 'unknown company'} (#{value})"
+        elif value is None:
+            value = "none"
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value)) or "none"
+        elif isinstance(value, dict):
+            value = ledger.canonical_json(value)
+        items.append((key.replace("_", " "), str(value)))
+    return items
+
+
+def _people_in(events) -> set[int]:
+    found = set()
+    for event in events:
+        for key in PERSON_KEYS:
+            value = event.data.get(key)
+            found.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
+    return found
+
+
+@blueprint.get("/audit/disputes/<int:dispute_id>")
+def history(dispute_id):
+    actor = viewer()
+    row, events = reports.read_history(actor, dispute_id)
+    names = reports.Signatories.empty().learn(events, person_ids=_people_in(events))
+    whole_chain = reports.reads_whole_chain(actor)
+    chain = ledger.verify() if whole_chain else None
+    check, digest_errors = _digest_check(actor)
+    return render_template(
+        "audit/history.html",
+        row=row,
+        events=events,
+        payloads={event.id: _payload(event, names) for event in events},
+        names=names,
+        whole_chain=whole_chain,
+        chain=chain,
+        in_this_history={event.sequence for event in events},
+        check=check,
+        form=request.args,
+        digest_errors=digest_errors,
+        duration=human_duration,
+    )
+
+
+def _download(chunks, mimetype: str, filename: str, export: reports.Export) -> Response:
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accord-Export"] = f"{len(export.disputes)} of {export.total} disputes"
+    return response
+
+
+def _about(actor, scope: dict) -> dict:
+    """What an export holds and who took it; for the supplier's readers, the chain's head then."""
+    about = {
+        "exported_at": clock().now().isoformat(),
+        "exported_by": {"person_id": actor.person_id, "name": actor.person.name,
+                        "organization": actor.organization.name},
+        "filters": scope,
+    }
+    if reports.reads_whole_chain(actor):
+        head = ledger.head()
+        about["digest"] = str(head) if head else f"0:{ledger.GENESIS_HASH}"
+    return about
+
+
+def _filtered_export(actor) -> reports.Export:
+    filters, errors = _filters(_accounts(actor))
+    if errors:
+        raise Invalid(errors)
+    return reports.for_export(actor, filters)
+
+
+def _stamp() -> str:
+    return clock().now().strftime("%Y%m%d-%H%M")
+
+
+@blueprint.get("/audit/export.csv")
+def export_csv():
+    actor = viewer()
+    export = _filtered_export(actor)
+    return _download(csv_lines(actor, export), "text/csv", f"accord-histories-{_stamp()}.csv", export)
+
+
+@blueprint.get("/audit/export.json")
+def export_json():
+    actor = viewer()
+    export = _filtered_export(actor)
+    chunks = json_chunks(actor, export, _about(actor, _filter_args()))
+    return _download(chunks, "application/json", f"accord-histories-{_stamp()}.json", export)
+
+
+@blueprint.get("/audit/disputes/<int:dispute_id>/history.csv")
+def export_history_csv(dispute_id):
+    actor = viewer()
+    export = reports.export_of(actor, dispute_id)
+    return _download(csv_lines(actor, export), "text/csv", f"accord-dispute-{dispute_id}-history.csv", export)
+
+
+@blueprint.get("/audit/disputes/<int:dispute_id>/history.json")
+def export_history_json(dispute_id):
+    actor = viewer()
+    export = reports.export_of(actor, dispute_id)
+    chunks = json_chunks(actor, export, _about(actor, {"dispute_id": dispute_id}))
+    return _download(chunks, "application/json", f"accord-dispute-{dispute_id}-history.json", export)
