@@ -201,7 +201,7 @@ def transition(dispute_id):
     return _submit(
         dispute_id, f"transition-{trigger}", schemas.TransitionIn(),
         lambda actor, data: services.transition(actor, clock(), dispute_id, **data),
-        lambda dispute: f"Done: the dispute is now in {dispute_words.state(dispute.state).lower()}.",
+        lambda dispute: f"Done: the dispute moved to {dispute_words.state(dispute.state)}.",
     )
 
 

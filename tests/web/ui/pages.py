@@ -115,3 +115,26 @@ def field_error(node: Element, control_id: str, name: str) -> str:
     error = node.by_id(f"{name}-error")
     assert error is not None and f"{name}-error" in control.attrs.get("aria-describedby", "")
     return error.text
+
+
+def dispute_page(browser, dispute_id: int) -> Element:
+    response = browser.get(f"/disputes/{dispute_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return main(response)
+
+
+def send(browser, dispute_id: int, form_id: str, **fields):
+    """Fill in the form `form_id` of the dispute page as it is now and send it: its hidden
+    fields (version, trigger) as the page rendered them, plus `fields`."""
+    form = dispute_page(browser, dispute_id).by_id(form_id)
+    if form.tag != "form":
+        form = form.find("form")
+    assert form is not None, f"no form {form_id}"
+    data = {box.attrs["name"]: box.attrs["value"] for box in form.find_all("input", type="hidden")
+            if box.attrs["name"] != "csrf_token"}
+    return browser.post(form.attrs["action"], data={**data, **fields})
+
+
+def act(browser, dispute_id: int, trigger: str, **fields):
+    """Press the button of `trigger` on the dispute page, with the fields its form asks for."""
+    return send(browser, dispute_id, f"transition-{trigger}", **fields)
