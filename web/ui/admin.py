@@ -67,6 +67,7 @@ class _ProjectListing(_Listing):
 
 @blueprint.before_request
 def _administrators_only():
+    """The whole area is for administrators; within it the directory decides the rest."""
     if not viewer().has("admin"):
         raise Forbidden("the administration pages are for administrators")
 
@@ -89,14 +90,14 @@ def _page(query, model, after):
     return rows[:PER_PAGE], rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None
 
 
-def _create(schema: Schema, create):
-    """Validate the posted form through the API's schema, then create through the service:
-    (the created object, {}) or (None, errors by field) for the form to show."""
+def _submit(schema: Schema, act):
+    """Validate the posted form through the API's schema, then act through the service:
+    (what it returned, {}) or (None, errors by field) for the form to show."""
     data, errors = forms.load(schema, request.form)
     if data is None:
         return None, errors
     try:
-        return create(**data), {}
+        return act(**data), {}
     except Invalid as error:
         return None, error.errors
 
@@ -143,7 +144,7 @@ def _organizations_page(form, errors):
 def organizations():
     if request.method == "GET":
         return _organizations_page({}, {})
-    created, errors = _create(
+    created, errors = _submit(
         schemas.OrganizationIn(), lambda **data: directory.create_organization(viewer(), clock(), **data)
     )
     return _respond(_organizations_page, created, errors, "Organization “{}” added.", "admin_ui.organizations")
@@ -190,7 +191,7 @@ def _people_page(form, errors):
 def people():
     if request.method == "GET":
         return _people_page({}, {})
-    created, errors = _create(
+    created, errors = _submit(
         schemas.PersonIn(), lambda **data: directory.create_person(viewer(), clock(), **data)
     )
     return _respond(_people_page, created, errors, "{} added.", "admin_ui.people")
@@ -216,7 +217,7 @@ def person(person_id):
     found = directory.visible_person(actor, person_id)
     if request.method == "GET":
         return _person_page(found, {})
-    changed, errors = _create(
+    changed, errors = _submit(
         schemas.RolesIn(), lambda **data: directory.set_roles(actor, clock(), person_id=found.id, **data)
     )
     if changed is None:
@@ -266,7 +267,7 @@ def _accounts_page(form, errors):
 def accounts():
     if request.method == "GET":
         return _accounts_page({}, {})
-    created, errors = _create(
+    created, errors = _submit(
         schemas.AccountIn(), lambda **data: directory.create_account(viewer(), clock(), **data)
     )
     return _respond(_accounts_page, created, errors, "Account “{}” opened.", "admin_ui.accounts")
@@ -311,7 +312,7 @@ def _projects_page(form, errors):
 def projects():
     if request.method == "GET":
         return _projects_page({}, {})
-    created, errors = _create(
+    created, errors = _submit(
         schemas.ProjectIn(), lambda **data: directory.create_project(viewer(), clock(), **data)
     )
     return _respond(_projects_page, created, errors, "Project “{}” added.", "admin_ui.projects")

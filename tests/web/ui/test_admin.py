@@ -226,7 +226,7 @@ def test_the_overview_counts_what_the_administrator_sees_and_links_to_each_list(
 
 
 def _figures(overview: Page) -> dict[str, int]:
-    found = re.findall(r'<h2 id="\w+-heading">(\w+)</h2>\s*<p class="figure">(\d+)</p>', overview.html)
+    found = re.findall(r'<h2 id="\w+-heading">(\w+)</h2>\s*<p class="admin-figure">(\d+)</p>', overview.html)
     return {title: int(count) for title, count in found}
 
 
