@@ -237,10 +237,13 @@ def _protocol_page(protocol_id: int, *, status=200, submitted=None, conflict=Non
     drafter = reading.may_draft(actor, account.id)
     contact = services.may_contact(actor, protocol)
 
-    start, end, range_values, range_errors = _compliance_range(zone, now)
-    if range_errors and status == 200:
-        status = 422
+    triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
+                for v in columns} if drafter else {v.id: [] for v in columns}
+
     measured = any(v.in_force_from is not None for v in versions)
+    start, end, range_values, range_errors = _compliance_range(zone, now)
+    if range_errors and measured and status == 200:
+        status = 422
     compliance = chart = None
     if measured:
         compliance = services.compliance(actor, clock(), protocol.id, start=start, end=end)
@@ -282,13 +285,13 @@ def _protocol_page(protocol_id: int, *, status=200, submitted=None, conflict=Non
         acknowledgements=acknowledgements,
         acknowledged_by_me={v.id for v in columns
                             if any(a.organization_id == actor.organization.id for a in acknowledgements[v.id])},
-        triggers={v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
-                  for v in columns},
+        triggers=triggers,
+        has_actions=any((contact and v.status == "proposed") or (drafter and triggers[v.id]) for v in columns),
         drafter=drafter,
         contact=contact,
         takes_incidents=reading.takes_incident_reports(current),
         zone=zone,
-        zone_name=now.astimezone(zone).strftime("%Z"),
+        zone_name=(current or latest).timezone,
         measured=measured,
         compliance=compliance,
         chart=chart,
@@ -314,7 +317,7 @@ def show_protocol(protocol_id):
 def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
     """Read `form` through `schema`, run the use case `call(actor, data)` and go back to the
     protocol with the message `done(result)`; or show the page again with the form's
-    errors (422), or with what someone else changed meanwhile (409)."""
+    errors (422), or with what someone else changed meanwhile (409), keeping what was typed."""
     actor = viewer()
     data, errors = forms.load(schema, request.form, **(extra or {}))
     if data is not None:
@@ -323,7 +326,7 @@ def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
         except Invalid as error:
             errors = error.errors
         except Conflict as error:
-            return _protocol_page(protocol_id, status=409, conflict=error.detail)
+            return _protocol_page(protocol_id, status=409, conflict=error.detail, submitted={form: (request.form, {})})
         else:
             flash(done(result), "success")
             return redirect(url_for(".show_protocol", protocol_id=protocol_id))

@@ -203,3 +203,369 @@ def test_a_second_protocol_for_a_scenario_is_refused_next_to_the_scenario(world,
     response = browser_as("alice").post(f"/projects/{world.projects['contoso'].id}/protocols",
                                         data=new_protocol_form(world))
     assert "already has a routine protocol" in field_error(html(response, 422), "scenario")
+
+
+# --- a protocol: versions side by side ----------------------------------------------------------
+
+
+def rows_marked_changed(page: str) -> set[str]:
+    return set(re.findall(r'<tr class="diff-changed">\s*<th scope="row">([^<]+)</th>', page))
+
+
+def test_a_pending_version_stands_beside_the_one_in_force_with_each_changed_term_marked(world, browser_as):
+    protocol = agreed(world)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(
+        world, cadence={"every": 2, "unit": "weeks", "weekdays": ["tue"]}, channel="phone",
+        customer_point_person_id=world.id("dev"), backup_ids=[world.id("sam")]))
+    page = html(browser_as("carla").get(f"/protocols/{protocol.id}"))
+    assert rows_marked_changed(page) == {"Cadence", "Channel", "Customer point person", "Backups"}
+    words = text(page)
+    assert "every week" in words and "every 2 weeks on Tue changed" in words
+    assert "Carla" in words and "Dev changed" in words
+    assert "Version 1 Agreed in force now" in words and "Version 2 Draft pending" in words
+    assert words.count("changed") >= 4
+
+
+def test_a_first_draft_is_shown_alone_with_nothing_to_compare(world, browser_as):
+    protocol = create(world)
+    page = html(browser_as("alice").get(f"/protocols/{protocol.id}"))
+    assert rows_marked_changed(page) == set()
+    assert "Nothing is agreed yet, so there is nothing to compare with" in text(page)
+    assert "Compliance is measured once a version is agreed" in text(page)
+    assert "Propose version 1" in page and "Retire version 1" in page
+
+
+def test_a_drafter_proposes_a_version_and_a_point_person_of_each_company_acknowledges_it(world, browser_as):
+    protocol = create(world)
+    alice, carla = browser_as("alice"), browser_as("carla")
+    assert "Acknowledge for" not in html(carla.get(f"/protocols/{protocol.id}"))
+    response = alice.post(f"/protocols/{protocol.id}/versions/1/transitions",
+                          data={"trigger": "propose", "expected_version": "1"})
+    assert response.status_code == 302
+    assert "Version 1 proposed" in text(html(alice.get(f"/protocols/{protocol.id}")))
+
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert "Acknowledge for Contoso Retail" in page
+    response = carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"})
+    assert response.headers["Location"] == f"/protocols/{protocol.id}"
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert "Version 1 acknowledged for Contoso Retail" in text(page)
+    assert "Acknowledge for Contoso Retail" not in page
+    assert "Contoso Retail has acknowledged this version" in text(page)
+    assert status_of(protocol.id, 1) == "proposed"
+
+    assert "Acknowledge for Northwind Systems" in html(alice.get(f"/protocols/{protocol.id}"))
+    alice.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"})
+    assert status_of(protocol.id, 1) == "agreed"
+    page = html(alice.get(f"/protocols/{protocol.id}"))
+    words = text(page)
+    assert "Version 1 is agreed by both companies" in words
+    assert "Northwind Systems (Alice" in words and "Contoso Retail (Carla" in words
+    assert "Acknowledge for" not in page
+
+
+def test_acknowledging_twice_for_a_company_explains_why_nothing_happened(world, browser_as):
+    protocol = create(world)
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
+    carla = browser_as("carla")
+    carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"})
+    page = html(carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"}), 422)
+    assert "Contoso Retail has already acknowledged version 1" in text(page)
+
+
+def test_a_stale_change_is_409_saying_someone_else_changed_it_and_showing_the_current_state(world, browser_as):
+    protocol = create(world)
+    alice = browser_as("alice")
+    services.transition_version(world.actor("admin"), world.clock, protocol.id, 1, trigger="propose")
+    page = html(alice.post(f"/protocols/{protocol.id}/versions/1/transitions",
+                           data={"trigger": "retire", "expected_version": "1"}), 409)
+    assert "Someone else changed this protocol" in text(page)
+    assert "its current version is 2" in text(page)
+    assert "Version 1 Proposed" in text(page)
+    assert status_of(protocol.id, 1) == "proposed"
+
+
+def test_a_new_version_sent_after_someone_else_changed_the_protocol_is_409_and_keeps_what_was_typed(
+        world, browser_as):
+    protocol = create(world)
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
+    alice = browser_as("alice")
+    seen = re.search(r'name="expected_version" value="(\d+)"', html(alice.get(f"/protocols/{protocol.id}"))).group(1)
+    services.acknowledge(world.actor("carla"), world.clock, protocol.id, version=1)
+    form = new_protocol_form(world, scenario=None, agenda="My careful rewording.", expected_version=seen)
+    page = html(alice.post(f"/protocols/{protocol.id}/versions", data=form), 409)
+    assert "Someone else changed this protocol" in text(page)
+    assert "Contoso Retail (Carla" in text(page)
+    assert ">My careful rewording.</textarea>" in page
+    assert f'name="expected_version" value="{int(seen) + 1}"' in page
+    assert ProtocolVersion.select().count() == 1
+
+
+def test_a_transition_not_possible_now_is_409_with_the_current_state(world, browser_as):
+    protocol = agreed(world)
+    page = html(browser_as("alice").post(f"/protocols/{protocol.id}/versions/1/transitions",
+                                         data={"trigger": "propose"}), 409)
+    assert "'propose' is not possible in state 'agreed'" in text(page)
+
+
+def test_a_new_version_starts_from_the_latest_and_keeps_what_the_form_does_not_edit(world, browser_as):
+    protocol = agreed(world, phases=[{"cadence": {"every": 1, "unit": "days"}, "days": 14}],
+                      escalation=[{"person_id": world.id("bob"), "respond_within_hours": 8}],
+                      max_contacts_per_window=3, backup_ids=[world.id("sam")], timezone="Europe/Berlin")
+    alice = browser_as("alice")
+    page = html(alice.get(f"/protocols/{protocol.id}"))
+    form = page.split('id="new-version-heading"')[1]
+    assert 'value="1" selected' not in form  # no stray selection
+    assert re.search(r'name="channel"[^>]*>.*?<option value="video" selected', form, re.S)
+    assert f'value="{world.id("sam")}" checked' in form
+    assert 'id="timezone" name="timezone" type="text" value="Europe/Berlin"' in form
+    assert "keeps those of version 1" in form
+
+    response = alice.post(f"/protocols/{protocol.id}/versions", data={
+        "expected_version": str(Protocol.get_by_id(protocol.id).version), "cadence_kind": "periodic",
+        "cadence_every": "2", "cadence_unit": "weeks", "channel": "phone",
+        "supplier_point_person_id": str(world.id("alice")), "customer_point_person_id": str(world.id("carla")),
+        "backup_ids": [str(world.id("sam"))], "agenda": "Less often now.", "timezone": "Europe/Berlin"})
+    assert response.status_code == 302
+    version = ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2))
+    assert (version.status, version.channel, version.cadence) == ("draft", "phone", {"every": 2, "unit": "weeks"})
+    assert version.phases == [{"cadence": {"every": 1, "unit": "days"}, "days": 14}]
+    assert version.escalation == [{"person_id": world.id("bob"), "respond_within_hours": 8}]
+    assert version.max_contacts_per_window == 3
+    assert "Version 2 saved as a draft" in text(html(alice.get(f"/protocols/{protocol.id}")))
+
+
+def test_a_bad_new_version_comes_back_with_errors_next_to_the_cadence_and_what_was_typed(world, browser_as):
+    protocol = agreed(world)
+    alice = browser_as("alice")
+    page = html(alice.post(f"/protocols/{protocol.id}/versions", data={
+        "cadence_kind": "periodic", "cadence_every": "", "cadence_unit": "weeks", "channel": "phone",
+        "supplier_point_person_id": str(world.id("alice")), "customer_point_person_id": str(world.id("carla")),
+        "agenda": "Kept as typed."}), 422)
+    assert "give every and unit" in field_error(page, "cadence")
+    assert ">Kept as typed.</textarea>" in page
+    assert status_of(protocol.id, 1) == "agreed" and ProtocolVersion.select().count() == 1
+
+
+# --- touchpoints and incidents ------------------------------------------------------------------
+
+
+def test_a_point_person_logs_a_touchpoint_read_in_the_protocols_time_zone(world, browser_as):
+    protocol = agreed(world, timezone="Europe/Berlin")
+    world.clock.advance(days=2)
+    carla = browser_as("carla")
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert "Log a touchpoint" in page and "the protocol&#39;s time zone" in page and "Date and time in Europe/Berlin" in page
+    response = carla.post(f"/protocols/{protocol.id}/touchpoints", data={
+        "occurred_at": "2026-03-03T10:30", "channel": "video", "supplier_person_id": str(world.id("alice")),
+        "customer_person_id": str(world.id("carla")), "summary": "Went through the cut-over plan."})
+    assert response.status_code == 302
+    touchpoint = Touchpoint.get()
+    assert touchpoint.occurred_at.isoformat() == "2026-03-03T09:30:00+00:00"
+    assert touchpoint.logged_by_id == world.id("carla")
+    words = text(html(carla.get(f"/protocols/{protocol.id}")))
+    assert "Touchpoint logged." in words
+    assert "3 Mar 2026, 10:30 CET Video call Alice Carla Went through the cut-over plan. Carla" in words
+
+
+def test_a_bad_touchpoint_comes_back_with_errors_next_to_its_fields_and_what_was_typed(world, browser_as):
+    protocol = agreed(world)
+    world.clock.advance(days=1)
+    carla = browser_as("carla")
+    page = html(carla.post(f"/protocols/{protocol.id}/touchpoints", data={
+        "occurred_at": "2026-03-09T10:00", "channel": "video", "supplier_person_id": str(world.id("alice")),
+        "customer_person_id": str(world.id("carla")), "summary": "Typed before sending."}), 422)
+    assert "cannot be in the future" in field_error(page, "occurred_at")
+    assert 'value="2026-03-09T10:00"' in page and "Typed before sending.</textarea>" in page
+    page = html(carla.post(f"/protocols/{protocol.id}/touchpoints", data={
+        "occurred_at": "2026-03-02T10:00", "channel": "video", "supplier_person_id": str(world.id("carla")),
+        "customer_person_id": str(world.id("carla")), "summary": " "}), 422)
+    assert field_error(page, "summary")
+    page = html(carla.post(f"/protocols/{protocol.id}/touchpoints", data={
+        "occurred_at": "2026-03-02T10:00", "channel": "video", "supplier_person_id": str(world.id("carla")),
+        "customer_person_id": str(world.id("carla")), "summary": "Call."}), 422)
+    assert "is not a person of the supplier" in field_error(page, "supplier_person_id")
+    assert Touchpoint.select().count() == 0
+
+
+def test_touchpoints_are_listed_latest_first_a_page_at_a_time(world, browser_as):
+    protocol = agreed(world)
+    world.clock.advance(days=30)
+    for day in range(25):
+        touch(world, protocol, world.clock.now() - timedelta(days=day, hours=1), summary=f"Call {day:02d}.")
+    carla = browser_as("carla")
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert "Call 00." in page and "Call 19." in page and "Call 20." not in page
+    assert page.index("Call 00.") < page.index("Call 01.")
+    earlier = unescape(re.search(r'href="([^"]+)">Earlier touchpoints', page).group(1))
+    page = html(carla.get(earlier))
+    assert "Call 20." in page and "Call 24." in page and "Call 19." not in page
+    assert "Earlier touchpoints" not in page and "Latest touchpoints" in page
+
+
+def test_an_incident_protocol_takes_incident_reports(world, browser_as):
+    protocol = agreed(world, scenario="incident", cadence={"respond_within_hours": 4}, channel="phone")
+    world.clock.advance(hours=3)
+    carla = browser_as("carla")
+    assert "Report an incident" in html(carla.get(f"/protocols/{protocol.id}"))
+    response = carla.post(f"/protocols/{protocol.id}/incidents",
+                          data={"started_at": "2026-03-02T11:00", "summary": "Tills offline in two stores."})
+    assert response.status_code == 302
+    assert Incident.get().started_at.isoformat() == "2026-03-02T11:00:00+00:00"
+    assert "Report an incident" not in html(carla.get(f"/protocols/{agreed(world).id}"))
+
+
+# --- compliance over time -------------------------------------------------------------------------
+
+
+def test_the_compliance_chart_shows_windows_touchpoints_and_marks_missed_and_over_communicated_ones(world, browser_as):
+    protocol = agreed(world)
+    start = world.clock.now()
+    world.clock.advance(weeks=3, days=2)
+    touch(world, protocol, start + timedelta(days=1))  # week 1: met
+    for hours in (1, 2, 3):  # week 3: three contacts, more than the two a window allows
+        touch(world, protocol, start + timedelta(weeks=2, days=1, hours=hours))
+    page = html(browser_as("carla").get(f"/protocols/{protocol.id}"))
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert svg.count('class="window met"') == 1
+    assert svg.count('class="window missed"') == 1
+    assert svg.count('class="window over"') == 1
+    assert svg.count('class="window open"') == 1
+    assert svg.count('class="touchpoint"') >= 2
+    assert 'role="img"' in svg and "4 expected windows: 1 met, 1 missed, 1 over-communicated, 1 open; 4 touchpoints." in svg
+    assert 'class="mark missed"' in svg and 'class="mark over"' in svg
+    assert "style=" not in svg and "<script" not in page
+    summary = text(page.split('id="compliance-heading"')[1].split("</table>")[0])
+    assert ("Missed windows 1 Over-communicated windows 1 Channel deviations 0 People deviations 0 Touchpoints 4 "
+            "Status now Over-communicating") in summary  # the last window that ended held three
+
+
+def test_the_compliance_range_can_be_chosen_and_a_bad_one_is_explained(world, browser_as):
+    protocol = agreed(world)
+    world.clock.advance(weeks=6)
+    carla = browser_as("carla")
+    page = html(carla.get(f"/protocols/{protocol.id}?from=2026-03-09&to=2026-03-15"))
+    assert 'value="2026-03-09"' in page and 'value="2026-03-15"' in page
+    assert "1 expected window: 0 met, 1 missed" in page
+    assert "From 9 Mar 2026, 00:00 UTC to 16 Mar 2026, 00:00 UTC" in text(page)
+    page = html(carla.get(f"/protocols/{protocol.id}?from=2026-03-15&to=2026-03-01"), 422)
+    assert "must be before" in field_error(page, "from")
+    assert 'value="2026-03-15"' in page
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert 'value="2026-01-13"' in page and 'value="2026-04-13"' in page  # the last 90 days up to now
+
+
+# --- the calendar link ------------------------------------------------------------------------
+
+
+def test_a_calendar_link_is_made_once_and_works_with_the_calendar_feeds(world, browser_as, app):
+    protocol = agreed(world)
+    carla = browser_as("carla")
+    page = html(carla.get(f"/protocols/{protocol.id}"))
+    assert f"http://localhost/api/v1/protocols/{protocol.id}/calendar.ics" in page
+    response = carla.post(f"/protocols/{protocol.id}/calendar-link")
+    page = html(response)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "This link is shown once" in page
+    urls = re.findall(r'<code class="subscription">([^<]+)</code>', page)
+    assert len(urls) == 2
+    (row,) = ApiToken.select().where(ApiToken.person == world.id("carla"))
+    assert row.scope == "calendar"
+    anonymous = app.test_client()
+    for url in map(unescape, urls):
+        parts = urlsplit(url)
+        feed = anonymous.get(f"{parts.path}?{parts.query}")
+        assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+        assert b"BEGIN:VEVENT" in feed.data
+    assert urls[0].split("token=")[1] not in html(carla.get(f"/protocols/{protocol.id}"))
+
+
+# --- who may see and do what ---------------------------------------------------------------------
+
+
+def posts(world, protocol) -> list[tuple[str, dict]]:
+    """Every form of the protocol pages, filled in validly."""
+    return [
+        (f"/projects/{protocol.project_id}/protocols", new_protocol_form(world, scenario="incident")),
+        (f"/protocols/{protocol.id}/versions", new_protocol_form(world, scenario=None)),
+        (f"/protocols/{protocol.id}/versions/2/transitions", {"trigger": "propose"}),
+        (f"/protocols/{protocol.id}/acknowledgements", {"version": "1"}),
+        (f"/protocols/{protocol.id}/touchpoints", {
+            "occurred_at": "2026-03-02T09:30", "channel": "video", "supplier_person_id": str(world.id("alice")),
+            "customer_person_id": str(world.id("carla")), "summary": "Call."}),
+        (f"/protocols/{protocol.id}/incidents", {"started_at": "2026-03-02T09:30", "summary": "Outage."}),
+        (f"/protocols/{protocol.id}/calendar-link", {}),
+    ]
+
+
+@pytest.fixture
+def contested(world):
+    """A Contoso protocol with version 1 agreed and version 2 proposed, an hour later."""
+    protocol = agreed(world)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, channel="phone"))
+    world.clock.advance(hours=1)
+    return protocol
+
+
+def test_a_person_of_another_customer_finds_no_such_protocol_or_project(world, browser_as, contested):
+    frank = browser_as("frank")
+    before = table_counts()
+    assert html(frank.get(f"/protocols/{contested.id}"), 404)
+    assert html(frank.get(f"/projects/{contested.project_id}/protocols"), 404)
+    for path, data in posts(world, contested):
+        assert frank.post(path, data=data).status_code == 404, path
+    assert table_counts() == before
+    assert "POS migration" not in html(frank.get("/protocols"))
+
+
+@pytest.mark.parametrize("who", ["auditor", "contoso_auditor"])
+def test_an_auditor_reads_the_protocol_pages_without_any_form_and_is_refused_every_change(
+        world, browser_as, contested, who):
+    services.transition_version(world.actor("alice"), world.clock, contested.id, 2, trigger="propose")
+    auditor = browser_as(who)
+    page = html(auditor.get(f"/protocols/{contested.id}"))
+    assert "Version 2 Proposed" in text(page)
+    assert "svg" in page and "Recent touchpoints" in page
+    assert re.findall(r'<form method="post" action="([^"]+)"', page) == ["/logout"]
+    page = html(auditor.get(f"/projects/{contested.project_id}/protocols"))
+    assert re.findall(r'<form method="post" action="([^"]+)"', page) == ["/logout"]
+    before = table_counts()
+    for path, data in posts(world, contested):
+        assert auditor.post(path, data=data).status_code == 403, path
+    assert {k: v for k, v in table_counts().items() if k != "access_event"} == \
+           {k: v for k, v in before.items() if k != "access_event"}
+
+
+def test_people_without_a_part_in_the_protocol_read_it_but_see_no_action(world, browser_as, contested):
+    services.transition_version(world.actor("alice"), world.clock, contested.id, 2, trigger="propose")
+    dev = browser_as("dev")
+    page = html(dev.get(f"/protocols/{contested.id}"))
+    assert "Acknowledge for" not in page and "Log a touchpoint" not in page and "New version" not in page
+    assert "Create my calendar link" in page
+    assert dev.post(f"/protocols/{contested.id}/acknowledgements", data={"version": "2"}).status_code == 403
+    assert dev.post(f"/protocols/{contested.id}/versions/2/transitions",
+                    data={"trigger": "retire"}).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_their_forms_are_not_taken(world, browser, contested):
+    for path in ("/protocols", f"/protocols/{contested.id}", f"/projects/{contested.project_id}/protocols"):
+        response = browser.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    before = table_counts()
+    for path, data in posts(world, contested):
+        response = browser.post(path, data=data)
+        assert response.status_code == 302 and response.headers["Location"] == "/login", path
+    assert table_counts() == before
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_400(world, browser_as, contested):
+    alice = browser_as("alice")
+    before = table_counts()
+    for path, data in posts(world, contested):
+        response = alice.client.post(path, data=data)
+        assert response.status_code == 400, path
+        assert "The form has expired" in response.get_data(as_text=True)
+        response = alice.client.post(path, data={**data, "csrf_token": "forged"})
+        assert response.status_code == 400, path
+    assert {k: v for k, v in table_counts().items() if k != "access_event"} == \
+           {k: v for k, v in before.items() if k != "access_event"}
