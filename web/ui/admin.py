@@ -153,12 +153,6 @@ def organizations():
 # --- people --------------------------------------------------------------------------------
 
 
-def _manageable_organizations(actor) -> list[Organization]:
-    """The organizations whose people `actor` may add and change, by name."""
-    visible = directory.visible_organizations(actor).order_by(Organization.name)
-    return [o for o in visible if directory.manages_people_of(actor, o.id)]
-
-
 def _people_page(form, errors):
     actor = viewer()
     params = _query(_PeopleListing())
@@ -168,7 +162,8 @@ def _people_page(form, errors):
         chosen = directory.visible_organization(actor, params["organization_id"])
         query = query.where(Person.organization == chosen.id)
     rows, next_after = _page(query, Person, params["after"])
-    manageable = _manageable_organizations(actor)
+    organizations = list(directory.visible_organizations(actor).order_by(Organization.name))
+    manageable = [o for o in organizations if directory.manages_people_of(actor, o.id)]
     if not form and chosen is not None:
         form = {"organization_id": chosen.id}
     return render_template(
@@ -177,7 +172,7 @@ def _people_page(form, errors):
         next_after=next_after,
         chosen=chosen,
         organization_names=directory_lists.names(Organization, (p.organization_id for p in rows)),
-        filter_choices=[(o.id, o.name) for o in directory.visible_organizations(actor).order_by(Organization.name)],
+        filter_choices=[(o.id, o.name) for o in organizations],
         organization_choices=[(o.id, o.name) for o in manageable],
         manageable_ids={o.id for o in manageable},
         roles=[(role, ROLE_LABELS[role]) for role in ROLES],
