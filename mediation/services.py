@@ -42,6 +42,7 @@ from mediation.ledger import AuditEvent
 from mediation.ledger import append
 from mediation.ledger import history
 from mediation.parties import Account
+from mediation.parties import AccountManager
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
@@ -202,7 +203,10 @@ def openable_accounts(actor: Actor) -> list[Account]:
     accounts = visible_accounts(actor).order_by(Account.name)
     if is_supplier_admin(actor):
         return list(accounts)
-    return [account for account in accounts if manages(actor, account.id)]
+    if not actor.has("account_manager"):
+        return []
+    managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
+    return list(accounts.where(Account.id.in_(managed)))
 
 
 def _require_case_worker(actor: Actor, dispute: Dispute) -> str:
