@@ -28,7 +28,7 @@ browser-deps: $(AXE)
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
 	else \
 		echo "chromium: $(CHROMIUM) is missing; install it with 'sudo apt-get install chromium'" \
-		     "(or set ACCORD_CHROMIUM to a Chromium binary); the browser tests skip without it."; \
+		     "(or set ACCORD_CHROMIUM to a Chromium binary); the browser tests skip without it (and fail under CI=true)."; \
 	fi
 
 $(AXE):
