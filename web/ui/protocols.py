@@ -34,9 +34,9 @@ from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
 from protocols.models import Protocol
 from web import protocol_schemas as schemas
-from web.ui import charts
 from web.ui import forms
 from web.ui import protocol_forms
+from web.ui import protocol_page
 from web.ui import protocol_terms
 from web.ui.session import clock
 from web.ui.session import page_blueprint
@@ -46,8 +46,6 @@ blueprint = page_blueprint("protocols_ui", __name__)
 
 BOARD_PAGE = 50
 PROJECTS_PAGE = 50
-TOUCHPOINTS_PAGE = 20
-DEFAULT_RANGE = timedelta(days=90)
 STATUS_TEXT = {"on_track": "On track", "due_soon": "Due soon", "overdue": "Overdue",
                "over_communicating": "Over-communicating"}
 VERSION_STATUS_TEXT = {"draft": "Draft", "proposed": "Proposed", "agreed": "Agreed",
@@ -72,11 +70,6 @@ def _helpers():
     }
 
 
-def _cursor(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 # --- the board -----------------------------------------------------------------------------
 
 
@@ -84,12 +77,12 @@ def _cursor(name: str) -> int | None:
 def board():
     actor = viewer()
     entries = services.board(actor, clock())
-    after = _cursor("after")
+    after = protocol_page.cursor(request.args, "after")
     first = next((i + 1 for i, entry in enumerate(entries) if entry.protocol_id == after), 0) if after else 0
     shown = entries[first:first + BOARD_PAGE]
     more = len(entries) > first + BOARD_PAGE
     projects = visible_projects(actor).select(Project, Account).join(Account)
-    projects_after = _cursor("projects_after")
+    projects_after = protocol_page.cursor(request.args, "projects_after")
     if projects_after:
         projects = projects.where(Project.id > projects_after)
     projects = list(projects.order_by(Project.id).limit(PROJECTS_PAGE + 1))
@@ -179,134 +172,16 @@ def create_protocol(project_id):
 # --- one protocol --------------------------------------------------------------------------
 
 
-def _column_note(version, current, protocol) -> str:
-    if version is current:
-        return "in force now"
-    if version.status == "agreed" and protocol.scenario == services.ESCALATION:
-        return "in force while a dispute on the project is open"
-    if version.status == "agreed":
-        return f"in force from {protocol_terms.moment_text(version.in_force_from, timezone.utc)}"
-    return "pending: not in force"
-
-
-def _compliance_range(zone, now):
-    """The range asked for (dates in the protocol's zone, `to` inclusive), else the last 90
-    days up to now; with the values of the range form and its errors."""
-    given = {key: request.args.get(key, "").strip() for key in ("from", "to")}
-    values = MultiDict({
-        "from": given["from"] or (now - DEFAULT_RANGE).astimezone(zone).date().isoformat(),
-        "to": given["to"] or now.astimezone(zone).date().isoformat(),
-    })
-    extra = {}
-    if given["from"]:
-        extra["from"] = protocol_forms.day_start(given["from"], zone)
-    if given["to"]:
-        extra["to"] = protocol_forms.day_start(given["to"], zone, later=1)
-    if not extra:
-        return now - DEFAULT_RANGE, now, values, {}
-    data, errors = forms.load(schemas.ComplianceQuery(), MultiDict(), **extra)
-    if data is None:
-        return now - DEFAULT_RANGE, now, values, errors
-    end = data["end"] or now
-    return data["start"] or end - DEFAULT_RANGE, end, values, {}
-
-
 def _protocol_page(protocol_id: int, *, status=200, submitted=None, conflict=None):
-    """The protocol page; `submitted` is {form name: (values, errors)} of a form sent back."""
+    """The protocol page; `submitted` is {form name: (values, errors)} of a form sent back,
+    `conflict` what stopped a change someone else made first."""
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
-    account = protocol.project.account
-    now = clock().now()
-    versions, activations = services.versions_of([protocol.id])[protocol.id], []
-    if protocol.scenario == services.ESCALATION:
-        activations = services.activations_of([protocol.id])[protocol.id]
-    current = services.in_force(protocol, versions, activations, now)
-    agreed = next((v for v in versions if v.status == "agreed"), None)
-    base = current or agreed
-    others = ([agreed] if agreed is not None and agreed is not base else [])
-    others += [v for v in versions if v.status in agreement.PENDING]
-    columns = ([base] if base is not None else []) + others
-    latest = versions[-1]
-    zone = protocol_forms.zone_named((current or latest).timezone)
-    names = reading.names_of(protocol_terms.people_in(versions))
-    rows = protocol_terms.compare(
-        protocol_terms.terms_of(base, names, zone) if base is not None else None,
-        [protocol_terms.terms_of(v, names, zone) for v in others],
-    )
-    acknowledgements = reading.acknowledgements_of([v.id for v in columns])
-    drafter = reading.may_draft(actor, account.id)
-    contact = services.may_contact(actor, protocol)
-
-    triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
-                for v in columns} if drafter else {v.id: [] for v in columns}
-
-    measured = any(v.in_force_from is not None for v in versions)
-    start, end, range_values, range_errors = _compliance_range(zone, now)
-    if range_errors and measured and status == 200:
+    page = protocol_page.context(actor, clock(), services.get_protocol(actor, protocol_id), request.args)
+    if page["forms"]["range"][1] and status == 200:
         status = 422
-    compliance = chart = None
-    if measured:
-        compliance = services.compliance(actor, clock(), protocol.id, start=start, end=end)
-        times = reading.touchpoint_times(protocol.id, start, end)
-        chart = charts.compliance_chart(compliance, times, start=start, end=end, now=now, zone=zone,
-                                        ident=f"compliance-{protocol.id}")
-
-    touchpoints, more = reading.recent_touchpoints(protocol.id, _cursor("after"), TOUCHPOINTS_PAGE)
-    names |= reading.names_of({t.supplier_person_id for t in touchpoints} | {t.customer_person_id for t in touchpoints}
-                              | {t.logged_by_id for t in touchpoints})
-    range_args = {key: request.args[key] for key in ("from", "to") if request.args.get(key)}
-
-    forms_state = {
-        "version": (protocol_forms.prefilled(latest), {}),
-        "touchpoint": (MultiDict({
-            "occurred_at": protocol_forms.local_input(now, zone),
-            "channel": current.channel if current else "",
-            "supplier_person_id": str(current.supplier_point_person_id) if current else "",
-            "customer_person_id": str(current.customer_point_person_id) if current else "",
-        }), {}),
-        "incident": (MultiDict({"started_at": protocol_forms.local_input(now, zone)}), {}),
-        "acknowledgement": (MultiDict(), {}),
-        "transition": (MultiDict(), {}),
-        "range": (range_values, range_errors),
-    }
-    forms_state.update(submitted or {})
-    return render_template(
-        "protocols/protocol.html",
-        protocol=protocol,
-        project=protocol.project,
-        account=account,
-        versions=versions,
-        current=current,
-        base=base,
-        columns=columns,
-        notes={v.id: _column_note(v, current, protocol) for v in columns},
-        earlier=[v for v in versions if v not in columns],
-        rows=rows,
-        acknowledgements=acknowledgements,
-        acknowledged_by_me={v.id for v in columns
-                            if any(a.organization_id == actor.organization.id for a in acknowledgements[v.id])},
-        triggers=triggers,
-        has_actions=any((contact and v.status == "proposed") or (drafter and triggers[v.id]) for v in columns),
-        drafter=drafter,
-        contact=contact,
-        takes_incidents=reading.takes_incident_reports(current),
-        zone=zone,
-        zone_name=(current or latest).timezone,
-        measured=measured,
-        compliance=compliance,
-        chart=chart,
-        range_start=start,
-        range_end=end,
-        touchpoints=touchpoints,
-        next_touchpoints=url_for(".show_protocol", protocol_id=protocol.id, after=touchpoints[-1].id, **range_args)
-        if more else None,
-        first_touchpoints=url_for(".show_protocol", protocol_id=protocol.id, **range_args) if _cursor("after") else None,
-        names=names,
-        people=_people_choices(account),
-        calendar_url=url_for("protocols_api.protocol_calendar", protocol_id=protocol.id, _external=True),
-        forms=forms_state,
-        conflict=conflict,
-    ), status
+    page["forms"].update(submitted or {})
+    return render_template("protocols/protocol.html", conflict=conflict, people=_people_choices(page["account"]),
+                           **page), status
 
 
 @blueprint.get("/protocols/<int:protocol_id>")
@@ -362,10 +237,15 @@ def transition(protocol_id, number):
     )
 
 
-def _acknowledged(version, company: str) -> str:
+def _protocol_zone(protocol) -> tzinfo:
+    """The zone in which the times typed into this protocol's forms are read."""
+    return protocol_page.versions_at(protocol, clock().now()).zone
+
+
+def _acknowledged(version, company: str, zone: tzinfo) -> str:
     if version.status == "agreed":
         return f"Version {version.number} is agreed by both companies and in force from " \
-               f"{protocol_terms.moment_text(version.in_force_from, timezone.utc)}."
+               f"{protocol_terms.moment_text(version.in_force_from, zone)}."
     return f"Version {version.number} acknowledged for {company}. It is agreed once the other company " \
            "acknowledges it too."
 
@@ -373,19 +253,13 @@ def _acknowledged(version, company: str) -> str:
 @blueprint.post("/protocols/<int:protocol_id>/acknowledgements")
 def acknowledge(protocol_id):
     actor = viewer()
-    reading.require_contact(actor, services.get_protocol(actor, protocol_id))
+    protocol = services.get_protocol(actor, protocol_id)
+    reading.require_contact(actor, protocol)
     return _submit(
         protocol_id, "acknowledgement", schemas.AcknowledgementIn(),
         lambda who, data: services.acknowledge(who, clock(), protocol_id, **data),
-        lambda version: _acknowledged(version, actor.organization.name),
+        lambda version: _acknowledged(version, actor.organization.name, _protocol_zone(protocol)),
     )
-
-
-def _protocol_zone(protocol) -> tzinfo:
-    versions = services.versions_of([protocol.id])[protocol.id]
-    activations = services.activations_of([protocol.id])[protocol.id]
-    current = services.in_force(protocol, versions, activations, clock().now())
-    return protocol_forms.zone_named((current or versions[-1]).timezone)
 
 
 @blueprint.post("/protocols/<int:protocol_id>/touchpoints")

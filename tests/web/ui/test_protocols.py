@@ -569,3 +569,23 @@ def test_a_form_without_its_csrf_token_is_refused_with_400(world, browser_as, co
         assert response.status_code == 400, path
     assert {k: v for k, v in table_counts().items() if k != "access_event"} == \
            {k: v for k, v in before.items() if k != "access_event"}
+
+
+def test_the_board_and_its_projects_come_a_page_at_a_time(world, browser_as, monkeypatch):
+    from web.ui import protocols as pages
+
+    monkeypatch.setattr(pages, "BOARD_PAGE", 1)
+    monkeypatch.setattr(pages, "PROJECTS_PAGE", 1)
+    quiet = agreed(world)
+    world.clock.advance(days=8)
+    fresh = agreed(world, project="fabrikam")
+    admin = browser_as("admin")
+    page = html(admin.get("/protocols"))
+    assert f'href="/protocols/{quiet.id}"' in page and f'href="/protocols/{fresh.id}"' not in page
+    page = html(admin.get(unescape(re.search(r'href="([^"]+)">Next protocols', page).group(1))))
+    assert f'href="/protocols/{fresh.id}"' in page and f'href="/protocols/{quiet.id}"' not in page
+    assert "Next protocols" not in page and "Most urgent first" in page
+    assert "POS migration" in page and "WMS rollout" not in page.split('id="projects-heading"')[1]
+    page = html(admin.get(unescape(re.search(r'href="([^"]+)">Next projects', page).group(1))))
+    projects = page.split('id="projects-heading"')[1]
+    assert "WMS rollout" in projects and "POS migration" not in projects
