@@ -76,21 +76,22 @@ def _filter_choices(actor) -> dict:
 def list_disputes():
     """One page of the disputes the viewer may see, filtered; `after` is the cursor."""
     actor = viewer()
+    now = clock().now()
     chosen = {name: request.args[name] for name in (*FILTERS, "after") if request.args.get(name)}
     filters = {name: value for name, value in chosen.items() if name != "after"}
     context = dict(_filter_choices(actor), filters=filters, after=chosen.get("after"), rows=[], next_url=None,
-                   errors={}, can_open=bool(services.openable_accounts(actor)), now=clock().now())
+                   errors={}, can_open=bool(services.openable_accounts(actor)))
     try:
         params = schemas.DisputeQuery().load(chosen)
     except ValidationError as error:
         context["errors"] = error.messages
         return render_template("disputes/list.html", **context), 422
     params.pop("limit")
-    rows = services.list_disputes(actor, context["now"], limit=PAGE_SIZE + 1, **params)
+    rows = services.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params)
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
         context["next_url"] = url_for(".list_disputes", **filters, after=rows[-1].id)
-    context["rows"] = [(dispute, services.is_stale(dispute, context["now"])) for dispute in rows]
+    context["rows"] = [(dispute, services.is_stale(dispute, now)) for dispute in rows]
     return render_template("disputes/list.html", **context)
 
 

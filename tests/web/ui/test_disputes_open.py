@@ -29,7 +29,9 @@ def test_the_form_offers_the_managed_accounts_people_of_both_companies_and_the_c
     ]
     assert [o.text for o in form.by_id("account_id").find_all("option")] == ["Choose an account", "Contoso account"]
     assert form.by_id("account_id").find("option", selected="").text == "Contoso account"
-    assert [o.text for o in form.by_id("project_id").find_all("option")] == ["No project", "POS migration (Contoso account)"]
+    assert [o.text for o in form.by_id("project_id").find_all("option")] == [
+        "No project", "POS migration (Contoso account)",
+    ]
     assert form.by_id("mediator_id").find("option", selected="").text == "Alice"
     assert [o.text for o in form.by_id("co_mediator_id").find_all("option")] == [
         "No co-mediator", "Carla (Contoso Retail)", "Contoso Admin (Contoso Retail)",

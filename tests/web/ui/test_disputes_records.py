@@ -74,9 +74,10 @@ def test_only_participants_accept_and_a_second_acceptance_for_a_company_is_refus
     dispute = world.drive(world.open_dispute(), "resolution")
     option = services.details(world.actor("alice"), dispute)["options"][0]
     services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=option.id)
-    response = browser_as("contoso_admin").post(f"/disputes/{dispute.id}/acceptances", data={"option_id": str(option.id)})
+    accepting = {"option_id": str(option.id)}
+    response = browser_as("contoso_admin").post(f"/disputes/{dispute.id}/acceptances", data=accepting)
     assert response.status_code == 403
-    response = browser_as("carla").post(f"/disputes/{dispute.id}/acceptances", data={"option_id": str(option.id)})
+    response = browser_as("carla").post(f"/disputes/{dispute.id}/acceptances", data=accepting)
     assert response.status_code == 409
     assert "Contoso Retail has already accepted" in main(response).find("div", id="problem").text
 
