@@ -107,13 +107,13 @@ def hidden(form: Element, name: str) -> str:
     return form.find("input", type="hidden", name=name).attrs["value"]
 
 
-def field_error(node: Element, control_id: str, name: str) -> str:
-    """The error shown next to a control: its id, and the error paragraph it refers to."""
+def field_error(node: Element, control_id: str) -> str:
+    """The error shown next to a control: the paragraph its aria-describedby points to."""
     control = node.by_id(control_id)
     assert control is not None, f"no control #{control_id}"
     assert control.attrs.get("aria-invalid") == "true", f"#{control_id} is not marked invalid"
-    error = node.by_id(f"{name}-error")
-    assert error is not None and f"{name}-error" in control.attrs.get("aria-describedby", "")
+    error = node.by_id(f"{control_id}-error")
+    assert error is not None and f"{control_id}-error" in control.attrs.get("aria-describedby", "")
     return error.text
 
 

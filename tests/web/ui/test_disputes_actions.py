@@ -69,7 +69,7 @@ def test_a_blank_reason_is_refused_next_to_its_field_and_nothing_changes(world, 
     assert table_counts() == before
     page = main(response)
     card = page.by_id("transition-withdraw")
-    assert field_error(card, "transition-withdraw-reason", "reason") == "Give a reason."
+    assert field_error(card, "transition-withdraw-reason") == "Give a reason."
     assert "reason_given" in card.find("div", class_="error-summary").text
 
 

@@ -80,8 +80,8 @@ def test_schema_errors_show_next_to_their_fields_and_what_was_typed_is_kept(worl
     assert table_counts() == before
     page = main(response)
     assert page.find("div", class_="error-summary") is not None
-    assert field_error(page, "title", "title") == "This field is required."
-    assert field_error(page, "severity", "severity") == "This field is required."
+    assert field_error(page, "title") == "This field is required."
+    assert field_error(page, "severity") == "This field is required."
     form = form_of(response)
     assert form.by_id("summary").text == "Hours billed above the cap."
     checked = [box.attrs["value"] for box in form.find_all("input", type="checkbox") if "checked" in box.attrs]
@@ -99,7 +99,7 @@ def test_rules_of_the_service_show_next_to_their_fields_too(world, browser_as):
     })
     assert response.status_code == 422
     page = main(response)
-    assert "not a project of this account" in field_error(page, "project_id", "project_id")
+    assert "not a project of this account" in field_error(page, "project_id")
     assert "not people of this account's two companies" in page.by_id("party_ids-error").text
     assert page.by_id("title").attrs["value"] == "Cross-tenant party"
 
