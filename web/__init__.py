@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         SECRET_KEY=os.environ.get("ACCORD_SECRET_KEY") or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         CLOCK=SystemClock(),
+        SESSION_COOKIE_SECURE=os.environ.get("ACCORD_SECURE_COOKIES") == "1",
         **PAGE_CONFIG,
     )
     app.config.update(config or {})

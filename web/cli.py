@@ -211,7 +211,9 @@ def demo(demo_url, host, port, serve):
         click.echo(f"{entry.email:38} {entry.organization:20} {','.join(entry.roles):28} {entry.token}")
     if serve:
         click.echo("")
-        click.echo(f"Try: curl -H 'Authorization: Bearer {people.entries[0].token}' http://{host}:{port}/api/v1/me")
+        click.echo(f"Open http://{host}:{port}/ in a browser and sign in as any person above with the demo password,")
+        click.echo("for example alice@northwind.example (account manager) or carla@contoso.example (Contoso's point person).")
+        click.echo(f"Or try the API: curl -H 'Authorization: Bearer {people.entries[0].token}' http://{host}:{port}/api/v1/me")
         _serve(demo_url, host, port, threads=8)
 
 

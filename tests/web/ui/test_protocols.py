@@ -380,7 +380,7 @@ def test_a_bad_touchpoint_comes_back_with_errors_next_to_its_fields_and_what_was
     page = html(carla.post(f"/protocols/{protocol.id}/touchpoints", data={
         "occurred_at": "2026-03-02T10:00", "channel": "video", "supplier_person_id": str(world.id("carla")),
         "customer_person_id": str(world.id("carla")), "summary": " "}), 422)
-    assert field_error(page, "summary")
+    assert field_error(page, "touchpoint-summary")
     page = html(carla.post(f"/protocols/{protocol.id}/touchpoints", data={
         "occurred_at": "2026-03-02T10:00", "channel": "video", "supplier_person_id": str(world.id("carla")),
         "customer_person_id": str(world.id("carla")), "summary": "Call."}), 422)

@@ -145,3 +145,13 @@ def test_refused_access_is_recorded(browser_as):
     assert carla.get("/admin").status_code == 403
     refused = AccessEvent.select().where(AccessEvent.kind == "access_refused").get()
     assert refused.path == "/admin" and refused.person_id is not None
+
+
+def test_the_session_cookie_can_be_forced_secure_behind_a_proxy(database_url, clock, world, monkeypatch):
+    from web import create_app
+
+    monkeypatch.setenv("ACCORD_SECURE_COOKIES", "1")
+    app = create_app({"DATABASE_URL": database_url, "CLOCK": clock, "TESTING": True})
+    response = app.test_client().get("/login")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
+    assert "Secure" in cookie
