@@ -5,6 +5,7 @@ from flask import json
 from flask import request
 from flask import url_for
 
+from web.api.documented import declared
 from web.auth import current_actor
 from web.problems import ApiProblem
 
@@ -15,8 +16,9 @@ def clock():
     return current_app.config["CLOCK"]
 
 
-def load_body(schema):
-    """The JSON body validated by `schema`: 400 when it is not JSON, 422 when it is invalid."""
+def load_body():
+    """The JSON body validated by the view's declared body schema: 400 when it is not JSON,
+    422 when it is invalid."""
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw) if raw.strip() else None
@@ -26,12 +28,12 @@ def load_body(schema):
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is nested too deeply to read") from None
     if data is None:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
-    return schema.load(data)
+    return declared().body().load(data)
 
 
-def load_query(schema):
-    """Query parameters validated by `schema` (422 naming the parameter)."""
-    return schema.load(request.args.to_dict())
+def load_query():
+    """Query parameters validated by the view's declared query schema (422 naming the parameter)."""
+    return declared().query().load(request.args.to_dict())
 
 
 def page(items, limit: int, dump, endpoint: str, **params):
@@ -48,11 +50,13 @@ def page(items, limit: int, dump, endpoint: str, **params):
 
 # Endpoints that authenticate themselves (a calendar app sends its token in the URL).
 SELF_AUTHENTICATING = {"protocols_api.protocol_calendar", "protocols_api.my_calendar"}
+# Read without credentials: the description of the API holds no data, and tools load it first.
+PUBLIC = {"openapi_api.description"}
 
 
 def _authenticate() -> None:
     """Every API call is authenticated before its body is read: no credentials, 401."""
-    if request.path.startswith(PREFIX + "/") and request.endpoint not in SELF_AUTHENTICATING:
+    if request.path.startswith(PREFIX + "/") and request.endpoint not in SELF_AUTHENTICATING | PUBLIC:
         current_actor()
 
 
@@ -60,8 +64,9 @@ def register(app) -> None:
     from web.api import audit
     from web.api import directory
     from web.api import disputes
+    from web.api import openapi
     from web.api import protocols
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, audit):
+    for module in (directory, disputes, protocols, audit, openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -6,6 +6,10 @@ from mediation import ledger
 from mediation.errors import Forbidden
 from web import schemas
 from web.api import load_query
+from web.api.answers import DigestOut
+from web.api.answers import VerificationOut
+from web.api.documented import documented
+from web.api.documented import link
 from web.auth import current_actor
 
 blueprint = Blueprint("audit_api", __name__)
@@ -19,15 +23,19 @@ def _require_auditor():
 
 
 @blueprint.get("/audit/verify")
+@documented("Verify the whole chain, or the history up to a digest", query=schemas.VerifyQuery,
+            answers={200: VerificationOut}, refuses=(403,))
 def verify():
     """200 with `ok` true or false; a false names the first bad event."""
     _require_auditor()
-    params = load_query(schemas.VerifyQuery())
+    params = load_query()
     digest = ledger.Digest.parse(params["digest"]) if params["digest"] else None
     return ledger.verify(digest).as_dict()
 
 
 @blueprint.get("/audit/digest")
+@documented("Take a digest of the chain's head, to verify the history against later", answers={200: DigestOut},
+            refuses=(403,), links=(link("audit_api.verify", digest="$response.body#/digest"),))
 def digest():
     _require_auditor()
     head = ledger.head()

@@ -14,6 +14,11 @@ from web.api import clock
 from web.api import load_body
 from web.api import load_query
 from web.api import page
+from web.api.answers import MeOut
+from web.api.documented import BODY_ID
+from web.api.documented import Page
+from web.api.documented import documented
+from web.api.documented import link
 from web.auth import current_actor
 
 blueprint = Blueprint("directory_api", __name__)
@@ -25,7 +30,7 @@ _project = schemas.ProjectOut()
 
 
 def _listing(query, model, endpoint, dump):
-    params = load_query(schemas.PageQuery())
+    params = load_query()
     if params["after"]:
         query = query.where(model.id > params["after"])
     rows = list(query.order_by(model.id).limit(params["limit"] + 1))
@@ -40,60 +45,82 @@ def _dump_accounts(accounts):
 
 
 @blueprint.get("/me")
+@documented("The caller, with their organization", answers={200: MeOut})
 def me():
     actor = current_actor()
     return {**_person.dump(actor.person), "organization": _org.dump(actor.organization)}
 
 
 @blueprint.get("/organizations")
+@documented("List the organizations the caller may see", query=schemas.PageQuery,
+            answers={200: Page(schemas.OrganizationOut)})
 def list_organizations():
     return _listing(directory.visible_organizations(current_actor()), Organization,
                     "directory_api.list_organizations", _org.dump)
 
 
 @blueprint.post("/organizations")
+@documented("Add an organization", body=schemas.OrganizationIn, answers={201: schemas.OrganizationOut},
+            refuses=(403, 409), links=(
+                link("directory_api.get_organization", organization_id=BODY_ID),
+                link("directory_api.create_person", body={"organization_id": BODY_ID}),
+            ))
 def create_organization():
-    data = load_body(schemas.OrganizationIn())
+    data = load_body()
     return _org.dump(directory.create_organization(current_actor(), clock(), **data)), 201
 
 
 @blueprint.get("/organizations/<int:organization_id>")
+@documented("Read an organization", answers={200: schemas.OrganizationOut})
 def get_organization(organization_id):
     return _org.dump(directory.visible_organization(current_actor(), organization_id))
 
 
 @blueprint.get("/people")
+@documented("List the people the caller may see", query=schemas.PageQuery,
+            answers={200: Page(schemas.PersonOut)})
 def list_people():
     return _listing(directory.visible_people(current_actor()), Person, "directory_api.list_people", _person.dump)
 
 
 @blueprint.post("/people")
+@documented("Add a person to an organization", body=schemas.PersonIn, answers={201: schemas.PersonOut},
+            refuses=(403, 409), links=(
+                link("directory_api.get_person", person_id=BODY_ID),
+                link("directory_api.set_roles", person_id=BODY_ID),
+                link("directory_api.disable_person", person_id=BODY_ID),
+            ))
 def create_person():
-    data = load_body(schemas.PersonIn())
+    data = load_body()
     return _person.dump(directory.create_person(current_actor(), clock(), **data)), 201
 
 
 @blueprint.get("/people/<int:person_id>")
+@documented("Read a person", answers={200: schemas.PersonOut})
 def get_person(person_id):
     return _person.dump(directory.visible_person(current_actor(), person_id))
 
 
 @blueprint.post("/people/<int:person_id>/disable")
+@documented("Disable a person", answers={200: schemas.PersonOut}, refuses=(403, 409))
 def disable_person(person_id):
     """Administrators disable a person; the person's tokens stop working at once."""
     return _person.dump(directory.disable_person(current_actor(), clock(), person_id=person_id))
 
 
 @blueprint.post("/people/<int:person_id>/roles")
+@documented("Replace a person's roles", body=schemas.RolesIn, answers={200: schemas.PersonOut}, refuses=(403, 409))
 def set_roles(person_id):
     """Administrators replace a person's roles (an extension of the contract)."""
-    data = load_body(schemas.RolesIn())
+    data = load_body()
     return _person.dump(directory.set_roles(current_actor(), clock(), person_id=person_id, **data))
 
 
 @blueprint.get("/accounts")
+@documented("List the accounts the caller may see", query=schemas.PageQuery,
+            answers={200: Page(schemas.AccountOut)})
 def list_accounts():
-    params = load_query(schemas.PageQuery())
+    params = load_query()
     query = visible_accounts(current_actor())
     if params["after"]:
         query = query.where(Account.id > params["after"])
@@ -104,28 +131,44 @@ def list_accounts():
 
 
 @blueprint.post("/accounts")
+@documented("Pair a supplier with a customer in an account", body=schemas.AccountIn,
+            answers={201: schemas.AccountOut}, refuses=(403, 409), links=(
+                link("directory_api.get_account", account_id=BODY_ID),
+                link("directory_api.create_project", body={"account_id": BODY_ID}),
+                link("disputes_api.open_dispute", body={"account_id": BODY_ID}),
+            ))
 def create_account():
-    data = load_body(schemas.AccountIn())
+    data = load_body()
     account = directory.create_account(current_actor(), clock(), **data)
     return _dump_accounts([account])[0], 201
 
 
 @blueprint.get("/accounts/<int:account_id>")
+@documented("Read an account", answers={200: schemas.AccountOut})
 def get_account(account_id):
     return _dump_accounts([visible_account(current_actor(), account_id)])[0]
 
 
 @blueprint.get("/projects")
+@documented("List the projects the caller may see", query=schemas.PageQuery,
+            answers={200: Page(schemas.ProjectOut)})
 def list_projects():
     return _listing(directory.visible_projects(current_actor()), Project, "directory_api.list_projects", _project.dump)
 
 
 @blueprint.post("/projects")
+@documented("Add a project to an account", body=schemas.ProjectIn, answers={201: schemas.ProjectOut},
+            refuses=(403, 409), links=(
+                link("directory_api.get_project", project_id=BODY_ID),
+                link("protocols_api.create_protocol", project_id=BODY_ID),
+                link("protocols_api.project_protocols", project_id=BODY_ID),
+            ))
 def create_project():
-    data = load_body(schemas.ProjectIn())
+    data = load_body()
     return _project.dump(directory.create_project(current_actor(), clock(), **data)), 201
 
 
 @blueprint.get("/projects/<int:project_id>")
+@documented("Read a project", answers={200: schemas.ProjectOut})
 def get_project(project_id):
     return _project.dump(directory.visible_project(current_actor(), project_id))

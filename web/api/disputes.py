@@ -12,6 +12,15 @@ from web.api import clock
 from web.api import load_body
 from web.api import load_query
 from web.api import page
+from web.api.answers import RecordedAcceptanceOut
+from web.api.answers import RecordedCommitmentOut
+from web.api.answers import RecordedNoteOut
+from web.api.answers import RecordedOptionOut
+from web.api.answers import RecordedStoryOut
+from web.api.documented import BODY_ID
+from web.api.documented import Page
+from web.api.documented import documented
+from web.api.documented import link
 from web.auth import current_actor
 
 blueprint = Blueprint("disputes_api", __name__)
@@ -24,6 +33,17 @@ _acceptance = schemas.AcceptanceOut()
 _note = schemas.NoteOut()
 _commitment = schemas.CommitmentOut()
 _event = schemas.EventOut()
+
+IN_PATH = "$request.path.dispute_id"
+
+
+def _on_dispute(dispute_id: str) -> tuple:
+    """Links from an answer to what can be done next with its dispute."""
+    return tuple(
+        link(f"disputes_api.{view}", dispute_id=dispute_id)
+        for view in ("get_dispute", "transition", "add_party", "assign_mediators", "record_story",
+                     "propose_option", "accept_option", "add_note", "record_commitment", "history")
+    )
 
 
 def _fields(dispute, now) -> dict:
@@ -96,16 +116,20 @@ def present(actor, dispute) -> dict:
 
 
 @blueprint.post("/disputes")
+@documented("Open a dispute", body=schemas.DisputeIn, answers={201: schemas.DisputeDetailOut},
+            refuses=(403, 409), links=_on_dispute(BODY_ID))
 def open_dispute():
-    data = load_body(schemas.DisputeIn())
+    data = load_body()
     actor = current_actor()
     dispute = services.open_dispute(actor, clock(), **data)
     return present(actor, dispute), 201, {"Location": f"/api/v1/disputes/{dispute.id}"}
 
 
 @blueprint.get("/disputes")
+@documented("List the disputes the caller may see, with filters", query=schemas.DisputeQuery,
+            answers={200: Page(schemas.DisputeOut)})
 def list_disputes():
-    params = load_query(schemas.DisputeQuery())
+    params = load_query()
     limit = params.pop("limit")
     now = clock().now()
     rows = services.list_disputes(current_actor(), now, limit=limit + 1, **params)
@@ -113,29 +137,37 @@ def list_disputes():
 
 
 @blueprint.get("/disputes/<int:dispute_id>")
+@documented("Read a dispute with everything on it the caller may read",
+            answers={200: schemas.DisputeDetailOut}, links=_on_dispute(BODY_ID))
 def get_dispute(dispute_id):
     actor = current_actor()
     return present(actor, services.get_dispute(actor, dispute_id))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/transitions")
+@documented("Move a dispute through its lifecycle", body=schemas.TransitionIn,
+            answers={200: schemas.DisputeDetailOut}, refuses=(403, 409), links=_on_dispute(BODY_ID))
 def transition(dispute_id):
-    data = load_body(schemas.TransitionIn())
+    data = load_body()
     actor = current_actor()
     dispute = services.transition(actor, clock(), dispute_id, **data)
     return present(actor, dispute)
 
 
 @blueprint.post("/disputes/<int:dispute_id>/parties")
+@documented("Name a person as a party", body=schemas.PartyIn, answers={201: schemas.DisputeDetailOut},
+            refuses=(403, 409), links=_on_dispute(BODY_ID))
 def add_party(dispute_id):
-    data = load_body(schemas.PartyIn())
+    data = load_body()
     actor = current_actor()
     return present(actor, services.add_party(actor, clock(), dispute_id, **data)), 201
 
 
 @blueprint.post("/disputes/<int:dispute_id>/mediators")
+@documented("Assign the mediator and the co-mediator", body=schemas.MediatorsIn,
+            answers={200: schemas.DisputeDetailOut}, refuses=(403, 409), links=_on_dispute(BODY_ID))
 def assign_mediators(dispute_id):
-    data = load_body(schemas.MediatorsIn())
+    data = load_body()
     actor = current_actor()
     return present(actor, services.assign_mediators(actor, clock(), dispute_id, **data))
 
@@ -146,15 +178,22 @@ def _recorded(dump, record):
 
 
 @blueprint.post("/disputes/<int:dispute_id>/stories")
+@documented("Record a party's story, or that the party declines", body=schemas.StoryIn,
+            answers={201: RecordedStoryOut}, refuses=(403, 409), links=_on_dispute(IN_PATH))
 def record_story(dispute_id):
-    data = load_body(schemas.StoryIn())
+    data = load_body()
     story = services.record_story(current_actor(), clock(), dispute_id, **data)
     return _recorded(_story.dump, story)
 
 
 @blueprint.post("/disputes/<int:dispute_id>/options")
+@documented("Propose an option, scored for each company", body=schemas.OptionIn,
+            answers={201: RecordedOptionOut}, refuses=(403, 409), links=(
+                *_on_dispute(IN_PATH),
+                link("disputes_api.accept_option", dispute_id=IN_PATH, body={"option_id": BODY_ID}),
+            ))
 def propose_option(dispute_id):
-    data = load_body(schemas.OptionIn())
+    data = load_body()
     option = services.propose_option(current_actor(), clock(), dispute_id, **data)
     option.accepted_by = []
     option.mutual_value = gives_mutual_value(option.value_to_supplier, option.value_to_customer)
@@ -162,8 +201,10 @@ def propose_option(dispute_id):
 
 
 @blueprint.post("/disputes/<int:dispute_id>/acceptances")
+@documented("Accept an option for the caller's company", body=schemas.AcceptanceIn,
+            answers={201: RecordedAcceptanceOut}, refuses=(403, 409), links=_on_dispute(IN_PATH))
 def accept_option(dispute_id):
-    data = load_body(schemas.AcceptanceIn())
+    data = load_body()
     actor = current_actor()
     acceptance = services.accept_option(actor, clock(), dispute_id, **data)
     acceptance.company = actor.company
@@ -171,27 +212,37 @@ def accept_option(dispute_id):
 
 
 @blueprint.post("/disputes/<int:dispute_id>/notes")
+@documented("Add a note", body=schemas.NoteIn, answers={201: RecordedNoteOut}, refuses=(403, 409),
+            links=_on_dispute(IN_PATH))
 def add_note(dispute_id):
-    data = load_body(schemas.NoteIn())
+    data = load_body()
     note = services.add_note(current_actor(), clock(), dispute_id, **data)
     return _recorded(_note.dump, note)
 
 
 @blueprint.post("/disputes/<int:dispute_id>/commitments")
+@documented("Record who committed to what by when", body=schemas.CommitmentIn,
+            answers={201: RecordedCommitmentOut}, refuses=(403, 409), links=(
+                *_on_dispute(IN_PATH),
+                link("disputes_api.settle_commitment", dispute_id=IN_PATH, commitment_id=BODY_ID),
+            ))
 def record_commitment(dispute_id):
-    data = load_body(schemas.CommitmentIn())
+    data = load_body()
     commitment = services.record_commitment(current_actor(), clock(), dispute_id, **data)
     return _recorded(_commitment.dump, _commitment_view(commitment, clock().now()))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/commitments/<int:commitment_id>")
+@documented("Settle a commitment as kept or broken", body=schemas.CommitmentSettlementIn,
+            answers={200: RecordedCommitmentOut}, refuses=(403, 409), links=_on_dispute(IN_PATH))
 def settle_commitment(dispute_id, commitment_id):
-    data = load_body(schemas.CommitmentSettlementIn())
+    data = load_body()
     commitment = services.settle_commitment(current_actor(), clock(), dispute_id, commitment_id, **data)
     return _recorded(_commitment.dump, _commitment_view(commitment, clock().now()))[0]
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")
+@documented("Read a dispute's audit events, oldest first", answers={200: Page(schemas.EventOut)})
 def history(dispute_id):
     events = services.dispute_history(current_actor(), dispute_id)
     return {"items": [_event.dump(e) for e in events], "next": None}

@@ -23,6 +23,15 @@ from web.api import clock
 from web.api import load_body
 from web.api import load_query
 from web.api import page
+from web.api.answers import BoardEntryOut
+from web.api.answers import CalendarTokenOut
+from web.api.answers import ComplianceOut
+from web.api.answers import ProtocolOut
+from web.api.documented import BODY_ID
+from web.api.documented import CALENDAR
+from web.api.documented import Page
+from web.api.documented import documented
+from web.api.documented import link
 from web.auth import current_actor
 from web.auth import unauthorized
 from web.schemas import EventOut
@@ -34,6 +43,18 @@ _version = schemas.VersionOut()
 _touchpoint = schemas.TouchpointOut()
 _incident = schemas.IncidentOut()
 _event = EventOut()
+
+IN_PATH = "$request.path.protocol_id"
+FIRST_VERSION = "$response.body#/versions/0/number"
+
+
+def _on_protocol(protocol_id: str) -> tuple:
+    """Links from an answer to what can be done next with its protocol."""
+    return tuple(
+        link(f"protocols_api.{view}", protocol_id=protocol_id)
+        for view in ("get_protocol", "add_version", "log_touchpoint", "list_touchpoints", "report_incident",
+                     "compliance", "history", "protocol_calendar")
+    )
 
 
 def present(protocol: Protocol) -> dict:
@@ -69,13 +90,20 @@ def present(protocol: Protocol) -> dict:
 
 
 @blueprint.post("/projects/<int:project_id>/protocols")
+@documented("Agree how a project's two companies talk in a scenario: version 1 as a draft",
+            body=schemas.ProtocolIn, answers={201: ProtocolOut}, refuses=(403, 409), links=(
+                *_on_protocol(BODY_ID),
+                link("protocols_api.transition_version", protocol_id=BODY_ID, number=FIRST_VERSION),
+                link("protocols_api.acknowledge", protocol_id=BODY_ID, body={"version": FIRST_VERSION}),
+            ))
 def create_protocol(project_id):
-    data = load_body(schemas.ProtocolIn())
+    data = load_body()
     protocol = services.create_protocol(current_actor(), clock(), project_id=project_id, **data)
     return present(protocol), 201, {"Location": f"/api/v1/protocols/{protocol.id}"}
 
 
 @blueprint.get("/projects/<int:project_id>/protocols")
+@documented("List a project's protocols", answers={200: Page(ProtocolOut)})
 def project_protocols(project_id):
     actor = current_actor()
     visible_project(actor, project_id)
@@ -84,8 +112,9 @@ def project_protocols(project_id):
 
 
 @blueprint.get("/protocols")
+@documented("List the protocols the caller may see", query=PageQuery, answers={200: Page(ProtocolOut)})
 def list_protocols():
-    params = load_query(PageQuery())
+    params = load_query()
     query = services.visible_protocols(current_actor())
     if params["after"]:
         query = query.where(Protocol.id > params["after"])
@@ -94,6 +123,7 @@ def list_protocols():
 
 
 @blueprint.get("/protocols/board")
+@documented("Every protocol in force the caller may see, most urgent first", answers={200: Page(BoardEntryOut)})
 def board():
     return {
         "items": [
@@ -116,44 +146,55 @@ def board():
 
 
 @blueprint.get("/protocols/<int:protocol_id>")
+@documented("Read a protocol: its versions and the one in force", answers={200: ProtocolOut},
+            links=_on_protocol(BODY_ID))
 def get_protocol(protocol_id):
     return present(services.get_protocol(current_actor(), protocol_id))
 
 
 @blueprint.post("/protocols/<int:protocol_id>/versions")
+@documented("Draft a new version of a protocol", body=schemas.VersionIn, answers={201: ProtocolOut},
+            refuses=(403, 409), links=_on_protocol(BODY_ID))
 def add_version(protocol_id):
-    data = load_body(schemas.VersionIn())
+    data = load_body()
     actor = current_actor()
     version = services.add_version(actor, clock(), protocol_id, **data)
     return present(services.get_protocol(actor, version.protocol_id)), 201
 
 
 @blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
+@documented("Propose or retire a version", body=schemas.VersionTransitionIn, answers={200: ProtocolOut},
+            refuses=(403, 409), links=_on_protocol(BODY_ID))
 def transition_version(protocol_id, number):
-    data = load_body(schemas.VersionTransitionIn())
+    data = load_body()
     actor = current_actor()
     services.transition_version(actor, clock(), protocol_id, number, **data)
     return present(services.get_protocol(actor, protocol_id))
 
 
 @blueprint.post("/protocols/<int:protocol_id>/acknowledgements")
+@documented("Acknowledge a proposed version for the caller's company", body=schemas.AcknowledgementIn,
+            answers={201: ProtocolOut}, refuses=(403, 409), links=_on_protocol(BODY_ID))
 def acknowledge(protocol_id):
-    data = load_body(schemas.AcknowledgementIn())
+    data = load_body()
     actor = current_actor()
     services.acknowledge(actor, clock(), protocol_id, **data)
     return present(services.get_protocol(actor, protocol_id)), 201
 
 
 @blueprint.post("/protocols/<int:protocol_id>/touchpoints")
+@documented("Log a touchpoint between the two companies", body=schemas.TouchpointIn,
+            answers={201: schemas.TouchpointOut}, refuses=(403, 409), links=_on_protocol(IN_PATH))
 def log_touchpoint(protocol_id):
-    data = load_body(schemas.TouchpointIn())
+    data = load_body()
     touchpoint = services.log_touchpoint(current_actor(), clock(), protocol_id, **data)
     return _touchpoint.dump(touchpoint), 201
 
 
 @blueprint.get("/protocols/<int:protocol_id>/touchpoints")
+@documented("List a protocol's touchpoints", query=PageQuery, answers={200: Page(schemas.TouchpointOut)})
 def list_touchpoints(protocol_id):
-    params = load_query(PageQuery())
+    params = load_query()
     services.get_protocol(current_actor(), protocol_id)
     query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
     if params["after"]:
@@ -163,20 +204,25 @@ def list_touchpoints(protocol_id):
 
 
 @blueprint.post("/protocols/<int:protocol_id>/incidents")
+@documented("Report an incident, which starts a response-time window", body=schemas.IncidentIn,
+            answers={201: schemas.IncidentOut}, refuses=(403, 409), links=_on_protocol(IN_PATH))
 def report_incident(protocol_id):
-    data = load_body(schemas.IncidentIn())
+    data = load_body()
     incident = services.report_incident(current_actor(), clock(), protocol_id, **data)
     return _incident.dump(incident), 201
 
 
 @blueprint.get("/protocols/<int:protocol_id>/compliance")
+@documented("Compare the touchpoints with the version in force", query=schemas.ComplianceQuery,
+            answers={200: ComplianceOut})
 def compliance(protocol_id):
-    params = load_query(schemas.ComplianceQuery())
+    params = load_query()
     result = services.compliance(current_actor(), clock(), protocol_id, **params)
     return {"protocol_id": protocol_id, **result.as_dict()}
 
 
 @blueprint.get("/protocols/<int:protocol_id>/history")
+@documented("Read a protocol's audit events, oldest first", answers={200: Page(EventOut)})
 def history(protocol_id):
     from mediation import ledger
 
@@ -200,11 +246,13 @@ def _ics(body: bytes) -> Response:
 
 
 @blueprint.get("/protocols/<int:protocol_id>/calendar.ics")
+@documented("A protocol's expected contacts as an iCalendar feed", answers={200: CALENDAR})
 def protocol_calendar(protocol_id):
     return _ics(feeds.protocol_feed(_calendar_actor(), clock(), protocol_id))
 
 
 @blueprint.post("/me/calendar-token")
+@documented("Issue a token that only reads calendar feeds", answers={201: CalendarTokenOut})
 def create_calendar_token():
     """A token that only reads calendar feeds, to paste into a calendar app as part of a URL."""
     actor = current_actor()
@@ -217,5 +265,6 @@ def create_calendar_token():
 
 
 @blueprint.get("/me/calendar.ics")
+@documented("The caller's expected contacts across protocols as an iCalendar feed", answers={200: CALENDAR})
 def my_calendar():
     return _ics(feeds.person_feed(_calendar_actor(), clock()))
