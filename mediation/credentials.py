@@ -32,12 +32,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# A person without a password is checked against this, so that answering "no" takes as
+# long for them as for anyone else and does not reveal who has no password.
+_NO_PASSWORD = _hasher.hash(secrets.token_hex(16))
+
+
 def password_matches(person: Person, password: str) -> bool:
     """False for a wrong password, a person without one, or a malformed stored hash."""
-    if not person.password_hash:
-        return False
     try:
-        return _hasher.verify(person.password_hash, password)
+        return _hasher.verify(person.password_hash or _NO_PASSWORD, password) and bool(person.password_hash)
     except (VerifyMismatchError, InvalidHashError):
         return False
 

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
 from peewee import CharField
 from peewee import ForeignKeyField
 from peewee import IntegerField
@@ -20,6 +19,8 @@ from peewee import fn
 
 from mediation.credentials import password_matches
 from mediation.db import BaseModel
+from mediation.db import execute
+from mediation.db import is_postgres
 from mediation.db import write_transaction
 from mediation.fields import UTCDateTimeField
 from mediation.parties import Organization
@@ -33,8 +34,6 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
-# Verified against when the email is unknown, so both failures take the same time.
-_UNKNOWN_PERSON_HASH = PasswordHasher().hash(secrets.token_hex(16))
 
 
 class WebSession(BaseModel):
@@ -100,28 +99,39 @@ def _throttled(email: str, address: str | None, now) -> bool:
     return bool(address) and _recent_failures(AccessEvent.address, address, now) >= MAX_FAILURES_PER_ADDRESS
 
 
+def _serialize_attempts(email: str) -> None:
+    """Attempts for one email take turns on PostgreSQL, so parallel guesses cannot all see
+    the count from before any of them was recorded (SQLite's IMMEDIATE transaction already
+    excludes other writers)."""
+    if is_postgres():
+        key = int.from_bytes(hashlib.sha256(b"sign-in:" + email.encode()).digest()[:8], "big", signed=True)
+        execute("SELECT pg_advisory_xact_lock(?)", (key,))
+
+
 def sign_in(email: str, password: str, now, address: str | None = None) -> SignIn:
     """Check the password and open a new session; every attempt is recorded.
 
-    Unknown email, wrong password and disabled person are one failure, told apart only in
-    the access log, so the form does not reveal who has an account.
+    The password is checked before the write transaction, so a slow hash never holds the
+    database's write lock. Unknown email, wrong password and disabled person are one
+    failure, told apart only in the access log, so the form does not reveal who has an
+    account.
     """
     email = normalize_email(email)[:254]
+    if _throttled(email, address, now):
+        with write_transaction():
+            record("login_throttled", now, email=email, address=address)
+        return SignIn(throttled=True)
+    person = Person.select(Person, Organization).join(Organization).where(Person.email == email).first()
+    matches = password_matches(person or Person(), password)
     with write_transaction():
+        _serialize_attempts(email)
         if _throttled(email, address, now):
             record("login_throttled", now, email=email, address=address)
             return SignIn(throttled=True)
-        person = (
-            Person.select(Person, Organization).join(Organization)
-            .where(Person.email == email).first()
-        )
-        if person is None:
-            password_matches(Person(password_hash=_UNKNOWN_PERSON_HASH), password)
-            record("login_failed", now, email=email, address=address, detail="unknown email")
-            return SignIn()
-        if not password_matches(person, password) or person.disabled_at is not None:
-            reason = "wrong password" if person.disabled_at is None else "person disabled"
-            record("login_failed", now, email=email, person_id=person.id, address=address, detail=reason)
+        if person is None or not matches or person.disabled_at is not None:
+            reason = "unknown email" if person is None else "wrong password" if not matches else "person disabled"
+            record("login_failed", now, email=email, person_id=person.id if person else None,
+                   address=address, detail=reason)
             return SignIn()
         key = secrets.token_urlsafe(32)
         WebSession.create(key_hash=_digest(key), person=person, created_at=now, last_seen_at=now)

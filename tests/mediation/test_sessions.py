@@ -1,8 +1,12 @@
 """Browser sessions: sign-in, revocation, timeouts and throttling of failed attempts."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from mediation import directory
 from mediation import sessions
 from mediation.credentials import hash_password
+from mediation.db import database
 from mediation.db import write_transaction
 from mediation.parties import Person
 from mediation.sessions import AccessEvent
@@ -102,3 +106,28 @@ def test_repeated_failures_from_one_address_are_throttled_across_emails(world, c
         sessions.sign_in(f"guess{n}@northwind.example", "wrong password!", clock.now(), "203.0.113.9")
     assert sessions.sign_in(email, PASSWORD, clock.now(), "203.0.113.9").throttled
     assert sessions.sign_in(email, PASSWORD, clock.now(), "198.51.100.7").key is not None
+
+
+def test_parallel_guesses_cannot_get_past_the_limit(world, clock):
+    """Each attempt counts the failures before it inside its own turn, so ten guesses sent
+    at once still record no more failures than the limit."""
+    email = _with_password(world, "alice")
+    start = threading.Barrier(10)
+
+    def guess():
+        start.wait()
+        try:
+            return sessions.sign_in(email, "wrong password!", clock.now())
+        finally:
+            database.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(lambda _: guess(), range(10)))
+    assert sum(not o.throttled for o in outcomes) == sessions.MAX_FAILURES_PER_EMAIL
+    assert _kinds().count("login_failed") == sessions.MAX_FAILURES_PER_EMAIL
+
+
+def test_a_person_without_a_password_cannot_sign_in(world, clock):
+    outcome = sessions.sign_in(world.people["dev"].email, "", clock.now())
+    assert outcome.key is None
+    assert AccessEvent.get().detail == "wrong password"
