@@ -6,6 +6,7 @@ acceptance a resolution still needs; and on a person whose commitment is due.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from mediation.access import Actor
 from mediation.disputes import Acceptance
@@ -23,9 +24,16 @@ LIMIT = 50
 
 @dataclass(frozen=True)
 class Waiting:
+    """A dispute and why it waits: `reason` is one of REASONS; `due_at` for commitments."""
+
     dispute: Dispute
     reason: str
     urgent: bool = False
+    due_at: datetime | None = None
+
+
+REASONS = ("stale_intake", "running", "story_awaited", "acceptance_awaited", "commitment_due",
+           "commitment_overdue")
 
 
 def _open(actor: Actor):
@@ -41,9 +49,9 @@ def _running(actor: Actor, now) -> list[Waiting]:
     waiting = []
     for dispute in query.order_by(Dispute.state_changed_at).limit(LIMIT):
         if is_stale(dispute, now):
-            waiting.append(Waiting(dispute, "has been sitting in intake for over a day", urgent=True))
+            waiting.append(Waiting(dispute, "stale_intake", urgent=True))
         else:
-            waiting.append(Waiting(dispute, f"is in {dispute.state.replace('_', ' ')}: move it forward"))
+            waiting.append(Waiting(dispute, "running"))
     return waiting
 
 
@@ -54,7 +62,7 @@ def _untold_stories(actor: Actor) -> list[Waiting]:
         .join(Party, on=(Party.dispute == Dispute.id))
         .where((Party.person == actor.person_id) & (Dispute.state == "story_gathering") & Dispute.id.not_in(told))
     )
-    return [Waiting(d, "is waiting for your side of the story") for d in query.limit(LIMIT)]
+    return [Waiting(d, "story_awaited") for d in query.limit(LIMIT)]
 
 
 def _acceptances(actor: Actor) -> list[Waiting]:
@@ -62,7 +70,7 @@ def _acceptances(actor: Actor) -> list[Waiting]:
     query = _open(actor).where((Dispute.state == "resolution") & Dispute.id.not_in(accepted))
     if not actor.has("point_person"):
         query = query.join(Party, on=(Party.dispute == Dispute.id)).where(Party.person == actor.person_id)
-    return [Waiting(d, f"needs {actor.organization.name} to accept an option") for d in query.limit(LIMIT)]
+    return [Waiting(d, "acceptance_awaited") for d in query.limit(LIMIT)]
 
 
 def _commitments(actor: Actor, now) -> list[Waiting]:
@@ -77,10 +85,8 @@ def _commitments(actor: Actor, now) -> list[Waiting]:
     waiting = []
     for commitment in query:
         overdue = commitment.due_at < now
-        when = "was due" if overdue else "is due"
-        waiting.append(Waiting(commitment.dispute,
-                               f"holds your commitment, which {when} {commitment.due_at:%Y-%m-%d}",
-                               urgent=overdue))
+        waiting.append(Waiting(commitment.dispute, "commitment_overdue" if overdue else "commitment_due",
+                               urgent=overdue, due_at=commitment.due_at))
     return waiting
 
 

@@ -1,5 +1,5 @@
 """What the protocol pages read beyond the use cases: who acknowledged each version, whom
-a version may name, a protocol's touchpoints, and whether the viewer may draft.
+a version may name, a protocol's touchpoints.
 
 Callers have already found the protocol through `services.get_protocol`, which keeps each
 company to its own accounts; these functions take ids that have passed that check.
@@ -8,36 +8,12 @@ company to its own accounts; these functions take ids that have passed that chec
 from dataclasses import dataclass
 from datetime import datetime
 
-from mediation.access import Actor
-from mediation.errors import Forbidden
 from mediation.parties import Organization
 from mediation.parties import Person
-from protocols import services
 from protocols.cadence import ResponseTime
 from protocols.models import Acknowledgement
-from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
-
-
-def require_drafter(actor: Actor, account_id: int) -> None:
-    """Forbidden unless the caller may create protocols and versions on the account: the
-    check the drafting use cases run, asked before a form is read."""
-    services._drafting_capacity(actor, account_id)
-
-
-def require_contact(actor: Actor, protocol: Protocol) -> None:
-    """Forbidden unless the caller may acknowledge, log contact on and report incidents on
-    the protocol: the check those use cases run, asked before a form is read."""
-    services._contact_capacity(actor, protocol)
-
-
-def may_draft(actor: Actor, account_id: int) -> bool:
-    try:
-        require_drafter(actor, account_id)
-    except Forbidden:
-        return False
-    return True
 
 
 def takes_incident_reports(version: ProtocolVersion | None) -> bool:

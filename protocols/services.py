@@ -195,8 +195,27 @@ def _contact_capacity(actor: Actor, protocol: Protocol) -> str:
     raise Forbidden("only the account's managers and the protocol's point people may do this")
 
 
+def require_drafter(actor: Actor, account_id: int) -> None:
+    """Forbidden unless the caller may create protocols and versions on the account: the
+    check the drafting use cases run, for asking before a form is read."""
+    _drafting_capacity(actor, account_id)
+
+
+def require_contact(actor: Actor, protocol: Protocol) -> None:
+    """Forbidden unless the caller may acknowledge, log contact on and report incidents on
+    the protocol: the check those use cases run, for asking before a form is read."""
+    _contact_capacity(actor, protocol)
+
+
+def may_draft(actor: Actor, account_id: int) -> bool:
+    try:
+        _drafting_capacity(actor, account_id)
+    except Forbidden:
+        return False
+    return True
+
+
 def may_contact(actor: Actor, protocol: Protocol) -> bool:
-    """Whether the caller may log contact on and acknowledge this protocol."""
     try:
         _contact_capacity(actor, protocol)
     except Forbidden:

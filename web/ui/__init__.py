@@ -5,10 +5,12 @@ carries a CSRF token, and no GET changes anything.
 """
 
 from flask import Flask
+from flask import g
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
+from mediation.reports import reads_histories
 from web.ui import session
 from web.ui.session import csrf
 from web.ui.session import render_error
@@ -51,8 +53,12 @@ class SessionCookies(SecureCookieSessionInterface):
 
 
 def _secure_headers(response):
+    """Security headers on every response; a signed-in person's pages are never cached, so
+    Back after signing out on a shared computer shows nothing."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if g.get("viewer") is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -62,7 +68,7 @@ def navigation(actor) -> list[tuple[str, str]]:
     if actor is None:
         return []
     items = [("home_ui.home", "Home"), ("disputes_ui.list_disputes", "Disputes"), ("protocols_ui.board", "Protocols")]
-    if actor.has("auditor") or actor.has("admin"):
+    if reads_histories(actor):
         items.append(("audit_ui.histories", "Audit"))
     if actor.has("admin"):
         items.append(("admin_ui.index", "Admin"))

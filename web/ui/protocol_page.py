@@ -165,7 +165,7 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
     )
     columns = view.columns
     acknowledgements = reading.acknowledgements_of([v.id for v in columns])
-    drafter = reading.may_draft(actor, protocol.project.account_id)
+    drafter = services.may_draft(actor, protocol.project.account_id)
     contact = services.may_contact(actor, protocol)
     triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
                 if drafter else [] for v in columns}

@@ -139,7 +139,7 @@ def _project_page(project_id: int, values=None, errors=None, status=200):
         project=project,
         account=account,
         rows=rows,
-        drafter=reading.may_draft(actor, account.id),
+        drafter=services.may_draft(actor, account.id),
         scenarios=[(s, s.replace("_", " ").capitalize()) for s in SCENARIOS if s not in used],
         people=_people_choices(account),
         values=values if values is not None else NEW_PROTOCOL,
@@ -155,7 +155,7 @@ def project_protocols(project_id):
 @blueprint.post("/projects/<int:project_id>/protocols")
 def create_protocol(project_id):
     actor = viewer()
-    reading.require_drafter(actor, visible_project(actor, project_id).account_id)
+    services.require_drafter(actor, visible_project(actor, project_id).account_id)
     data, errors = forms.load(schemas.ProtocolIn(), request.form, **protocol_forms.terms_extra(request.form))
     if data is not None:
         try:
@@ -213,7 +213,7 @@ def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
 def add_version(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    reading.require_drafter(actor, protocol.project.account_id)
+    services.require_drafter(actor, protocol.project.account_id)
     latest = services.versions_of([protocol.id])[protocol.id][-1]
     extra = {**protocol_forms.carried_over(latest), **protocol_forms.terms_extra(request.form)}
     return _submit(
@@ -228,7 +228,7 @@ def add_version(protocol_id):
 @blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
 def transition(protocol_id, number):
     actor = viewer()
-    reading.require_drafter(actor, services.get_protocol(actor, protocol_id).project.account_id)
+    services.require_drafter(actor, services.get_protocol(actor, protocol_id).project.account_id)
     done = {"propose": "proposed: each company's point person can now acknowledge it.", "retire": "retired."}
     return _submit(
         protocol_id, "transition", schemas.VersionTransitionIn(),
@@ -254,7 +254,7 @@ def _acknowledged(version, company: str, zone: tzinfo) -> str:
 def acknowledge(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    reading.require_contact(actor, protocol)
+    services.require_contact(actor, protocol)
     return _submit(
         protocol_id, "acknowledgement", schemas.AcknowledgementIn(),
         lambda who, data: services.acknowledge(who, clock(), protocol_id, **data),
@@ -266,7 +266,7 @@ def acknowledge(protocol_id):
 def log_touchpoint(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    reading.require_contact(actor, protocol)
+    services.require_contact(actor, protocol)
     occurred = request.form.get("occurred_at", "")
     extra = {"occurred_at": protocol_forms.local_moment(occurred, _protocol_zone(protocol))} if occurred.strip() else {}
     return _submit(
@@ -281,7 +281,7 @@ def log_touchpoint(protocol_id):
 def report_incident(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    reading.require_contact(actor, protocol)
+    services.require_contact(actor, protocol)
     started = request.form.get("started_at", "")
     extra = {"started_at": protocol_forms.local_moment(started, _protocol_zone(protocol))} if started.strip() else {}
     return _submit(

@@ -16,10 +16,12 @@ from flask import session
 from flask import url_for
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import ValidationError
+from peewee import IntegrityError
 
 from mediation import sessions
 from mediation.access import Actor
 from mediation.errors import Conflict
+from mediation.errors import DomainError
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
@@ -95,6 +97,16 @@ def _conflict(error: Conflict):
     return render_error(409, "Not possible now", error.detail)
 
 
+def _refused_input(error: DomainError):
+    return render_error(400, "Not possible", error.detail)
+
+
+def _clash(_error: IntegrityError):
+    return render_error(409, "Changed meanwhile",
+                        "What you sent clashes with a change someone made at the same moment. "
+                        "Go back, reload the page and try again.")
+
+
 def _invalid(error):
     messages = error.errors if isinstance(error, Invalid) else error.messages
     detail = "; ".join(f"{name}: {' '.join(map(str, texts))}" for name, texts in sorted(messages.items()))
@@ -112,6 +124,8 @@ def page_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
     bp.register_error_handler(Conflict, _conflict)
     bp.register_error_handler(Invalid, _invalid)
     bp.register_error_handler(ValidationError, _invalid)
+    bp.register_error_handler(DomainError, _refused_input)
+    bp.register_error_handler(IntegrityError, _clash)
     return bp
 
 
@@ -135,6 +149,8 @@ def login():
     if outcome.key is None:
         return render_template("login.html", email=email, next=target,
                                error="That email and password do not match an active account."), 401
+    if session.get("key"):
+        sessions.sign_out(session["key"], clock().now(), _address())
     session.clear()
     session["key"] = outcome.key
     return redirect(_safe_next(target))

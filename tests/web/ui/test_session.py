@@ -155,3 +155,35 @@ def test_the_session_cookie_can_be_forced_secure_behind_a_proxy(database_url, cl
     response = app.test_client().get("/login")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
     assert "Secure" in cookie
+
+
+def test_signed_in_pages_are_never_cached(browser_as, browser):
+    assert browser_as("alice").get("/disputes").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in browser.get("/static/style.css").headers.get("Cache-Control", "")
+
+
+def test_signing_in_over_a_live_session_ends_the_old_one(browser, browser_as, world):
+    browser_as("carla")
+    browser.sign_in("alice")
+    alices = browser.client.get_cookie(COOKIE).value
+    token = browser.csrf_from("/")
+    response = browser.client.post("/login", data={"email": world.people["carla"].email, "password": PASSWORD,
+                                                   "csrf_token": token})
+    assert response.status_code == 302
+    browser.client.set_cookie(COOKIE, alices)
+    assert browser.get("/").status_code == 302
+
+
+def test_every_page_form_refuses_a_post_without_its_csrf_token(app, browser_as):
+    """Walks every POST route outside the API: none may change anything without the token."""
+    alice = browser_as("alice")
+    alice.token = None
+    routes = [rule for rule in app.url_map.iter_rules()
+              if "POST" in rule.methods and not rule.rule.startswith("/api/")]
+    assert len(routes) > 20
+    for rule in routes:
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "1")
+        response = alice.post(path, data={})
+        assert response.status_code == 400, f"{rule.rule} answered {response.status_code}"
