@@ -1,0 +1,132 @@
+"""axe-core finds no serious or critical violation on Accord's main pages, each read by the
+person it is for: the dispute pages in several states for the supplier and the customer,
+the protocol pages, the auditor's and the administrator's pages, the diagrams; forms sent
+back with their errors; and the dispute page and the board on a phone.
+
+Each person signs in once for the module; every scan still gets a browser context of its own.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import email_of
+from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import sign_in
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+INTAKE = "Points not credited after outage"
+OPTIONS = "Store staff training hours"
+RESOLUTION = "Licence count true-up"
+RESOLVED = "Disputed invoices for the March cut-over"
+
+# What each scan reads: (person, page to start from, links to follow from there by name).
+PAGES = {
+    "disputes list": ("alice", "/disputes", []),
+    "disputes list, customer": ("carla", "/disputes", []),
+    "open a dispute": ("alice", "/disputes", ["Open a dispute"]),
+    "dispute in intake": ("alice", "/disputes", [INTAKE]),
+    "dispute in intake, customer": ("carla", "/disputes", [INTAKE]),
+    "dispute in option generation": ("alice", "/disputes", [OPTIONS]),
+    "dispute in resolution": ("bob", "/disputes", [RESOLUTION]),
+    "dispute in resolution, customer": ("frank", "/disputes", [RESOLUTION]),
+    "dispute resolved": ("alice", "/disputes", [RESOLVED]),
+    "dispute resolved, customer": ("carla", "/disputes", [RESOLVED]),
+    "board": ("alice", "/protocols", []),
+    "protocol in force with its chart": ("alice", "/protocols", ["Onboarding"]),
+    "protocol awaiting the customer": ("carla", "/", ["Point-of-sale migration: executive review"]),
+    "a project's protocols": ("alice", "/protocols", ["Loyalty platform"]),
+    "resolution histories": ("audrey", "/audit", []),
+    "resolution history": ("audrey", "/audit", [RESOLVED]),
+    "administration": ("admin", "/admin", []),
+    "organizations": ("admin", "/admin/organizations", []),
+    "people": ("admin", "/admin/people", []),
+    "accounts": ("admin", "/admin/accounts", []),
+    "projects": ("admin", "/admin/projects", []),
+    "diagrams": ("carla", "/diagrams", []),
+}
+SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams"}
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, live_server):
+    """Each person's signed-in cookies, from signing in through the form once per module."""
+    states = {}
+
+    def state(person: str) -> dict:
+        if person not in states:
+            context = chromium.new_context(base_url=live_server.url)
+            try:
+                sign_in(context.new_page(), email_of(person))
+                states[person] = context.storage_state()
+            finally:
+                context.close()
+        return states[person]
+
+    return state
+
+
+@pytest.fixture
+def open_as(new_page, signed_in):
+    """`open_as("alice", "/disputes", ["Open a dispute"])`: a page of Alice's own, at the
+    start page, after following each named link."""
+
+    def make(person: str, start: str, links=(), **context_options):
+        page = new_page(storage_state=signed_in(person), **context_options)
+        page.goto(start)
+        assert "/login" not in page.url, f"{person} is not signed in: {page.url}"
+        for name in links:
+            page.get_by_role("main").get_by_role("link", name=name, exact=True).first.click()
+            page.wait_for_load_state()
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
+        return page
+
+    return make
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_page_has_no_serious_accessibility_violation(open_as, assert_accessible, name):
+    page = open_as(*PAGES[name])
+
+    assert_accessible(page)
+    if name in SCREENSHOTS:
+        screenshot(page, SCREENSHOTS[name])
+
+
+def test_the_open_dispute_form_sent_back_with_its_errors_has_no_serious_violation(open_as, assert_accessible):
+    page = open_as("alice", "/disputes/new")
+    page.get_by_role("button", name="Open dispute").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
+    expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+
+def test_a_dispute_form_sent_back_with_its_errors_has_no_serious_violation(open_as, assert_accessible):
+    page = open_as("alice", "/disputes", [OPTIONS])
+    page.get_by_role("button", name="Propose option").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved: correct the fields marked below.")
+    expect(page.get_by_label("Option summary")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+
+def test_a_touchpoint_form_sent_back_with_its_errors_has_no_serious_violation(open_as, assert_accessible):
+    page = open_as("carla", "/protocols", ["Onboarding"])
+    page.get_by_role("button", name="Log touchpoint").click()
+
+    expect(page.get_by_label("Summary")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+
+def test_the_dispute_page_on_a_phone_has_no_serious_violation(open_as, assert_accessible):
+    page = open_as("alice", "/disputes", [OPTIONS], **PHONE)
+
+    assert_accessible(page)
+    screenshot(page, "dispute-phone")
+
+
+def test_the_board_on_a_phone_has_no_serious_violation(open_as, assert_accessible):
+    page = open_as("frank", "/protocols", **PHONE)
+
+    assert_accessible(page)
