@@ -94,17 +94,27 @@ PROBLEM = {
 }
 
 
+TEXT = r"^[^\x00]*$"
+NOT_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+STORABLE_YEAR = r"^(19|[2-8]\d)\d\d"
+
+
 def _field_rules(self, field, ret, **kwargs) -> dict:
     """Rules of Accord's own field types that no marshmallow validator states: texts refuse
     NUL characters (and blank text where they must not be blank), moments lie in the years
     1900 to 8999."""
+    if isinstance(field, Text) and _not_blank in field.validators:
+        return _rule(ret, NOT_BLANK_TEXT, "not blank; no NUL characters")
     if isinstance(field, Text):
-        if _not_blank in field.validators:
-            return {"pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
-        return {"pattern": r"^[^\x00]*$"}
+        return _rule(ret, TEXT, "no NUL characters")
     if isinstance(field, Moment):
-        return {"pattern": r"^(19|[2-8]\d)\d\d"}
+        return _rule(ret, STORABLE_YEAR, "a moment from 1900 to 8999, UTC when no offset is given")
     return {}
+
+
+def _rule(ret: dict, pattern: str, words: str) -> dict:
+    said = ret.get("description")
+    return {"pattern": pattern, "description": f"{said} ({words})" if said else words}
 
 
 def describe(app: Flask) -> dict:

@@ -82,6 +82,7 @@ def _page_context():
 
 def register(app: Flask) -> None:
     from web.ui import admin
+    from web.ui import api_reference
     from web.ui import audit
     from web.ui import diagrams
     from web.ui import disputes
@@ -100,5 +101,5 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, home, disputes, protocols, audit, admin, diagrams):
+    for module in (session, home, disputes, protocols, audit, admin, diagrams, api_reference):
         app.register_blueprint(module.blueprint)
