@@ -5,6 +5,7 @@ whole chain's verification and its digest are shown to the supplier's auditors a
 administrators only (the chain spans every customer), as in the API.
 """
 
+from datetime import date
 from datetime import timedelta
 
 from flask import Response
@@ -35,6 +36,8 @@ from web.ui.session import viewer
 blueprint = page_blueprint("audit_ui", __name__)
 
 MAX_DAYS = 36_500
+STORABLE_DAYS = validate.Range(min=date(1900, 1, 1), max=date(8999, 12, 31),
+                               error="Give a date between the years 1900 and 9000.")
 OUTCOME_CHOICES = [
     ("resolved", "Resolved"),
     ("withdrawn", "Withdrawn"),
@@ -50,8 +53,8 @@ class HistoryQuery(Schema):
     text = Text(load_default=None, validate=validate.Length(max=200))
     account_id = QueryId(load_default=None)
     outcome = fields.String(load_default=None, validate=validate.OneOf([value for value, _ in OUTCOME_CHOICES]))
-    closed_from = fields.Date(load_default=None)
-    closed_to = fields.Date(load_default=None)
+    closed_from = fields.Date(load_default=None, validate=STORABLE_DAYS)
+    closed_to = fields.Date(load_default=None, validate=STORABLE_DAYS)
     min_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_DAYS))
     max_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_DAYS))
 
@@ -89,8 +92,7 @@ def _filter_args() -> dict:
 
 
 def _after() -> int | None:
-    after = request.args.get("after", type=int)
-    return after if after and after > 0 else None
+    return forms.cursor(request.args)
 
 
 def _digest_check(actor) -> tuple[ledger.Verification | None, dict]:

@@ -9,6 +9,8 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 
+from web.schemas import MAX_ID
+
 REQUIRED = "Missing data for required field."
 CHECKED = ("on", "true", "1", "yes")
 
@@ -66,3 +68,9 @@ def load(schema: Schema, form, **extra) -> tuple[dict | None, dict]:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         return None, _readable(messages)
 
+
+
+def cursor(args, name: str = "after") -> int | None:
+    """The id a list continues after, from the query; None for the first page or nonsense."""
+    value = args.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None

@@ -77,7 +77,7 @@ def day_start(text: str, zone: tzinfo, later: int = 0) -> str:
     on), as an ISO moment; the text unchanged when it is not a date."""
     try:
         day = datetime.strptime(text.strip(), "%Y-%m-%d").date() + timedelta(days=later)
-    except ValueError:
+    except (ValueError, OverflowError):
         return text
     return datetime.combine(day, time(0), tzinfo=zone).isoformat()
 

@@ -106,12 +106,6 @@ def compliance_range(args, zone: tzinfo, now: datetime):
     return data["start"] or end - DEFAULT_RANGE, end, values, {}
 
 
-def cursor(args, name: str) -> int | None:
-    """The id a list continues after, from the query; None for the first page or nonsense."""
-    value = args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dict:
     measured = any(v.in_force_from is not None for v in view.all)
     start, end, values, errors = compliance_range(args, view.zone, now)
@@ -126,7 +120,7 @@ def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dic
 
 
 def _touchpoints(protocol: Protocol, args) -> dict:
-    after = cursor(args, "after")
+    after = forms.cursor(args, "after")
     rows, more = reading.recent_touchpoints(protocol.id, after, TOUCHPOINTS_PAGE)
     kept = {key: args[key] for key in ("from", "to") if args.get(key)}
     return {

@@ -77,12 +77,12 @@ def _helpers():
 def board():
     actor = viewer()
     entries = services.board(actor, clock())
-    after = protocol_page.cursor(request.args, "after")
+    after = forms.cursor(request.args, "after")
     first = next((i + 1 for i, entry in enumerate(entries) if entry.protocol_id == after), 0) if after else 0
     shown = entries[first:first + BOARD_PAGE]
     more = len(entries) > first + BOARD_PAGE
     projects = visible_projects(actor).select(Project, Account).join(Account)
-    projects_after = protocol_page.cursor(request.args, "projects_after")
+    projects_after = forms.cursor(request.args, "projects_after")
     if projects_after:
         projects = projects.where(Project.id > projects_after)
     projects = list(projects.order_by(Project.id).limit(PROJECTS_PAGE + 1))
