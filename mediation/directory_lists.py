@@ -60,12 +60,13 @@ def manager_names(account_ids) -> dict[int, list[str]]:
 def account_manager_candidates(supplier_ids) -> list[Person]:
     """The active people of these suppliers who hold the account manager role: whom a new
     account may name as its managers."""
+    supplier_ids = sorted(set(supplier_ids))
     if not supplier_ids:
         return []
     query = (
         Person.select(Person, Organization)
         .join(Organization)
-        .where(Person.organization.in_(sorted(set(supplier_ids)))
+        .where(Person.organization.in_(supplier_ids)
                & (Organization.kind == "supplier")
                & Person.disabled_at.is_null()
                & Person.roles_text.contains("account_manager"))

@@ -209,5 +209,4 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None) -
         "actions": actions(dispute, found["options"]) if forms["actions"] else [],
         "forms": forms,
         "failure": failure or Failure(),
-        "words": dispute_words,
     }

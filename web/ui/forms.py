@@ -15,7 +15,9 @@ REQUIRED = "Missing data for required field."
 CHECKED = ("on", "true", "1", "yes")
 
 
-def _number(text: str):
+def number(text: str):
+    """An integer from a form's text, or the text itself for the schema to refuse."""
+    text = text.strip()
     try:
         return int(text)
     except ValueError:
@@ -27,7 +29,7 @@ def _shaped(field: fields.Field, values: list[str]):
     if isinstance(field, fields.List):
         items = [v for v in (value.strip() for value in values) if v]
         if isinstance(field.inner, fields.Integer):
-            return [_number(item) for item in items]
+            return [number(item) for item in items]
         return items
     if isinstance(field, fields.Boolean):
         return bool(values) and values[-1].lower() in CHECKED
@@ -35,7 +37,7 @@ def _shaped(field: fields.Field, values: list[str]):
     if not text.strip():
         return None
     if isinstance(field, fields.Integer):
-        return _number(text.strip())
+        return number(text.strip())
     return text
 
 

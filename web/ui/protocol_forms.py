@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from werkzeug.datastructures import MultiDict
 
+from web.ui import forms
 from web.ui.protocol_terms import steady_and_taper
 
 PERIODIC = "periodic"
@@ -39,22 +40,14 @@ def zone_named(name: str | None) -> tzinfo:
         return timezone.utc
 
 
-def _number(text: str):
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
 def cadence_from(form) -> dict:
     """The nested cadence of the schema from the flat fields of its kind."""
     if form.get("cadence_kind") == RESPONSE:
         hours = form.get("cadence_respond_within_hours", "")
-        return {"respond_within_hours": _number(hours)} if hours.strip() else {}
+        return {"respond_within_hours": forms.number(hours)} if hours.strip() else {}
     cadence = {}
     if form.get("cadence_every", "").strip():
-        cadence["every"] = _number(form["cadence_every"])
+        cadence["every"] = forms.number(form["cadence_every"])
     if form.get("cadence_unit", "").strip():
         cadence["unit"] = form["cadence_unit"].strip()
     weekdays = [day for day in form.getlist("cadence_weekdays") if day.strip()]
