@@ -44,6 +44,7 @@ def test_the_auditor_searches_histories_reads_one_with_its_hashes_and_exports_it
     audrey = page_as("audrey")
     audrey.get_by_role("navigation", name="Main").get_by_role("link", name="Audit").click()
     expect(audrey.get_by_role("heading", level=1)).to_have_text("Resolution histories")
+    screenshot(audrey, "audit-histories")
 
     search = region(audrey, "Search")
     search.get_by_label("Title or summary contains").fill("cut-over")
@@ -54,7 +55,6 @@ def test_the_auditor_searches_histories_reads_one_with_its_hashes_and_exports_it
     expect(results.get_by_role("row")).to_have_count(2)
     expect(results.get_by_role("row").nth(1)).to_contain_text("resolved")
     expect(search.get_by_label("Title or summary contains")).to_have_value("cut-over")
-    screenshot(audrey, "audit-histories")
 
     header, matching = csv_rows(downloaded(audrey, "Export CSV"))
     assert tuple(header) == CSV_COLUMNS
