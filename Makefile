@@ -11,7 +11,7 @@ AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e '.[postgres,test]'
+	$(PYTHON) -m pip install --quiet -e '.[postgres,test,bench]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -41,6 +41,7 @@ screenshots: $(STAMP) browser-deps
 bench: $(STAMP)
 	$(PYTHON) bench/lifecycle.py
 	$(PYTHON) bench/compliance.py
+	$(PYTHON) bench/load.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results
