@@ -7,7 +7,6 @@ the declared schemas, so the described request is the parsed request by construc
 """
 
 from dataclasses import dataclass
-from dataclasses import field
 
 from flask import current_app
 from flask import request
@@ -45,12 +44,12 @@ class Operation:
     body: type[Schema] | None = None
     query: type[Schema] | None = None
     refuses: tuple[int, ...] = ()
-    links: tuple[Link, ...] = field(default_factory=tuple)
+    links: tuple[Link, ...] = ()
 
 
 def documented(summary: str, *, answers: dict, body=None, query=None, refuses=(), links=()):
     """Declare a view's contract. `answers` maps each success status to a schema class, a
-    `Page` of one, or `CALENDAR`; `refuses` lists the statuses its service refuses with
+    `Page` of one, `CALENDAR`, or a plain JSON schema; `refuses` lists the statuses its service refuses with
     (403, 409, ...) beyond those the request's shape implies (401, 400/413/422 for a body,
     422 for a query, 404 for an id in the path)."""
 

@@ -74,7 +74,7 @@ def test_every_operation_of_the_description_is_on_the_page_in_the_section_of_its
         assert operation["summary"] in article.text
         assert page.find("nav").find("a", href=f"#{anchor(operation)}") is not None
         count += 1
-    assert count == 47
+    assert count == len(list(operations(described))) > 40
     headings = [s.find("h2").text for s in page.find_all("section")]
     assert headings[:4] == ["Directory", "Disputes", "Protocols", "Audit"]
 
