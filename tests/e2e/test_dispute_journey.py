@@ -1,6 +1,6 @@
 """A dispute from intake to resolved in real browsers: Alice (Northwind's account manager)
 runs it while Carla (Contoso's point person), signed in at the same time in a browser of
-her own, tells her side and accepts for Contoso. Then two tabs of Alice's on one dispute:
+her own, tells her side and accepts for Contoso with the keyboard alone. Then two tabs of Alice's on one dispute:
 the second, stale, is told that someone else changed it."""
 
 from playwright.sync_api import expect
@@ -77,6 +77,23 @@ def accept(page, company: str) -> None:
     expect(flash(page)).to_have_text(f"Accepted for {company}.")
 
 
+def accept_with_the_keyboard(page, company: str) -> None:
+    """Choose the option with the arrow keys and send the form with Enter, the focus visible."""
+    choice = page.get_by_label("Option to accept")
+    value = {name: choice.get_by_role("option", name=name).get_attribute("value") for name in (SHARED_FIX, ONE_SIDED)}
+    choice.focus()
+    page.keyboard.press("ArrowDown")
+    expect(choice).to_have_value(value[ONE_SIDED])
+    page.keyboard.press("ArrowUp")
+    expect(choice).to_have_value(value[SHARED_FIX])
+    page.keyboard.press("Tab")
+    button = page.get_by_role("button", name=f"Accept for {company}")
+    expect(button).to_be_focused()
+    assert button.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    expect(flash(page)).to_have_text(f"Accepted for {company}.")
+
+
 def test_alice_takes_a_new_dispute_to_resolved_while_carla_tells_her_story_and_accepts(page_as):
     alice, carla = page_as("alice"), page_as("carla")
     open_the_dispute(alice)
@@ -121,7 +138,7 @@ def test_alice_takes_a_new_dispute_to_resolved_while_carla_tells_her_story_and_a
     expect(waiting.get_by_role("listitem").filter(has_text=TITLE)).to_contain_text(
         "needs Contoso Retail to accept an option")
     waiting.get_by_role("link", name=TITLE).click()
-    accept(carla, "Contoso Retail")
+    accept_with_the_keyboard(carla, "Contoso Retail")
     alice.reload()
     expect(options.get_by_role("row").filter(has_text=SHARED_FIX)).to_contain_text(
         "Northwind Systems (Alice Moreau); Contoso Retail (Carla Jimenez)")
