@@ -1,7 +1,7 @@
 """A dispute from intake to resolved in real browsers: Alice (Northwind's account manager)
 runs it while Carla (Contoso's point person), signed in at the same time in a browser of
-her own, tells her side and accepts for Contoso with the keyboard alone. Then two tabs of Alice's on one dispute:
-the second, stale, is told that someone else changed it."""
+her own, tells her side and accepts for Contoso with the keyboard alone. Then two tabs of
+Alice's on one dispute: the second, stale, is told that someone else changed it."""
 
 from playwright.sync_api import expect
 
