@@ -9,6 +9,7 @@ for each in the database.
 import asyncio
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -143,7 +144,9 @@ class Clients:
         return record, data
 
     async def contest(self, kind: str, path: str, dispute_id: int, entries) -> dict:
-        """Send every (caller, body, marker) at once; exactly one must win. The winner's answer."""
+        """Send every (caller, body, marker) at once, in a random order so that nobody is
+        always first; exactly one must win. The winner's answer."""
+        entries = random.sample(entries, len(entries))
         answers = await together(*(
             self.write(kind, f"POST .../{path.rsplit('/', 1)[1]}", path, caller, body,
                        subject_id=dispute_id, marker=marker)
