@@ -70,7 +70,6 @@ WARM_UP_REQUESTS = 20
 
 @dataclass
 class Settings:
-    database: str
     postgres_url: str
     workers: int
     threads: int
@@ -172,7 +171,6 @@ def fresh_database(kind: str, settings: Settings, workdir: str):
 
 @dataclass
 class Run:
-    kind: str
     engine: str
     server: str
     settings: Settings
@@ -230,7 +228,7 @@ def measure(kind: str, settings: Settings) -> Run:
             checks = run_checks(load, baseline, world.escalation_project_ids, server.log())
         finally:
             database.close()
-    return Run(kind, engine, description, settings, reference, load, loads, checks)
+    return Run(engine, description, settings, reference, load, loads, checks)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -306,7 +304,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     quick = args.quick
     settings = Settings(
-        database=args.database,
         postgres_url=args.postgres_url,
         workers=args.workers or (2 if quick else 4),
         threads=args.threads or (4 if quick else 8),
