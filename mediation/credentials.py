@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
@@ -32,15 +33,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-# A person without a password is checked against this, so that answering "no" takes as
-# long for them as for anyone else and does not reveal who has no password.
-_NO_PASSWORD = _hasher.hash(secrets.token_hex(16))
+@cache
+def _no_password() -> str:
+    """What a person without a password is checked against, so that answering "no" takes
+    as long for them as for anyone else and does not reveal who has no password. Made on
+    first use: hashing costs a quarter of a second that a command should not pay."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def password_matches(person: Person, password: str) -> bool:
     """False for a wrong password, a person without one, or a malformed stored hash."""
     try:
-        return _hasher.verify(person.password_hash or _NO_PASSWORD, password) and bool(person.password_hash)
+        return _hasher.verify(person.password_hash or _no_password(), password) and bool(person.password_hash)
     except (VerifyMismatchError, InvalidHashError):
         return False
 
