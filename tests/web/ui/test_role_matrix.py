@@ -37,6 +37,7 @@ page                                     admin alice sam auditor carla dev conto
 /admin/accounts                            200   403 403     403   403 403           200             403   403       302
 /admin/projects                            200   403 403     403   403 403           200             403   403       302
 /diagrams                                  200   200 200     200   200 200           200             200   200       302
+/api-reference                             200   200 200     200   200 200           200             200   200       302
 """
 
 
