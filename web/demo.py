@@ -6,6 +6,7 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from mediation import directory
 from mediation import services
@@ -351,11 +352,14 @@ def _log_contact(clock, actors, p, agreed, now) -> None:
 
     start = {key: ProtocolVersion.get(ProtocolVersion.protocol == protocol.id).in_force_from
              for key, protocol in agreed.items()}
-    # Onboarding: daily for two weeks, then twice a week, on time.
-    day = start["onboarding"] + timedelta(hours=2)
-    while day < now:
-        log("onboarding", "alice", day, "alice", "carla", "video", "Cut-over stand-up.")
-        day += timedelta(days=1) if day - start["onboarding"] < timedelta(days=14) else timedelta(days=3, hours=12)
+    # Onboarding: daily for two weeks, then on Mondays and Thursdays, on time.
+    berlin = ZoneInfo("Europe/Berlin")
+    window = start["onboarding"]
+    while window + timedelta(hours=2) < now:
+        daily = window - start["onboarding"] < timedelta(days=14)
+        if daily or window.astimezone(berlin).weekday() in (0, 3):
+            log("onboarding", "alice", window + timedelta(hours=2), "alice", "carla", "video", "Cut-over stand-up.")
+        window += timedelta(days=1)
     # Routine weekly status, with the third week missed.
     for week in range(6):
         when = start["routine"] + timedelta(weeks=week, days=1)
