@@ -29,6 +29,7 @@ from mediation.fields import UTCDateTimeField
 GENESIS_HASH = "0" * 64
 LEDGER_LOCK_KEY = 0x4143_4344  # "ACCD": one advisory lock for the whole chain
 VERIFY_BATCH = 2_000
+HISTORY_BATCH = 500
 
 
 class AuditEvent(BaseModel):
@@ -222,11 +223,24 @@ _INSERT_COLUMNS = (
 
 
 def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.select()
-        .where((AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == subject_id))
-        .order_by(AuditEvent.sequence)
-    )
+    return list(events_of(subject_type, subject_id))
+
+
+def events_of(subject_type: str, subject_id: int, after: int = 0):
+    """A subject's events after the sequence `after`, oldest first, read in batches, so a
+    caller that stops early (a page) reads little of a long history."""
+    while True:
+        batch = list(
+            AuditEvent.select()
+            .where((AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == subject_id)
+                   & (AuditEvent.sequence > after))
+            .order_by(AuditEvent.sequence)
+            .limit(HISTORY_BATCH)
+        )
+        yield from batch
+        if len(batch) < HISTORY_BATCH:
+            return
+        after = batch[-1].sequence
 
 
 def _events_in_order():

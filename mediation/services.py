@@ -40,7 +40,7 @@ from mediation.errors import StaleVersion
 from mediation.guards import SCORE_RANGE
 from mediation.ledger import AuditEvent
 from mediation.ledger import append
-from mediation.ledger import history
+from mediation.ledger import events_of
 from mediation.parties import Account
 from mediation.parties import AccountManager
 from mediation.parties import Organization
@@ -106,13 +106,18 @@ def list_disputes(
     return list(query.order_by(Dispute.id).limit(limit))
 
 
-def dispute_history(actor: Actor, dispute_id: int) -> list[AuditEvent]:
-    """Every event of the dispute the caller may read; customers never see internal ones."""
+def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None) -> list[AuditEvent]:
+    """The dispute's events the caller may read, oldest first: every one, or the first
+    `limit` after the sequence `after`. Customers never see internal ones."""
     get_dispute(actor, dispute_id)
-    events = history("dispute", dispute_id)
-    if sees_internal(actor):
-        return events
-    return [e for e in events if e.data.get("visibility") != "internal"]
+    internal = sees_internal(actor)
+    found = []
+    for event in events_of("dispute", dispute_id, after):
+        if internal or event.data.get("visibility") != "internal":
+            found.append(event)
+            if len(found) == limit:
+                break
+    return found
 
 
 def details(actor: Actor, dispute: Dispute) -> dict:
