@@ -49,6 +49,7 @@ from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
 
 ESCALATION = "escalation"
+MAX_RANGE = timedelta(days=731)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -576,6 +577,19 @@ def _recent(model, column: str, cutoffs: dict[int, datetime]) -> dict[int, list[
     return result
 
 
+def check_range(start: datetime, end: datetime, now: datetime) -> None:
+    """Invalid unless compliance may be computed over [start, end): forwards, at most
+    MAX_RANGE long, ending at most MAX_RANGE from now. Windows are counted one by one from
+    the start of the version in force, so a week far ahead costs as much as every window
+    before it: a week in the year 2500 of an hourly cadence took 40 seconds."""
+    if start >= end:
+        raise Invalid.field("from", "must be before 'to'")
+    if end - start > MAX_RANGE:
+        raise Invalid.field("to", "a range covers at most two years")
+    if end > now + MAX_RANGE:
+        raise Invalid.field("to", "a range ends at most two years from now")
+
+
 def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None = None,
                end: datetime | None = None) -> rules.Compliance:
     """Compliance over [start, end) (default: the last 30 days and the next), status as of now."""
@@ -583,8 +597,7 @@ def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None 
     now = clock.now()
     end = end or now + timedelta(days=1)
     start = start or now - timedelta(days=30)
-    if start >= end:
-        raise Invalid.field("from", "must be before 'to'")
+    check_range(start, end, now)
     versions, activations = _load_protocol_data(protocol)
     expected = expectations(protocol, versions, activations)
     since = min(start, now) - _lookback(expected)

@@ -11,6 +11,7 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from mediation.access import Actor
+from mediation.errors import Invalid
 from protocols import agreement
 from protocols import reading
 from protocols import services
@@ -86,7 +87,8 @@ def versions_at(protocol: Protocol, now: datetime) -> Versions:
 
 def compliance_range(args, zone: tzinfo, now: datetime):
     """(start, end, form values, errors): the days asked for in `zone`, `to` included, else
-    the last 90 days up to now; a range the schema refuses falls back to the default."""
+    the last 90 days up to now; a range the schema or `services.check_range` refuses falls
+    back to the default."""
     given = {key: args.get(key, "").strip() for key in ("from", "to")}
     values = MultiDict({
         "from": given["from"] or (now - DEFAULT_RANGE).astimezone(zone).date().isoformat(),
@@ -103,7 +105,12 @@ def compliance_range(args, zone: tzinfo, now: datetime):
     if data is None:
         return now - DEFAULT_RANGE, now, values, errors
     end = data["end"] or now
-    return data["start"] or end - DEFAULT_RANGE, end, values, {}
+    start = data["start"] or end - DEFAULT_RANGE
+    try:
+        services.check_range(start, end, now)
+    except Invalid as error:
+        return now - DEFAULT_RANGE, now, values, error.errors
+    return start, end, values, {}
 
 
 def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dict:
