@@ -136,7 +136,8 @@ def server_command(settings: Settings, kind: str, port: int) -> tuple[list[str],
     """The command line and how to describe it."""
     if kind == "postgres":
         return [
-            sys.executable, "-m", "gunicorn", "--workers", str(settings.workers), "--bind", f"127.0.0.1:{port}",
+            sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "--workers", str(settings.workers),
+            "--bind", f"127.0.0.1:{port}",
             "--no-control-socket", "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
             "web:create_app()",
         ], f"gunicorn, {settings.workers} sync worker processes"
