@@ -184,13 +184,17 @@ def serve(ctx, host, port, threads):
 
 
 def _serve(database_url, host, port, threads):
+    """Expensive requests get at most half the threads, so cheap ones always find one; a
+    body over the app's limit is refused by waitress before it is read (to a file on disk,
+    up to a gigabyte, by default)."""
     from waitress import serve as waitress_serve
 
     from web import create_app
 
-    app = create_app({"DATABASE_URL": database_url})
+    app = create_app({"DATABASE_URL": database_url, "EXPENSIVE_SLOTS": max(1, threads // 2)})
     click.echo(f"Accord is serving on http://{host}:{port} (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="accord")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="accord",
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
 
 
 @main.command()
