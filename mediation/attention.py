@@ -65,11 +65,24 @@ def _untold_stories(actor: Actor) -> list[Waiting]:
     return [Waiting(d, "story_awaited") for d in query.limit(LIMIT)]
 
 
+def _involving(actor: Actor):
+    """Disputes the person is part of: as a party, a mediator, or a manager of the account."""
+    parties = Party.select(Party.dispute).where(Party.person == actor.person_id)
+    involved = (Dispute.id.in_(parties) | (Dispute.mediator == actor.person_id)
+                | (Dispute.co_mediator == actor.person_id))
+    if actor.has("account_manager"):
+        managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
+        involved = involved | Dispute.account.in_(managed)
+    return involved
+
+
 def _acceptances(actor: Actor) -> list[Waiting]:
+    """A customer's point people answer for their company on every dispute it has; anyone
+    else only where they are involved."""
     accepted = Acceptance.select(Acceptance.dispute).where(Acceptance.organization == actor.organization.id)
     query = _open(actor).where((Dispute.state == "resolution") & Dispute.id.not_in(accepted))
-    if not actor.has("point_person"):
-        query = query.join(Party, on=(Party.dispute == Dispute.id)).where(Party.person == actor.person_id)
+    if actor.is_supplier or not actor.has("point_person"):
+        query = query.where(_involving(actor))
     return [Waiting(d, "acceptance_awaited") for d in query.limit(LIMIT)]
 
 

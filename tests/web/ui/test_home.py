@@ -99,3 +99,10 @@ def test_navigation_follows_the_roles(browser_as):
     alice = _html(browser_as("alice"))
     assert 'href="/admin"' not in alice and 'href="/audit"' not in alice
     assert 'href="/audit"' in _html(browser_as("auditor"))
+
+
+def test_a_supplier_point_person_is_not_asked_to_accept_on_disputes_they_are_not_part_of(browser_as, world):
+    world.drive(world.open_dispute(account="fabrikam", title="Fabrikam licences"), "resolution")
+    assert "Fabrikam licences" not in _html(browser_as("alice"))
+    assert "Fabrikam licences" in _html(browser_as("bob"))
+
