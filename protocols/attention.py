@@ -1,6 +1,9 @@
-"""Protocol versions waiting for a person's company to acknowledge them."""
+"""What waits on a person in protocols: versions for their company to acknowledge, and the
+board entries they answer for."""
 
 from mediation.access import Actor
+from mediation.access import is_supplier_admin
+from mediation.parties import AccountManager
 from mediation.parties import Project
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
@@ -28,3 +31,21 @@ def awaiting_acknowledgement(actor: Actor) -> list[ProtocolVersion]:
         .limit(LIMIT)
     )
     return [version for version in proposed if may_contact(actor, version.protocol)]
+
+
+def answered_for(actor: Actor, entries: list) -> list:
+    """The board entries a person answers for. A customer's people answer for their own
+    company's protocols, and the supplier's administrators oversee all; other supplier
+    people answer for the accounts they manage and the protocols that name them."""
+    if not actor.is_supplier or is_supplier_admin(actor):
+        return entries
+    managed = {account for (account,) in AccountManager.select(AccountManager.account)
+               .where(AccountManager.person == actor.person_id).tuples()}
+    in_force = (
+        ProtocolVersion.select()
+        .where(ProtocolVersion.protocol.in_([e.protocol_id for e in entries])
+               & (ProtocolVersion.status == "agreed"))
+    )
+    naming = {v.protocol_id for v in in_force
+              if actor.person_id in (v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids)}
+    return [e for e in entries if e.account_id in managed or e.protocol_id in naming]

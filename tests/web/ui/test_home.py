@@ -106,3 +106,10 @@ def test_a_supplier_point_person_is_not_asked_to_accept_on_disputes_they_are_not
     assert "Fabrikam licences" not in _html(browser_as("alice"))
     assert "Fabrikam licences" in _html(browser_as("bob"))
 
+
+def test_overdue_contact_is_shown_to_those_who_answer_for_the_protocol(browser_as, world, clock):
+    protocol = _protocol(world, clock, agreed=True)
+    clock.advance(days=9)
+    assert f'/protocols/{protocol.id}"' in _html(browser_as("alice")), "she manages the account and is named"
+    assert f'/protocols/{protocol.id}"' in _html(browser_as("admin")), "administrators oversee every protocol"
+    assert f'/protocols/{protocol.id}"' not in _html(browser_as("bob")), "another account's manager"
