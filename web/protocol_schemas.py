@@ -18,16 +18,26 @@ from web.schemas import ExpectedVersion
 from web.schemas import Id
 from web.schemas import Moment
 from web.schemas import Text
+from web.schemas import Whole
 
 MAX_HOURS = 24 * 366
 MAX_RANGE = timedelta(days=731)
 
 
 class CadenceIn(Schema):
-    every = fields.Integer(strict=True, validate=validate.Range(min=1, max=8784))
+    """Periodic (every and unit, optionally weekdays) or a response time, never both."""
+
+    every = Whole(validate=validate.Range(min=1, max=8784))
     unit = fields.String(validate=validate.OneOf(UNITS))
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), validate=validate.Length(min=1, max=7))
-    respond_within_hours = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_HOURS))
+    respond_within_hours = Whole(validate=validate.Range(min=1, max=MAX_HOURS))
+
+    # one_kind's rule as the OpenAPI description states it (see web.api.openapi).
+    BETWEEN_FIELDS = {"oneOf": [
+        {"title": "periodic", "required": ["every", "unit"], "properties": {"respond_within_hours": False}},
+        {"title": "response time", "required": ["respond_within_hours"],
+         "properties": {"every": False, "unit": False, "weekdays": False}},
+    ]}
 
     @validates_schema
     def one_kind(self, data, **kwargs):
@@ -40,12 +50,12 @@ class CadenceIn(Schema):
 
 class PhaseIn(Schema):
     cadence = fields.Nested(CadenceIn, required=True)
-    days = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1, max=3660))
+    days = Whole(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3660))
 
 
 class EscalationStepIn(Schema):
     person_id = Id(required=True)
-    respond_within_hours = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_HOURS))
+    respond_within_hours = Whole(required=True, validate=validate.Range(min=1, max=MAX_HOURS))
 
 
 class VersionTermsIn(Schema):
@@ -58,7 +68,7 @@ class VersionTermsIn(Schema):
     agenda = Text(load_default="", validate=validate.Length(max=10_000))
     escalation = fields.List(fields.Nested(EscalationStepIn), load_default=list, validate=validate.Length(max=10))
     effective_from = Moment(load_default=None, allow_none=True)
-    max_contacts_per_window = fields.Integer(strict=True, load_default=None, allow_none=True,
+    max_contacts_per_window = Whole(load_default=None, allow_none=True,
                                              validate=validate.Range(min=1, max=1000))
     timezone = Text(load_default="UTC", validate=validate.Length(min=1, max=64))
 
@@ -77,7 +87,7 @@ class VersionTransitionIn(Schema):
 
 
 class AcknowledgementIn(Schema):
-    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**6))
+    version = Whole(required=True, validate=validate.Range(min=1, max=10**6))
 
 
 class TouchpointIn(Schema):

@@ -1,9 +1,11 @@
 """Marshmallow schemas for every API body and query, in and out.
 
-Unknown fields are refused (marshmallow's default), integers are strict, and texts are
-bounded, so a bad request fails with 422 naming the field before anything is written.
+Unknown fields are refused (marshmallow's default), numbers must be whole where integers
+are asked for, moments are RFC 3339, and texts are bounded, so a bad request fails with
+422 naming the field before anything is written.
 """
 
+import re
 from datetime import datetime
 from datetime import timezone
 
@@ -34,13 +36,37 @@ class Text(fields.String):
         return text
 
 
+class Whole(fields.Integer):
+    """A whole number. JSON has one kind of number and JSON Schema's "integer" is any number
+    without a fraction, so 3.0 is the integer 3 here too; 3.5, "3" and true are refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 def Id(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return Whole(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string, where every value arrives as text: written as JSON
+    writes one (a minus sign at most, then ASCII digits). Python's int() would also read
+    spaces, underscores and the digits of other scripts."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not re.fullmatch("-?[0-9]+", value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 def QueryId(**kwargs):
-    """An id in a query string, where every value arrives as text."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    """An id in a query string."""
+    return QueryInteger(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _not_blank(value: str) -> None:
@@ -52,24 +78,29 @@ def Title(**kwargs):
     return Text(validate=[validate.Length(min=1, max=200), _not_blank], **kwargs)
 
 
-class Moment(fields.AwareDateTime):
-    """A moment with a time zone (UTC when none is given) that can be stored in UTC."""
+RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)[Tt](\d\d:\d\d:[0-5]\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)", re.ASCII)
 
-    EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
-    LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=timezone.utc, **kwargs)
+class Moment(fields.DateTime):
+    """An RFC 3339 date-time, offset included (what JSON Schema's "date-time" format means),
+    written in the years 1900 to 8999, kept in UTC. Leap seconds are refused: no clock
+    here can hold one."""
+
+    FIRST_YEAR, END_YEAR = 1900, 9000
 
     def _deserialize(self, value, attr, data, **kwargs):
+        match = RFC3339.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        day, time, fraction, offset = match.groups()
+        offset = "+00:00" if offset in "Zz" else offset
         try:
-            moment = super()._deserialize(value, attr, data, **kwargs)
-            utc = moment.astimezone(timezone.utc)
-        except OverflowError:
-            raise ValidationError("is outside the range of storable dates") from None
-        if not self.EARLIEST <= utc < self.LATEST:
-            raise ValidationError("must be between the years 1900 and 9000")
-        return utc
+            moment = datetime.fromisoformat(f"{day}T{time}.{(fraction or '')[:6]:0<6}{offset}")
+        except ValueError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+        if not self.FIRST_YEAR <= moment.year < self.END_YEAR:
+            raise ValidationError(f"must be written in the years {self.FIRST_YEAR} to {self.END_YEAR - 1}")
+        return moment.astimezone(timezone.utc)
 
 
 def Body(limit: int, **kwargs):
@@ -77,7 +108,7 @@ def Body(limit: int, **kwargs):
 
 
 def ExpectedVersion(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return Whole(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 # --- bodies in ---------------------------------------------------------------------------
@@ -88,8 +119,24 @@ class OrganizationIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ORGANIZATION_KINDS))
 
 
+# An address as the API takes it, stated in the description as the pattern of its "email"
+# format: an ASCII dot-atom (RFC 5322) at a domain name whose last label has two letters or
+# more. The format alone allows more (a one-letter last label, a bare host name, a quoted
+# local part), marshmallow's Email other things (letters of any script, localhost, and a
+# local part longer than the format's 64 characters).
+EMAIL = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+         r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+def _local_part_fits(email: str) -> None:
+    if len(email.rpartition("@")[0]) > 64:
+        raise ValidationError("The part before the @ is longer than 64 characters.")
+
+
 class PersonIn(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=[
+        validate.Length(max=254), validate.Regexp(EMAIL, error="Not a valid email address."), _local_part_fits,
+    ])
     name = Title(required=True)
     organization_id = Id(required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
@@ -138,8 +185,8 @@ class StoryIn(Versioned):
 
 class OptionIn(Versioned):
     summary = Body(5_000, required=True)
-    value_to_supplier = fields.Integer(strict=True, required=True, validate=validate.Range(-5, 5))
-    value_to_customer = fields.Integer(strict=True, required=True, validate=validate.Range(-5, 5))
+    value_to_supplier = Whole(required=True, validate=validate.Range(-5, 5))
+    value_to_customer = Whole(required=True, validate=validate.Range(-5, 5))
 
 
 class AcceptanceIn(Versioned):
@@ -183,8 +230,8 @@ class TransitionIn(Schema):
 
 
 class PageQuery(Schema):
-    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_ID))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    after = QueryInteger(load_default=None, validate=validate.Range(min=0, max=MAX_ID))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class DisputeQuery(PageQuery):

@@ -194,7 +194,11 @@ AT_THE_LIMITS = [
     ("stories", {"text": "x" * 20_000}),
     ("notes", {"text": "x" * 10_000}),
     ("commitments", {"description": "x" * 5_000}),
-    ("commitments", {"due_at": "2026-05-01T09:00:00"}),  # no offset: taken as UTC
+    ("commitments", {"due_at": "2026-05-01T09:00:00Z"}),
+    ("commitments", {"due_at": "2026-05-01t09:00:00.123456789z"}),
+    ("commitments", {"due_at": "2026-05-01T09:00:00-00:00"}),
+    ("commitments", {"due_at": "1900-01-01T00:30:00+01:00"}),
+    ("commitments", {"due_at": "8999-12-31T23:59:59-23:59"}),
     ("transitions", {"reason": "x" * 5_000}),
     ("organizations", {"name": "x" * 200}),
     ("people", {"name": "x" * 200, "password": "x" * 1_024}),
@@ -311,12 +315,16 @@ WRONG = [
     ("transitions", {"expected_version": DROP}, "expected_version"),
     ("transitions", {"expected_version": "1"}, "expected_version"),
     ("transitions", {"expected_version": 0}, "expected_version"),
-    ("transitions", {"expected_version": 1.0}, "expected_version"),
+    ("transitions", {"expected_version": 1.5}, "expected_version"),
     ("transitions", {"reason": 5}, "reason"),
     ("organizations", {"kind": "partner"}, "kind"),
     ("organizations", {"kind": DROP}, "kind"),
     ("organizations", {"name": ""}, "name"),
     ("people", {"email": "not-an-email"}, "email"),
+    ("people", {"email": "hana@contoso.x"}, "email"),  # the description's pattern: a last label of 2+ letters
+    ("people", {"email": "hana@localhost"}, "email"),
+    ("people", {"email": "h" * 65 + "@contoso.example"}, "email"),  # a local part of at most 64
+    ("people", {"email": "hana\u00e9@contoso.example"}, "email"),
     ("people", {"email": DROP}, "email"),
     ("people", {"roles": ["king"]}, "roles"),
     ("people", {"roles": "admin"}, "roles"),
@@ -347,19 +355,60 @@ def test_every_missing_required_field_is_named_at_once(refusals):
 
 
 def test_a_due_date_outside_the_storable_range_is_422_naming_it(prepared, refusals):
-    """Stored in UTC: a date that has no UTC equivalent cannot be a due date."""
+    """Written in the years 1900 to 8999, as the description says: a date that has no UTC
+    equivalent cannot be a due date."""
     url, body = prepared("commitments")
-    for due in ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-05:00", "2026-13-01T00:00:00Z", "2026-02-30"]:
+    for due in ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-05:00", "1899-12-31T23:59:59-01:00",
+                "9000-01-01T00:00:00+01:00", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z"]:
         refusals.expect(due, url, changed(body, {"due_at": due}), 422, "due_at")
+    refusals.assert_none()
+
+
+NOT_RFC_3339 = [
+    "2026-05-01T09:00:00",  # no offset: the description's date-time has one
+    "2026-05-01 09:00:00Z",
+    "2026-05-01T09:00Z",
+    "2026-05-01",
+    "20260501T090000Z",
+    "2026-W18-5T09:00:00Z",
+    "2026-5-1T9:00:00Z",
+    "2026-05-01T09:00:00+0100",
+    "2026-05-01T09:00:00.Z",
+    "2026-05-01T09:00:00+24:00",
+    "2026-12-31T23:59:60Z",  # a leap second: no clock here can hold one
+    "٢٠٢٦-05-01T09:00:00Z",  # Arabic-Indic digits
+    1777626000,
+]
+
+
+def test_a_moment_is_an_rfc_3339_date_time_with_its_offset(prepared, refusals):
+    """What Python's ISO parser takes is more than the description's date-time format says:
+    only RFC 3339 is read, so a client and the fuzzer agree with the API on every moment."""
+    url, body = prepared("commitments")
+    for due in NOT_RFC_3339:
+        refusals.expect(repr(due), url, changed(body, {"due_at": due}), 422, "due_at")
     refusals.assert_none()
 
 
 @pytest.mark.parametrize("field", ["value_to_supplier", "value_to_customer"])
 def test_scores_are_integers_from_minus_5_to_5(prepared, refusals, field):
     url, body = prepared("options")
-    for value in [6, -6, 2.5, "3", True, 5.0, None, 10**30, "", [1]]:
+    for value in [6, -6, 6.0, 2.5, "3", True, None, 10**30, 1e300, "", [1]]:
         refusals.expect(repr(value), url, changed(body, {field: value}), 422, field)
     refusals.assert_none()
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_integer(api, world):
+    """JSON has one kind of number, and the description's "integer" is JSON Schema's: any
+    number without a fractional part. So 3.0 is 3 wherever an integer or an id is read."""
+    url, body = prepare(world, "options")
+    option = api.post(url, {**body, "value_to_supplier": 3.0, "value_to_customer": -0.0}, as_="admin")
+    assert option.status_code == 201, option.get_data(as_text=True)
+    assert (option.json["value_to_supplier"], option.json["value_to_customer"]) == (3, 0)
+    url, body = prepare(world, "acceptances")
+    acceptance = api.post(url, {**body, "option_id": float(body["option_id"])}, as_="admin")
+    assert acceptance.status_code == 201, acceptance.get_data(as_text=True)
+    assert acceptance.json["option_id"] == body["option_id"]
 
 
 def test_an_unknown_field_is_422_naming_it_on_every_endpoint(prepared, refusals):
@@ -582,6 +631,10 @@ BAD_QUERIES = [
     ("/people", "limit=1000", "limit"),
     ("/accounts", "after=x", "after"),
     ("/projects", "limit=2.5", "limit"),
+    ("/projects", "limit=1_0", "limit"),
+    ("/projects", "limit=%201", "limit"),
+    ("/projects", "limit=%D9%A5", "limit"),  # an Arabic-Indic five
+    ("/disputes", "account_id=+1", "account_id"),
     ("/audit/verify", "digest=nonsense", "digest"),
 ]
 

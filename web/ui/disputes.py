@@ -263,7 +263,7 @@ def add_note(dispute_id):
 def _end_of_day(text: str) -> dict:
     """A due date from a date field means the end of that day (UTC)."""
     text = text.strip()
-    return {"due_at": f"{text}T23:59:59"} if DATE.fullmatch(text) else {}
+    return {"due_at": f"{text}T23:59:59Z"} if DATE.fullmatch(text) else {}
 
 
 @blueprint.post("/disputes/<int:dispute_id>/commitments")
