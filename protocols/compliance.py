@@ -27,6 +27,7 @@ from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 
+from protocols.cadence import Periodic
 from protocols.cadence import Phase
 from protocols.cadence import ResponseTime
 from protocols.cadence import Window
@@ -126,6 +127,44 @@ class _Timeline:
         return self.times[index] if index < len(self.times) else None
 
 
+def _walked_from(expectations: list[Expectation], start: datetime, now: datetime) -> datetime:
+    """Where windows are walked from, until one past the range and `now`: well before the
+    range or `now` (whichever is earlier), for the range, the windows around `now` and the
+    next due time; and no later than the last periodic window that ended by `now`, however
+    long ago, since a response-time phase may have run since and the status looks at it."""
+    longest = max(
+        (phase.cadence.nominal_length() for e in expectations for phase in e.phases), default=timedelta(days=1)
+    )
+    since = min(start, now) - 2 * longest - timedelta(days=1)
+    last = _last_ended_window(expectations, now)
+    return since if last is None else min(since, last.start)
+
+
+def _last_ended_window(expectations: list[Expectation], now: datetime) -> Window | None:
+    """The periodic window that ended last by `now`: in the latest periodic phase begun
+    before `now` that has one (phases of versions in force one after another do not overlap)."""
+    spans = sorted(
+        (
+            (phase.cadence, span_start, span_end)
+            for expectation in expectations
+            for phase, span_start, span_end in phase_spans(expectation.phases, expectation.start, expectation.end)
+            if isinstance(phase.cadence, Periodic) and span_start < now
+        ),
+        key=lambda span: span[1],
+        reverse=True,
+    )
+    for cadence, span_start, span_end in spans:
+        until = now if span_end is None else min(span_end, now)
+        ended = None
+        for window in periodic_windows(cadence, span_start, span_end, until - 2 * cadence.nominal_length()):
+            if window.end > now:
+                break
+            ended = window
+        if ended is not None:
+            return ended
+    return None
+
+
 def _windows_of(expectation: Expectation, since: datetime):
     """The periodic windows of `expectation`, skipping those that end well before `since`."""
     for phase, span_start, span_end in phase_spans(expectation.phases, expectation.start, expectation.end):
@@ -174,12 +213,7 @@ def assess(
     timeline = _Timeline(touchpoints)
     result = Compliance(status="on_track", next_due_at=None)
 
-    # Windows from well before the range or `now` (whichever is earlier) until one past
-    # both: enough for the range, the windows around `now`, and the next due time.
-    longest = max(
-        (phase.cadence.nominal_length() for e in expectations for phase in e.phases), default=timedelta(days=1)
-    )
-    since = min(start, now) - 2 * longest - timedelta(days=1)
+    since = _walked_from(expectations, start, now)
     limit = max(end, now)
     periodic: list[tuple[Expectation, Window]] = []
     for expectation in expectations:
