@@ -16,13 +16,15 @@ from mediation.db import database
 from mediation.db import open_database
 from mediation.errors import DomainError
 from web import problems
+from web.schemas import MAX_ID
 from web.ui import PAGE_CONFIG
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH."""
+    """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH, and
+    the limits EXPENSIVE_SLOTS, EXPENSIVE_PER_PERSON (web.limits) and BOARD_SECONDS (web.boards)."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=configured_url(),
@@ -40,18 +42,40 @@ def create_app(config: dict | None = None) -> Flask:
     _register_problem_handlers(app)
 
     from web import api
+    from web import boards
+    from web import limits
+    from web import logs
     from web import ui
 
+    logs.install(app)
+    boards.register(app)
     api.register(app)
     ui.register(app)
+    limits.register(app)
     return app
 
 
+def _up_to(limit: int) -> str:
+    """A regex for the decimal numbers 1 to `limit` in ASCII digits, without leading zeros."""
+    digits = str(limit)
+    alternatives = [f"[1-9][0-9]{{0,{len(digits) - 2}}}", digits]
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            alternatives.append(f"{digits[:position]}[{lowest}-{int(digit) - 1}][0-9]{{{len(digits) - position - 1}}}")
+    return "|".join(alternatives)
+
+
 class StoredId(IntegerConverter):
-    """Ids in paths: an integer a database column can hold, otherwise no route (404)."""
+    """Ids in paths: an integer a database column can hold, otherwise no route (404). The
+    range is in the pattern, not only checked after matching: a path that matches and is
+    then refused reports the methods of its other rules, 405 instead of 404."""
+
+    regex = _up_to(MAX_ID)
 
     def __init__(self, url_map, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, **kwargs)
 
 

@@ -4,10 +4,12 @@
 422: the body or the query fails validation; `errors` names each bad field by its bare name.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from mediation import services
 from tests.conftest import assert_problem
@@ -228,6 +230,34 @@ MALFORMED = {
     "whitespace-only": b"  \n\t ",
     "deeply-nested-unclosed": b"[" * 100_000,
 }
+
+
+LONE_SURROGATES = {
+    "in-a-value": b'{"text": "a \\ud800 b"}',
+    "low-half": b'{"text": "\\udc00"}',
+    "reversed-pair": b'{"text": "\\ude00\\ud83d"}',
+    "in-a-key": b'{"\\ud800": 1}',
+    "in-a-list": b'{"party_ids": ["\\udfff"]}',
+    "deep": b'{"a": [[{"b": "\\ud800"}]]}',
+}
+
+
+@pytest.mark.parametrize("payload", LONE_SURROGATES.values(), ids=LONE_SURROGATES.keys())
+def test_a_lone_surrogate_escape_is_400_on_every_endpoint(prepared, refusals, payload):
+    """JSON's \\u escapes can spell half of a UTF-16 pair, which is no text: it cannot be
+    stored or sent back, so such a body is not read."""
+    for name in TARGETS:
+        url, _ = prepared(name)
+        refusals.expect(name, url, payload, 400, raw=True, check=lambda p: "errors" not in p)
+    refusals.assert_none()
+
+
+def test_an_escaped_surrogate_pair_is_the_character_it_spells(api, world):
+    url, _ = prepare(world, "notes")
+    response = api.client.post(url, data=b'{"text": "Sorted \\ud83d\\ude00"}', content_type="application/json",
+                               headers={"Authorization": f"Bearer {world.token('alice')}"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.json["text"] == "Sorted \U0001f600"
 
 
 @pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
@@ -605,6 +635,34 @@ def test_an_unknown_directory_id_in_the_path_is_404(refusals, value):
     for collection in ["organizations", "people", "accounts", "projects"]:
         refusals.expect(collection, f"{API}/{collection}/{value}", None, 404, method="GET")
     refusals.assert_none()
+
+
+def id_routes(app):
+    """(method, path) of every API route with an id in its path, filled with `{}`."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(API + "/") and rule.arguments:
+            path = re.sub(r"<\w+:\w+>", "{id}", rule.rule)
+            yield from ((method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
+
+
+@pytest.mark.parametrize("value", [2**31, 2**31 + 1, 10**10, 2**63, 10**30], ids=["2^31", "2^31+1", "10^10", "2^63", "10^30"])
+def test_an_id_no_column_can_hold_is_404_on_every_route(app, refusals, value):
+    """Not 405: a path whose id is out of range matches no route, whichever other methods
+    the same path has (GET and POST /projects/{id}/protocols, for one)."""
+    for method, path in id_routes(app):
+        refusals.expect(f"{method} {path}", path.format(id=value), {}, 404, method=method)
+    refusals.assert_none()
+
+
+def test_path_ids_run_from_1_to_2_to_the_31_minus_1(app):
+    adapter = app.url_map.bind("localhost")
+    for value in [1, 9, 10, 999_999_999, 1_000_000_000, 1_999_999_999, 2_000_000_000, 2_147_483_639,
+                  2_147_483_640, 2**31 - 2, 2**31 - 1]:
+        assert adapter.match(f"{API}/disputes/{value}")[1] == {"dispute_id": value}
+    for text in ["0", "00", "01", "-1", "+1", "1.0", "2147483648", "2147483650", "2147484000", "2148000000",
+                 "3000000000", "9999999999", "21474836470", "\u0661", "1\u0661"]:
+        with pytest.raises(NotFound):
+            adapter.match(f"{API}/disputes/{text}")
 
 
 # --- 422: bad query parameters ----------------------------------------------------------

@@ -19,6 +19,7 @@ from referencing.jsonschema import DRAFT202012
 
 from tests.conftest import assert_problem
 from web.api.documented import operation_of
+from web.protocol_schemas import CadenceIn
 from web.schemas import PersonIn
 
 API = "/api/v1"
@@ -151,6 +152,33 @@ def test_bodies_state_the_rules_of_their_fields(described):
     assert (option["value_to_supplier"]["minimum"], option["value_to_supplier"]["maximum"]) == (-5, 5)
     touchpoint = described["components"]["schemas"]["TouchpointIn"]["properties"]
     assert touchpoint["occurred_at"]["format"] == "date-time"
+
+
+CADENCES = [
+    {"every": 1, "unit": "weeks"},
+    {"every": 2, "unit": "days", "weekdays": ["mon", "thu"]},
+    {"respond_within_hours": 4},
+    {"every": 1, "unit": "weeks", "respond_within_hours": 4},
+    {"weekdays": ["mon"], "respond_within_hours": 4},
+    {"unit": "days", "respond_within_hours": 4},
+    {"every": 1},
+    {"unit": "days", "weekdays": ["fri"]},
+    {},
+]
+
+
+@pytest.mark.parametrize("cadence", CADENCES, ids=[",".join(c) or "empty" for c in CADENCES])
+def test_a_cadence_is_valid_for_the_description_exactly_when_the_api_reads_it(described, cadence):
+    """A cadence is periodic or a response time, never both: the rule between its fields is
+    stated in the description too, so a client (or the fuzzer) is not sent the wrong way."""
+    registry = Registry().with_resource(DOCUMENT, Resource.from_contents(described, DRAFT202012))
+    validator = Draft202012Validator({"$ref": f"{DOCUMENT}#/components/schemas/CadenceIn"}, registry=registry)
+    try:
+        CadenceIn().load(cadence)
+        parsed = True
+    except ValidationError:
+        parsed = False
+    assert validator.is_valid(cadence) == parsed
 
 
 EMAILS = [

@@ -1,5 +1,7 @@
 """The JSON API under /api/v1: one blueprint per area, shared request helpers."""
 
+import re
+
 from flask import current_app
 from flask import json
 from flask import request
@@ -28,7 +30,30 @@ def load_body():
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is nested too deeply to read") from None
     if data is None:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
+    if _holds_lone_surrogate(data):
+        raise ApiProblem(400, "malformed-json", "Malformed JSON",
+                         "the body escapes half of a UTF-16 surrogate pair (such as \\ud800), which is not text")
     return declared().body().load(data)
+
+
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(data) -> bool:
+    """Whether a string or key in parsed JSON holds a lone surrogate: JSON's \\u escapes can
+    spell one (a pair is joined into its character), but it cannot be encoded, stored or sent."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def load_query():
@@ -36,15 +61,16 @@ def load_query():
     return declared().query().load(request.args.to_dict())
 
 
-def page(items, limit: int, dump, endpoint: str, **params):
-    """`{"items": [...], "next": url-or-null}` from up to limit+1 rows fetched in order of id."""
+def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **params):
+    """`{"items": [...], "next": url-or-null}` from up to limit+1 rows fetched in the order
+    of `cursor` (the id, unless told otherwise)."""
     more = len(items) > limit
     items = items[:limit]
     next_url = None
     if more:
         query = {k: v for k, v in request.args.items() if k != "after"}
         query.update(params)
-        next_url = url_for(endpoint, after=items[-1].id, **query)
+        next_url = url_for(endpoint, after=cursor(items[-1]), **query)
     return {"items": [dump(item) for item in items], "next": next_url}
 
 

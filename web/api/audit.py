@@ -11,6 +11,7 @@ from web.api.answers import VerificationOut
 from web.api.documented import documented
 from web.api.documented import link
 from web.auth import current_actor
+from web.limits import expensive
 
 blueprint = Blueprint("audit_api", __name__)
 
@@ -24,7 +25,8 @@ def _require_auditor():
 
 @blueprint.get("/audit/verify")
 @documented("Verify the whole chain, or the history up to a digest", query=schemas.VerifyQuery,
-            answers={200: VerificationOut}, refuses=(403,))
+            answers={200: VerificationOut}, refuses=(403, 429, 503))
+@expensive(current_actor)
 def verify():
     """200 with `ok` true or false; a false names the first bad event."""
     _require_auditor()

@@ -242,7 +242,11 @@ def settle_commitment(dispute_id, commitment_id):
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")
-@documented("Read a dispute's audit events, oldest first", answers={200: Page(schemas.EventOut)})
+@documented("Read a dispute's audit events, oldest first; `after` is the sequence of the last event read",
+            query=schemas.PageQuery, answers={200: Page(schemas.EventOut)})
 def history(dispute_id):
-    events = services.dispute_history(current_actor(), dispute_id)
-    return {"items": [_event.dump(e) for e in events], "next": None}
+    params = load_query()
+    limit = params["limit"]
+    events = services.dispute_history(current_actor(), dispute_id, after=params["after"] or 0, limit=limit + 1)
+    return page(events, limit, _event.dump, "disputes_api.history", cursor=lambda e: e.sequence,
+                dispute_id=dispute_id)

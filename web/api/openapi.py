@@ -62,6 +62,10 @@ REFUSALS = {
                       "the change clashes with a concurrent one."),
     413: ("TooLarge", "The body is larger than the limit."),
     422: ("Invalid", "The body or the query fails validation: `errors` holds the messages of each field."),
+    429: ("TooManyRequests", "This person already has as many expensive requests running as one may; "
+                             "retry after the seconds in Retry-After."),
+    503: ("Busy", "The server is running as many expensive requests as it takes; retry after the seconds "
+                  "in Retry-After."),
 }
 
 FIELD_ERRORS = {
@@ -96,19 +100,19 @@ PROBLEM = {
 
 TEXT = r"^[^\x00]*$"
 NOT_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
-STORABLE_YEAR = r"^(19|[2-8]\d)\d\d"
+MOMENT = r"^(19|[2-8]\d)\d\d-\d\d-\d\d[Tt]\d\d:\d\d:[0-5]\d"
 
 
 def _field_rules(self, field, ret, **kwargs) -> dict:
     """Rules of Accord's own field types that no marshmallow validator states: texts refuse
-    NUL characters (and blank text where they must not be blank), moments lie in the years
-    1900 to 8999."""
+    NUL characters (and blank text where they must not be blank), moments are written in the
+    years 1900 to 8999 and without a leap second."""
     if isinstance(field, Text) and _not_blank in field.validators:
         return _rule(ret, NOT_BLANK_TEXT, "not blank; no NUL characters")
     if isinstance(field, Text):
         return _rule(ret, TEXT, "no NUL characters")
     if isinstance(field, Moment):
-        return _rule(ret, STORABLE_YEAR, "a moment from 1900 to 8999, UTC when no offset is given")
+        return _rule(ret, MOMENT, "a moment from 1900 to 8999 with its offset, as RFC 3339 writes it")
     return {}
 
 
@@ -143,6 +147,8 @@ def describe(app: Flask) -> dict:
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+        if status in (429, 503):
+            response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         spec.components.response(name, response)
 
     paths, tags = {}, {}
@@ -160,6 +166,7 @@ def describe(app: Flask) -> dict:
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     described = spec.to_dict()
+    _rules_between_fields(plugin.converter.refs, described["components"]["schemas"])
     _answers_hold_every_field(described["components"]["schemas"])
     return described
 
@@ -185,6 +192,13 @@ def _path(rule) -> tuple[str, list[dict]]:
             schema["maximum"] = converter.max
         parameters.append({"in": "path", "name": name, "required": True, "schema": schema})
     return ARGUMENT.sub(r"{\1}", rule.rule), parameters
+
+
+def _rules_between_fields(refs: dict, components: dict) -> None:
+    """A schema's rules between its fields (its `validates_schema` methods) are code; where
+    JSON Schema can state one too, the schema class holds it as BETWEEN_FIELDS."""
+    for key, name in refs.items():
+        components[name].update(getattr(key[0], "BETWEEN_FIELDS", {}))
 
 
 def _answers_hold_every_field(components: dict) -> None:

@@ -1,11 +1,15 @@
 """Communication protocols: versions, agreement, touchpoints, incidents, compliance,
 the board and calendar feeds."""
 
+from itertools import islice
+
 from flask import Blueprint
 from flask import Response
+from flask import g
 from flask import request
 from flask import url_for
 
+from mediation import ledger
 from mediation.access import Actor
 from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
@@ -18,6 +22,7 @@ from protocols import services
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
 from protocols.models import Touchpoint
+from web import boards
 from web import protocol_schemas as schemas
 from web.api import clock
 from web.api import load_body
@@ -34,6 +39,7 @@ from web.api.documented import documented
 from web.api.documented import link
 from web.auth import current_actor
 from web.auth import unauthorized
+from web.limits import expensive
 from web.schemas import EventOut
 from web.schemas import PageQuery
 
@@ -122,27 +128,29 @@ def list_protocols():
     return page(rows, params["limit"], present, "protocols_api.list_protocols")
 
 
-@blueprint.get("/protocols/board")
-@documented("Every protocol in force the caller may see, most urgent first", answers={200: Page(BoardEntryOut)})
-def board():
+def _board_entry(entry) -> dict:
     return {
-        "items": [
-            {
-                "protocol_id": entry.protocol_id,
-                "project_id": entry.project_id,
-                "project": entry.project,
-                "account_id": entry.account_id,
-                "account": entry.account,
-                "scenario": entry.scenario,
-                "version": entry.version,
-                "channel": entry.channel,
-                "status": entry.compliance.status,
-                "next_due_at": entry.compliance.next_due_at.isoformat() if entry.compliance.next_due_at else None,
-            }
-            for entry in services.board(current_actor(), clock())
-        ],
-        "next": None,
+        "protocol_id": entry.protocol_id,
+        "project_id": entry.project_id,
+        "project": entry.project,
+        "account_id": entry.account_id,
+        "account": entry.account,
+        "scenario": entry.scenario,
+        "version": entry.version,
+        "channel": entry.channel,
+        "status": entry.compliance.status,
+        "next_due_at": entry.compliance.next_due_at.isoformat() if entry.compliance.next_due_at else None,
     }
+
+
+@blueprint.get("/protocols/board")
+@documented("Every protocol in force the caller may see, most urgent first; `after` is the protocol_id of "
+            "the last entry read", query=PageQuery, answers={200: Page(BoardEntryOut)})
+def board():
+    params = load_query()
+    entries = boards.after(boards.board(current_actor(), clock()), params["after"])
+    return page(entries[:params["limit"] + 1], params["limit"], _board_entry, "protocols_api.board",
+                cursor=lambda entry: entry.protocol_id)
 
 
 @blueprint.get("/protocols/<int:protocol_id>")
@@ -222,12 +230,14 @@ def compliance(protocol_id):
 
 
 @blueprint.get("/protocols/<int:protocol_id>/history")
-@documented("Read a protocol's audit events, oldest first", answers={200: Page(EventOut)})
+@documented("Read a protocol's audit events, oldest first; `after` is the sequence of the last event read",
+            query=PageQuery, answers={200: Page(EventOut)})
 def history(protocol_id):
-    from mediation import ledger
-
+    params = load_query()
     services.get_protocol(current_actor(), protocol_id)
-    return {"items": [_event.dump(e) for e in ledger.history("protocol", protocol_id)], "next": None}
+    events = list(islice(ledger.events_of("protocol", protocol_id, params["after"] or 0), params["limit"] + 1))
+    return page(events, params["limit"], _event.dump, "protocols_api.history", cursor=lambda e: e.sequence,
+                protocol_id=protocol_id)
 
 
 def _calendar_actor() -> Actor:
@@ -235,10 +245,12 @@ def _calendar_actor() -> Actor:
     token = request.args.get("token")
     if token is None:
         return current_actor()
-    person = person_for_token(token, scopes=("api", "calendar"))
-    if person is None:
-        raise unauthorized("the calendar token is unknown, revoked, or its person is disabled")
-    return Actor.of(person)
+    if "calendar_actor" not in g:
+        person = person_for_token(token, scopes=("api", "calendar"))
+        if person is None:
+            raise unauthorized("the calendar token is unknown, revoked, or its person is disabled")
+        g.calendar_actor = Actor.of(person)
+    return g.calendar_actor
 
 
 def _ics(body: bytes) -> Response:
@@ -246,7 +258,8 @@ def _ics(body: bytes) -> Response:
 
 
 @blueprint.get("/protocols/<int:protocol_id>/calendar.ics")
-@documented("A protocol's expected contacts as an iCalendar feed", answers={200: CALENDAR})
+@documented("A protocol's expected contacts as an iCalendar feed", answers={200: CALENDAR}, refuses=(429, 503))
+@expensive(_calendar_actor)
 def protocol_calendar(protocol_id):
     return _ics(feeds.protocol_feed(_calendar_actor(), clock(), protocol_id))
 
@@ -265,6 +278,8 @@ def create_calendar_token():
 
 
 @blueprint.get("/me/calendar.ics")
-@documented("The caller's expected contacts across protocols as an iCalendar feed", answers={200: CALENDAR})
+@documented("The caller's expected contacts across protocols as an iCalendar feed", answers={200: CALENDAR},
+            refuses=(429, 503))
+@expensive(_calendar_actor)
 def my_calendar():
     return _ics(feeds.person_feed(_calendar_actor(), clock()))

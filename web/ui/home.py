@@ -3,9 +3,9 @@
 from flask import render_template
 
 from mediation.attention import disputes_waiting_on
-from protocols import services as protocol_services
 from protocols.attention import answered_for
 from protocols.attention import awaiting_acknowledgement
+from web.boards import board
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
@@ -20,8 +20,7 @@ NEEDS_CONTACT = ("overdue", "due_soon", "over_communicating")
 def home():
     actor = viewer()
     now = clock().now()
-    board = answered_for(actor, protocol_services.board(actor, clock()))
-    contact = [e for e in board if e.compliance.status in NEEDS_CONTACT]
+    contact = [e for e in answered_for(actor, board(actor, clock())) if e.compliance.status in NEEDS_CONTACT]
     return render_template(
         "home.html",
         waiting=disputes_waiting_on(actor, now),

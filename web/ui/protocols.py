@@ -33,6 +33,7 @@ from protocols.cadence import WEEKDAYS
 from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
 from protocols.models import Protocol
+from web import boards
 from web import protocol_schemas as schemas
 from web.ui import forms
 from web.ui import protocol_forms
@@ -76,11 +77,11 @@ def _helpers():
 @blueprint.get("/protocols")
 def board():
     actor = viewer()
-    entries = services.board(actor, clock())
+    entries = boards.board(actor, clock())
     after = forms.cursor(request.args, "after")
-    first = next((i + 1 for i, entry in enumerate(entries) if entry.protocol_id == after), 0) if after else 0
-    shown = entries[first:first + BOARD_PAGE]
-    more = len(entries) > first + BOARD_PAGE
+    rest = boards.after(entries, after)
+    shown = rest[:BOARD_PAGE]
+    more = len(rest) > BOARD_PAGE
     projects = visible_projects(actor).select(Project, Account).join(Account)
     projects_after = forms.cursor(request.args, "projects_after")
     if projects_after:
