@@ -33,7 +33,9 @@ def _signature(actor: Actor | None, capacity: str = "admin"):
     return actor.signing(capacity) if actor else SYSTEM
 
 
-def _require_admin(actor: Actor | None, supplier_only: bool = True) -> None:
+def require_admin(actor: Actor | None, supplier_only: bool = True) -> None:
+    """Forbidden unless `actor` administers (the supplier, with `supplier_only`). Public so
+    that callers refuse before they read a request: 403 whether or not its body is valid."""
     if actor is None:
         return
     if not actor.has("admin") or (supplier_only and not actor.is_supplier):
@@ -100,7 +102,7 @@ def visible_project(actor: Actor, project_id: int) -> Project:
 
 
 def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> Organization:
-    _require_admin(actor)
+    require_admin(actor)
     if kind not in ORGANIZATION_KINDS:
         raise Invalid.field("kind", f"must be one of: {', '.join(ORGANIZATION_KINDS)}")
     name = name.strip()
@@ -124,7 +126,7 @@ def create_person(
     roles,
     password: str | None = None,
 ) -> Person:
-    _require_admin(actor, supplier_only=False)
+    require_admin(actor, supplier_only=False)
     roles = _known_roles(roles)
     email = normalize_email(email)
     with write_transaction():
@@ -160,7 +162,7 @@ def create_account(
     customer_id: int,
     manager_ids=(),
 ) -> Account:
-    _require_admin(actor)
+    require_admin(actor)
     manager_ids = sorted(set(manager_ids))
     with write_transaction():
         supplier = Organization.get_or_none(Organization.id == supplier_id)
@@ -243,7 +245,7 @@ def _managed_person(actor: Actor | None, person_id: int, *, oneself: str) -> Per
 def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
     """Disable a person: their tokens and browser sessions stop working at once. Refused
     for oneself."""
-    _require_admin(actor, supplier_only=False)
+    require_admin(actor, supplier_only=False)
     with write_transaction():
         person = _managed_person(actor, person_id, oneself="administrators cannot disable themselves")
         if person.disabled_at is not None:
@@ -261,7 +263,7 @@ def set_roles(actor: Actor | None, clock, *, person_id: int, roles) -> Person:
     """Replace a person's roles, recorded with the roles before and after. The administrators
     who may disable a person may do this, never for themselves (no one grants themselves a
     role or locks themselves out). The same roles again change nothing and record nothing."""
-    _require_admin(actor, supplier_only=False)
+    require_admin(actor, supplier_only=False)
     roles = _known_roles(roles)
     with write_transaction():
         person = _managed_person(actor, person_id, oneself="administrators cannot change their own roles")

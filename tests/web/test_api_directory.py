@@ -81,6 +81,13 @@ def test_only_the_supplier_administrator_creates_organizations(api, signed_in, w
     refused(api, "organizations", {"name": "Litware Inc", "kind": "customer"}, 403, as_=who)
 
 
+@pytest.mark.parametrize("path", ["organizations", "accounts"])
+@pytest.mark.parametrize("who", ["alice", "auditor", "contoso_admin"])
+def test_a_caller_who_may_not_create_is_refused_before_the_body_is_read(api, signed_in, who, path):
+    """403, not 422: whether a body is valid tells nothing to someone who may not send one."""
+    refused(api, path, {"name": "", "unknown": 1}, 403, as_=who)
+
+
 @pytest.mark.parametrize("name", ["Contoso Retail", "  Contoso Retail ", "Northwind Systems"])
 def test_organization_names_are_unique(api, signed_in, name):
     problem = refused(api, "organizations", {"name": name, "kind": "customer"}, 422, as_="admin")

@@ -66,6 +66,7 @@ def list_organizations():
                 link("directory_api.create_person", body={"organization_id": BODY_ID}),
             ))
 def create_organization():
+    directory.require_admin(current_actor())
     data = load_body()
     return _org.dump(directory.create_organization(current_actor(), clock(), **data)), 201
 
@@ -138,6 +139,7 @@ def list_accounts():
                 link("disputes_api.open_dispute", body={"account_id": BODY_ID}),
             ))
 def create_account():
+    directory.require_admin(current_actor())
     data = load_body()
     account = directory.create_account(current_actor(), clock(), **data)
     return _dump_accounts([account])[0], 201

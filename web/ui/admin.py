@@ -90,6 +90,12 @@ def _page(query, model, after):
     return rows[:PER_PAGE], rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None
 
 
+def _supplier_admins_only() -> None:
+    """Before the form is read: a customer's administrator who posts one by hand gets 403
+    whether or not it is valid."""
+    directory.require_admin(viewer())
+
+
 def _submit(schema: Schema, act):
     """Validate the posted form through the API's schema, then act through the service:
     (what it returned, {}) or (None, errors by field) for the form to show."""
@@ -144,6 +150,7 @@ def _organizations_page(form, errors):
 def organizations():
     if request.method == "GET":
         return _organizations_page({}, {})
+    _supplier_admins_only()
     created, errors = _submit(
         schemas.OrganizationIn(), lambda **data: directory.create_organization(viewer(), clock(), **data)
     )
@@ -262,6 +269,7 @@ def _accounts_page(form, errors):
 def accounts():
     if request.method == "GET":
         return _accounts_page({}, {})
+    _supplier_admins_only()
     created, errors = _submit(
         schemas.AccountIn(), lambda **data: directory.create_account(viewer(), clock(), **data)
     )
@@ -307,6 +315,7 @@ def _projects_page(form, errors):
 def projects():
     if request.method == "GET":
         return _projects_page({}, {})
+    _supplier_admins_only()
     created, errors = _submit(
         schemas.ProjectIn(), lambda **data: directory.create_project(viewer(), clock(), **data)
     )

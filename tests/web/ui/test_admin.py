@@ -249,6 +249,16 @@ def test_a_customer_administrator_sees_their_company_and_its_supplier_and_no_for
     refused(contoso_admin, "/admin/organizations", {"name": "Tailspin Toys", "kind": "customer"})
 
 
+@pytest.mark.parametrize(("path", "form"), [
+    ("/admin/organizations", {"name": "", "kind": "partner"}),
+    ("/admin/accounts", {"name": "", "supplier_id": "x"}),
+    ("/admin/projects", {"name": "", "account_id": ""}),
+], ids=["organization", "account", "project"])
+def test_a_customer_administrator_is_refused_a_hand_made_invalid_form_as_a_valid_one(contoso_admin, path, form):
+    """403 before the form is read: the answer does not depend on what it holds."""
+    refused(contoso_admin, path, form)
+
+
 def test_a_new_organization_appears_in_the_list_and_the_ledger(admin, world):
     shown = created(admin, "/admin/organizations", {"name": " Tailspin Toys ", "kind": "customer"},
                     "Organization “Tailspin Toys” added.")
