@@ -693,6 +693,17 @@ def test_a_person_asks_the_api_for_a_calendar_token_for_their_calendar_app(api, 
     assert_problem(api.post(f"{API}/me/calendar-token", as_=None), 401)
 
 
+@pytest.mark.parametrize("who", ["auditor", "contoso_auditor"])
+def test_an_auditor_gets_no_calendar_token_and_reads_the_feeds_with_their_own(api, world, signed_in, who):
+    """As on the protocol page, where an auditor has no form: they change nothing."""
+    protocol = agreed(api, world)
+    before = table_counts()
+    assert_problem(api.post(f"{API}/me/calendar-token", as_=who), 403)
+    assert table_counts() == before
+    response = api.get(f"{API}/protocols/{protocol['id']}/calendar.ics", as_=who)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+
+
 def test_an_unknown_or_revoked_calendar_token_is_401(api, world):
     protocol = agreed(api, world)
     token_id, token = calendar_token(world, "carla")

@@ -11,6 +11,7 @@ from flask import url_for
 
 from mediation import ledger
 from mediation.access import Actor
+from mediation.access import refuse_read_only
 from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
 from mediation.db import write_transaction
@@ -265,10 +266,13 @@ def protocol_calendar(protocol_id):
 
 
 @blueprint.post("/me/calendar-token")
-@documented("Issue a token that only reads calendar feeds", answers={201: CalendarTokenOut})
+@documented("Issue a token that only reads calendar feeds (not to auditors, who change nothing; "
+            "their own token reads the feeds)", answers={201: CalendarTokenOut}, refuses=(403,))
 def create_calendar_token():
-    """A token that only reads calendar feeds, to paste into a calendar app as part of a URL."""
+    """A token that only reads calendar feeds, to paste into a calendar app as part of a URL.
+    Auditors are refused, as on the protocol page: they add nothing, credentials included."""
     actor = current_actor()
+    refuse_read_only(actor)
     with write_transaction():
         _, token = issue_token(actor.person, clock().now(), "calendar subscription", scope="calendar")
     return {
