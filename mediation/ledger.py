@@ -226,21 +226,27 @@ def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
     return list(events_of(subject_type, subject_id))
 
 
-def events_of(subject_type: str, subject_id: int, after: int = 0):
-    """A subject's events after the sequence `after`, oldest first, read in batches, so a
-    caller that stops early (a page) reads little of a long history."""
+def events_of(subject_type: str, subject_id: int, after: int = 0, *, before: int | None = None,
+              newest_first: bool = False):
+    """A subject's events with a sequence after `after` (and before `before`), oldest first
+    or newest first, read in batches, so a caller that stops early (a page) reads little of
+    a long history."""
     while True:
-        batch = list(
-            AuditEvent.select()
-            .where((AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == subject_id)
-                   & (AuditEvent.sequence > after))
-            .order_by(AuditEvent.sequence)
-            .limit(HISTORY_BATCH)
+        query = AuditEvent.select().where(
+            (AuditEvent.subject_type == subject_type) & (AuditEvent.subject_id == subject_id)
+            & (AuditEvent.sequence > after)
         )
+        if before is not None:
+            query = query.where(AuditEvent.sequence < before)
+        order = AuditEvent.sequence.desc() if newest_first else AuditEvent.sequence
+        batch = list(query.order_by(order).limit(HISTORY_BATCH))
         yield from batch
         if len(batch) < HISTORY_BATCH:
             return
-        after = batch[-1].sequence
+        if newest_first:
+            before = batch[-1].sequence
+        else:
+            after = batch[-1].sequence
 
 
 def _events_in_order():

@@ -106,22 +106,36 @@ def list_disputes(
     return list(query.order_by(Dispute.id).limit(limit))
 
 
-def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None) -> list[AuditEvent]:
+def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,
+                    before: int | None = None, latest: bool = False) -> list[AuditEvent]:
     """The dispute's events the caller may read, oldest first: every one, or the first
-    `limit` after the sequence `after`. Customers never see internal ones."""
+    `limit` after the sequence `after`, or with `latest` the last `limit` before the
+    sequence `before` (a page read from the end of a long history). Customers never see
+    internal ones."""
     get_dispute(actor, dispute_id)
     internal = sees_internal(actor)
     found = []
-    for event in events_of("dispute", dispute_id, after):
+    for event in events_of("dispute", dispute_id, after, before=before, newest_first=latest):
         if internal or event.data.get("visibility") != "internal":
             found.append(event)
             if len(found) == limit:
                 break
-    return found
+    return found[::-1] if latest else found
 
 
-def details(actor: Actor, dispute: Dispute) -> dict:
-    """Everything recorded on a dispute that the caller may read, a few queries in all."""
+def latest_notes(actor: Actor, dispute: Dispute, *, before: int | None, limit: int) -> list[Note]:
+    """The last `limit` notes the caller may read before the note `before`, oldest first."""
+    notes = Note.select().where(Note.dispute == dispute.id)
+    if not sees_internal(actor):
+        notes = notes.where(Note.visibility == "shared")
+    if before is not None:
+        notes = notes.where(Note.id < before)
+    return list(notes.order_by(Note.id.desc()).limit(limit))[::-1]
+
+
+def details(actor: Actor, dispute: Dispute, *, with_notes: bool = True) -> dict:
+    """Everything recorded on a dispute that the caller may read, a few queries in all
+    (without its notes, which can be many, for a caller that reads them in pages)."""
     internal = sees_internal(actor)
     parties = list(
         Party.select(Party, Person, Organization)
@@ -146,7 +160,7 @@ def details(actor: Actor, dispute: Dispute) -> dict:
         "stories": list(stories),
         "options": list(Option.select().where(Option.dispute == dispute.id).order_by(Option.id)),
         "acceptances": acceptances,
-        "notes": list(notes),
+        "notes": list(notes) if with_notes else [],
         "commitments": list(
             Commitment.select().where(Commitment.dispute == dispute.id).order_by(Commitment.id)
         ),

@@ -157,6 +157,25 @@ def test_the_result_reads_as_a_dict(chain):
     assert bad["first_bad_event"]["problem"]
 
 
+@pytest.mark.parametrize("batch", [2, 3, ledger.HISTORY_BATCH])
+def test_a_subjects_events_read_forward_or_back_from_a_sequence_across_batches(world, clock, monkeypatch, batch):
+    monkeypatch.setattr(ledger, "HISTORY_BATCH", batch)
+    with write_transaction():
+        for n in range(7):
+            ledger.append("dispute", 7, "note_added", actor=ledger.SYSTEM, at=clock.now(), payload={"n": n})
+            ledger.append("dispute", 8, "note_added", actor=ledger.SYSTEM, at=clock.now(), payload={"n": n})
+    mine = [e.sequence for e in events() if e.subject_type == "dispute" and e.subject_id == 7]
+
+    def read(**how):
+        return [e.sequence for e in ledger.events_of("dispute", 7, **how)]
+
+    assert read() == mine
+    assert read(after=mine[2]) == mine[3:]
+    assert read(newest_first=True) == mine[::-1]
+    assert read(before=mine[5], newest_first=True) == mine[4::-1]
+    assert read(after=mine[1], before=mine[5]) == mine[2:5]
+
+
 # --- changed events ------------------------------------------------------------------------------
 
 

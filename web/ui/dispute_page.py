@@ -21,6 +21,28 @@ from web.ui import dispute_timeline
 from web.ui import dispute_words
 
 
+HISTORY_PAGE = 50
+NOTES_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A page read from the end of a long list: `items` oldest first; `earlier`, the cursor
+    of the page before it (None at the start); `later`, whether pages follow it."""
+
+    items: list
+    earlier: int | None
+    later: bool
+
+
+def _latest(rows: list, limit: int, before: int | None, key) -> Latest:
+    """The page from up to limit+1 rows, oldest first: one more row means earlier ones."""
+    if len(rows) > limit:
+        rows = rows[-limit:]
+        return Latest(rows, key(rows[0]), before is not None)
+    return Latest(rows, None, before is not None)
+
+
 @dataclass
 class Failure:
     """A form that was sent and refused: which one, why, and what was typed."""
@@ -173,9 +195,11 @@ def _record_forms(actor: Actor, dispute: Dispute, found: dict, everyone: list, o
     }
 
 
-def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None) -> dict:
-    """The template context of the dispute page for `actor`."""
-    found = services.details(actor, dispute)
+def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *,
+          history_before: int | None = None, notes_before: int | None = None) -> dict:
+    """The template context of the dispute page for `actor`: the latest events and notes,
+    or those before the cursors."""
+    found = services.details(actor, dispute, with_notes=False)
     account = dispute.account
     everyone = rosters.people_of_accounts([account])
     people = {person.id: person for person in everyone}
@@ -187,7 +211,12 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None) -
         {option.id: option for option in found["options"]},
         {commitment.id: commitment for commitment in found["commitments"]},
     )
-    events = services.dispute_history(actor, dispute.id)
+    events = _latest(
+        services.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
+        HISTORY_PAGE, history_before, lambda event: event.sequence,
+    )
+    notes = _latest(services.latest_notes(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1),
+                    NOTES_PAGE, notes_before, lambda note: note.id)
     forms = _record_forms(actor, dispute, found, everyone, options)
     return {
         "dispute": dispute,
@@ -201,11 +230,13 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None) -
         "stories": found["stories"],
         "options": options,
         "acceptances": found["acceptances"],
-        "notes": found["notes"],
+        "notes": notes.items,
+        "notes_page": notes,
         "commitments": [(c, services.is_overdue(c, now)) for c in found["commitments"]],
         "escalation": protocol,
         "escalation_in_force": protocol is not None and escalation.activation_for(dispute.id) is not None,
-        "timeline": dispute_timeline.entries(events, names),
+        "timeline": dispute_timeline.entries(events.items, names),
+        "history_page": events,
         "actions": actions(dispute, found["options"]) if forms["actions"] else [],
         "forms": forms,
         "failure": failure or Failure(),

@@ -150,7 +150,9 @@ def new_dispute():
 
 def _page(actor, dispute_id: int, failure: Failure | None = None):
     dispute = services.get_dispute(actor, dispute_id)
-    context = build(actor, dispute, clock().now(), failure)
+    context = build(actor, dispute, clock().now(), failure,
+                    history_before=forms.cursor(request.args, "history_before"),
+                    notes_before=forms.cursor(request.args, "notes_before"))
     return render_template("disputes/show.html", **context), failure.status if failure else 200
 
 

@@ -8,6 +8,7 @@ from mediation import services
 from mediation.disputes import Dispute
 from tests.conftest import table_counts
 from tests.protocols.test_escalation import agreed_escalation
+from tests.web.ui.pages import Element
 from tests.web.ui.pages import dispute_page
 from tests.web.ui.pages import field_error
 from tests.web.ui.pages import main
@@ -153,3 +154,96 @@ def test_the_timeline_says_who_did_what_and_the_words_that_matter(world, browser
     assert [li.text for li in entries][-1].startswith("State changed · Alice · 2 Mar 2026, 09:00 UTC")
     assert "Intake → Withdrawn" in entries[-1].text
     assert "Withdraw the dispute · Reason: settled outside the process" in entries[-1].text
+
+
+# --- long disputes: the history and the notes in pages, latest first ---------------------------
+
+
+def _notes(world, dispute, count, visibility="shared"):
+    for n in range(1, count + 1):
+        services.add_note(world.actor("alice"), world.clock, dispute.id, text=f"{visibility} note {n}",
+                          visibility=visibility)
+
+
+def _follow(browser, page, label: str) -> Element:
+    (link,) = [a for a in page.find_all("a") if a.text == label]
+    return main(browser.get(link.attrs["href"]))
+
+
+def test_a_long_history_shows_its_latest_events_and_pages_back_to_the_opening(world, browser_as):
+    dispute = world.open_dispute()
+    _notes(world, dispute, 119)  # with the opening, 120 events: pages of 50, 50 and 20
+    alice = browser_as("alice")
+
+    latest = dispute_page(alice, dispute.id)
+    history = latest.by_id("history")
+    assert [li.text for li in history.find_all("li")][-1].startswith("Note added")
+    assert "shared note 119" in history.find_all("li")[-1].text
+    assert "shared note 70" in history.find_all("li")[0].text and len(history.find_all("li")) == 50
+    assert [a.text for a in history.find("nav").find_all("a")] == ["Earlier events"]
+
+    middle = _follow(alice, history, "Earlier events").by_id("history")
+    assert "shared note 20" in middle.find_all("li")[0].text and "shared note 69" in middle.find_all("li")[-1].text
+    assert [a.text for a in middle.find("nav").find_all("a")] == ["Earlier events", "Latest events"]
+
+    first = _follow(alice, middle, "Earlier events").by_id("history")
+    assert first.find_all("li")[0].text.startswith("Dispute opened") and len(first.find_all("li")) == 20
+    assert [a.text for a in first.find("nav").find_all("a")] == ["Latest events"]
+    assert "shared note 119" in _follow(alice, first, "Latest events").by_id("history").find_all("li")[-1].text
+
+
+def test_a_short_history_has_no_pages(world, browser_as):
+    dispute = world.open_dispute()
+    _notes(world, dispute, 3)
+    history = dispute_page(browser_as("alice"), dispute.id).by_id("history")
+    assert len(history.find_all("li")) == 4 and history.find("nav") is None
+
+
+def test_the_notes_show_the_latest_twenty_and_page_back(world, browser_as):
+    dispute = world.open_dispute()
+    _notes(world, dispute, 45)
+    alice = browser_as("alice")
+    notes = dispute_page(alice, dispute.id).by_id("notes")
+    assert [li.find("p", class_="text").text for li in notes.find_all("li")] == [
+        f"shared note {n}" for n in range(26, 46)]
+    notes = _follow(alice, notes, "Earlier notes").by_id("notes")
+    assert notes.find_all("li")[0].find("p", class_="text").text == "shared note 6"
+    notes = _follow(alice, notes, "Earlier notes").by_id("notes")
+    assert [li.find("p", class_="text").text for li in notes.find_all("li")] == [f"shared note {n}" for n in range(1, 6)]
+    assert [a.text for a in notes.find("nav").find_all("a")] == ["Latest notes"]
+
+
+def test_a_customer_pages_through_what_they_may_read_only(world, browser_as):
+    """Internal notes and their events are left out before the page is cut, so a customer's
+    pages are full and hold nothing internal."""
+    dispute = world.open_dispute()
+    _notes(world, dispute, 30, visibility="internal")
+    _notes(world, dispute, 25)
+    carla = browser_as("carla")
+    page = dispute_page(carla, dispute.id)
+    assert "internal" not in page.by_id("notes").text and "internal" not in page.by_id("history").text
+    assert len(page.by_id("notes").find_all("li")) == 20
+    assert len(page.by_id("history").find_all("li")) == 26  # the opening and 25 shared notes
+    earlier = _follow(carla, page.by_id("notes"), "Earlier notes").by_id("notes")
+    assert [li.find("p", class_="text").text for li in earlier.find_all("li")] == [f"shared note {n}" for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("query", ["history_before=1", "notes_before=1", "history_before=x&notes_before=-3",
+                                   "history_before=99999999999"])
+def test_a_cursor_before_everything_or_nonsense_is_a_page_not_an_error(world, browser_as, query):
+    dispute = world.open_dispute()
+    _notes(world, dispute, 2)
+    response = browser_as("alice").get(f"/disputes/{dispute.id}?{query}")
+    assert response.status_code == 200
+
+
+def test_paging_the_notes_keeps_the_page_of_the_history_and_the_reverse(world, browser_as):
+    dispute = world.open_dispute()
+    _notes(world, dispute, 60)
+    alice = browser_as("alice")
+    page = _follow(alice, dispute_page(alice, dispute.id).by_id("history"), "Earlier events")
+    page = _follow(alice, page.by_id("notes"), "Earlier notes")
+    assert "shared note 10" in page.by_id("history").find_all("li")[-1].text, "still the earlier events"
+    assert page.by_id("notes").find_all("li")[-1].find("p", class_="text").text == "shared note 40"
+    page = _follow(alice, page.by_id("history"), "Latest events")
+    assert page.by_id("notes").find_all("li")[-1].find("p", class_="text").text == "shared note 40", "still the earlier notes"
