@@ -5,6 +5,7 @@ whole chain's verification and its digest are shown to the supplier's auditors a
 administrators only (the chain spans every customer), as in the API.
 """
 
+from bisect import bisect_right
 from datetime import date
 from datetime import timedelta
 
@@ -38,6 +39,7 @@ from web.ui.session import viewer
 blueprint = page_blueprint("audit_ui", __name__)
 
 MAX_DAYS = 36_500
+HISTORY_PAGE = 50
 STORABLE_DAYS = validate.Range(min=date(1900, 1, 1), max=date(8999, 12, 31),
                                error="Give a date between the years 1900 and 9000.")
 OUTCOME_CHOICES = [
@@ -107,6 +109,15 @@ def _digest_check(actor) -> tuple[ledger.Verification | None, dict]:
         return None, {"digest": [f"Not a digest: {error}."]}
     with admitted(actor.person_id):
         return ledger.verify(digest), {}
+
+
+def _pages_of(events) -> dict[int, int]:
+    """For each sequence in a history, the cursor (`after`) of the page of HISTORY_PAGE
+    events that shows it, counted from the first: 0 for the first page."""
+    return {
+        event.sequence: events[index - index % HISTORY_PAGE - 1].sequence if index >= HISTORY_PAGE else 0
+        for index, event in enumerate(events)
+    }
 
 
 def human_duration(delta: timedelta | None) -> str:
@@ -185,7 +196,10 @@ def _people_in(events) -> set[int]:
 @blueprint.get("/audit/disputes/<int:dispute_id>")
 def history(dispute_id):
     actor = viewer()
-    row, events = reports.read_history(actor, dispute_id)
+    row, every_event = reports.read_history(actor, dispute_id)
+    after = forms.cursor(request.args, "after")
+    first = bisect_right([event.sequence for event in every_event], after) if after else 0
+    events = every_event[first:first + HISTORY_PAGE]
     names = reports.Signatories.empty().learn(events, person_ids=_people_in(events))
     whole_chain = reports.reads_whole_chain(actor)
     chain = None
@@ -201,7 +215,11 @@ def history(dispute_id):
         names=names,
         whole_chain=whole_chain,
         chain=chain,
-        in_this_history={event.sequence for event in events},
+        page_of=_pages_of(every_event),
+        first_number=first + 1,
+        previous_after=(every_event[first - HISTORY_PAGE - 1].sequence if first > HISTORY_PAGE else 0)
+        if first else None,
+        next_after=events[-1].sequence if first + HISTORY_PAGE < len(every_event) else None,
         check=check,
         form=request.args,
         digest_errors=digest_errors,

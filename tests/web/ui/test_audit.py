@@ -306,9 +306,71 @@ def test_after_tampering_with_an_event_the_history_names_the_first_bad_event(bro
     assert '<span class="badge bad">broken</span>' in page
     assert f"broken at event sequence {target.sequence} (event id {target.id})" in page
     assert "altered" in page
-    assert f'<a href="#event-{target.sequence}">That event is in this history</a>' in page
+    assert (f'<a href="/audit/disputes/{cases["invoice"].id}#event-{target.sequence}">'
+            f'That event is in this history</a>') in page
     assert re.search(rf'id="event-{target.sequence}" class="card bad-event"', page)
     assert "verified" not in page
+
+
+def _long_history(world, dispute, notes: int):
+    for n in range(1, notes + 1):
+        services.add_note(world.actor("alice"), world.clock, dispute.id, text=f"note {n}")
+
+
+def _event_ids(page: str) -> list[int]:
+    return [int(sequence) for sequence in re.findall(r'<li id="event-(\d+)"', page)]
+
+
+def _link(page: str, label: str) -> str:
+    (href,) = re.findall(rf'<a href="([^"]+)">{label}</a>', page)
+    return unescape(href)
+
+
+def test_a_long_history_is_read_in_pages_of_fifty_events(browser_as, world):
+    dispute = world.open_dispute()
+    _long_history(world, dispute, 119)
+    sequences = [event.sequence for event in ledger.history("dispute", dispute.id)]
+    auditor = browser_as("auditor")
+
+    page = text(auditor.get(f"/audit/disputes/{dispute.id}"))
+    assert _event_ids(page) == sequences[:50]
+    assert "Events 1 to 50 of 120." in page and "Earlier events" not in page
+    page = text(auditor.get(_link(page, "Later events")))
+    assert _event_ids(page) == sequences[50:100] and "Events 51 to 100 of 120." in page
+    page = text(auditor.get(_link(page, "Later events")))
+    assert _event_ids(page) == sequences[100:] and "Later events" not in page
+    page = text(auditor.get(_link(page, "Earlier events")))
+    assert _event_ids(page) == sequences[50:100]
+    page = text(auditor.get(_link(page, "Earlier events")))
+    assert _event_ids(page) == sequences[:50]
+
+
+def test_a_short_history_shows_no_pages(browser_as, cases):
+    page = text(browser_as("auditor").get(f"/audit/disputes/{cases['invoice'].id}"))
+    assert "Later events" not in page and "Earlier events" not in page and "Events 1 to" not in page
+
+
+def test_a_bad_event_on_a_later_page_is_linked_to_that_page(browser_as, world):
+    dispute = world.open_dispute()
+    _long_history(world, dispute, 79)
+    target = ledger.history("dispute", dispute.id)[64]
+    sql("UPDATE audit_event SET payload = ? WHERE id = ?", '{"text":"rewritten"}', target.id)
+    auditor = browser_as("auditor")
+    page = text(auditor.get(f"/audit/disputes/{dispute.id}"))
+    link = _link(page, "That event is in this history")
+    assert link.endswith(f"#event-{target.sequence}")
+    shown = text(auditor.get(link))
+    assert re.search(rf'id="event-{target.sequence}" class="card bad-event"', shown)
+
+
+def test_paging_keeps_the_digest_being_checked(browser_as, world):
+    dispute = world.open_dispute()
+    _long_history(world, dispute, 59)
+    digest = ledger.head()
+    auditor = browser_as("auditor")
+    page = text(auditor.get(f"/audit/disputes/{dispute.id}?digest={digest.sequence}:{digest.hash}"))
+    later = text(auditor.get(_link(page, "Later events")))
+    assert "digest matches" in later and len(_event_ids(later)) == 10
 
 
 def test_tampering_in_another_history_is_named_too(browser_as, cases):
