@@ -68,6 +68,8 @@ def _helpers():
         "cadence_kinds": protocol_forms.CADENCE_KINDS,
         "units": [(u, u) for u in UNITS],
         "weekdays": [(d, protocol_terms.WEEKDAY_NAMES[d]) for d in WEEKDAYS],
+        "phase_prefixes": protocol_forms.PHASE_PREFIXES,
+        "step_prefixes": protocol_forms.STEP_PREFIXES,
     }
 
 
@@ -215,14 +217,12 @@ def add_version(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
     services.require_drafter(actor, protocol.project.account_id)
-    latest = services.versions_of([protocol.id])[protocol.id][-1]
-    extra = {**protocol_forms.carried_over(latest), **protocol_forms.terms_extra(request.form)}
     return _submit(
         protocol_id, "version", schemas.VersionIn(),
         lambda who, data: services.add_version(who, clock(), protocol_id, **data),
         lambda version: f"Version {version.number} saved as a draft. Propose it when it is ready for both "
                         "companies to acknowledge.",
-        extra,
+        protocol_forms.terms_extra(request.form),
     )
 
 

@@ -143,7 +143,9 @@ def test_the_drafting_form_offers_each_companys_people_and_the_free_scenarios(wo
     assert "Carla" in customer and "Alice" not in customer and "Frank" not in customer
     scenarios = page.split('id="scenario"')[1].split("</select>")[0]
     assert 'value="routine"' not in scenarios and 'value="incident"' in scenarios
-    assert "Phases of a taper" in page
+    assert "<legend>Taper (optional)</legend>" in page and 'id="phase3_days"' in page
+    assert "<legend>Escalation path (optional)</legend>" in page and 'id="step3_person_id"' in page
+    assert 'id="max_contacts_per_window"' in page
 
 
 def test_creating_a_protocol_from_the_form_makes_version_1_a_draft(world, browser_as):
@@ -308,7 +310,7 @@ def test_a_transition_not_possible_now_is_409_with_the_current_state(world, brow
     assert "'propose' is not possible in state 'agreed'" in text(page)
 
 
-def test_a_new_version_starts_from_the_latest_and_keeps_what_the_form_does_not_edit(world, browser_as):
+def test_a_new_version_starts_from_the_latest_and_saves_what_the_form_holds(world, browser_as):
     protocol = agreed(world, phases=[{"cadence": {"every": 1, "unit": "days"}, "days": 14}],
                       escalation=[{"person_id": world.id("bob"), "respond_within_hours": 8}],
                       max_contacts_per_window=3, backup_ids=[world.id("sam")], timezone="Europe/Berlin")
@@ -319,20 +321,78 @@ def test_a_new_version_starts_from_the_latest_and_keeps_what_the_form_does_not_e
     assert re.search(r'name="channel"[^>]*>.*?<option value="video" selected', form, re.S)
     assert f'value="{world.id("sam")}" checked' in form
     assert 'id="timezone" name="timezone" type="text" value="Europe/Berlin"' in form
-    assert "keeps those of version 1" in form
+    assert "filled in from version 1" in form
+    assert 'id="phase1_every" name="phase1_every" type="number" value="1"' in form
+    assert re.search(r'name="phase1_unit"[^>]*>.*?<option value="days" selected', form, re.S)
+    assert 'id="phase1_days" name="phase1_days" type="number" value="14"' in form
+    assert re.search(rf'name="step1_person_id"[^>]*>.*?<option value="{world.id("bob")}" selected', form, re.S)
+    assert 'id="step1_respond_within_hours" name="step1_respond_within_hours" type="number" value="8"' in form
+    assert 'id="max_contacts_per_window" name="max_contacts_per_window" type="number" value="3"' in form
 
     response = alice.post(f"/protocols/{protocol.id}/versions", data={
         "expected_version": str(Protocol.get_by_id(protocol.id).version), "cadence_kind": "periodic",
         "cadence_every": "2", "cadence_unit": "weeks", "channel": "phone",
+        "phase1_kind": "periodic", "phase1_every": "1", "phase1_unit": "days", "phase1_days": "7",
+        "phase2_kind": "periodic", "phase2_every": "1", "phase2_unit": "weeks", "phase2_days": "28",
+        "step1_person_id": str(world.id("bob")), "step1_respond_within_hours": "8",
+        "step2_person_id": str(world.id("contoso_admin")), "step2_respond_within_hours": "24",
+        "max_contacts_per_window": "4",
         "supplier_point_person_id": str(world.id("alice")), "customer_point_person_id": str(world.id("carla")),
         "backup_ids": [str(world.id("sam"))], "agenda": "Less often now.", "timezone": "Europe/Berlin"})
-    assert response.status_code == 302
+    assert response.status_code == 302, response.get_data(as_text=True)
     version = ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2))
     assert (version.status, version.channel, version.cadence) == ("draft", "phone", {"every": 2, "unit": "weeks"})
-    assert version.phases == [{"cadence": {"every": 1, "unit": "days"}, "days": 14}]
-    assert version.escalation == [{"person_id": world.id("bob"), "respond_within_hours": 8}]
-    assert version.max_contacts_per_window == 3
+    assert version.phases == [{"cadence": {"every": 1, "unit": "days"}, "days": 7},
+                              {"cadence": {"every": 1, "unit": "weeks"}, "days": 28}]
+    assert version.escalation == [{"person_id": world.id("bob"), "respond_within_hours": 8},
+                                  {"person_id": world.id("contoso_admin"), "respond_within_hours": 24}]
+    assert version.max_contacts_per_window == 4
     assert "Version 2 saved as a draft" in text(html(alice.get(f"/protocols/{protocol.id}")))
+
+
+def test_emptied_rows_and_ceiling_make_a_version_without_taper_escalation_or_ceiling(world, browser_as):
+    protocol = agreed(world, phases=[{"cadence": {"every": 1, "unit": "days"}, "days": 14}],
+                      escalation=[{"person_id": world.id("bob"), "respond_within_hours": 8}], max_contacts_per_window=3)
+    response = browser_as("alice").post(f"/protocols/{protocol.id}/versions", data={
+        "expected_version": str(Protocol.get_by_id(protocol.id).version), "cadence_kind": "periodic",
+        "cadence_every": "1", "cadence_unit": "weeks", "channel": "video",
+        "phase1_kind": "periodic", "phase1_every": "", "phase1_unit": "", "phase1_days": "",
+        "step1_person_id": "", "step1_respond_within_hours": "", "max_contacts_per_window": "",
+        "supplier_point_person_id": str(world.id("alice")), "customer_point_person_id": str(world.id("carla")),
+        "timezone": "UTC"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2))
+    assert (version.phases, version.escalation, version.max_contacts_per_window) == ([], [], None)
+
+
+@pytest.mark.parametrize(("fields", "where", "message"), [
+    ({"phase1_every": "2", "phase1_unit": "weeks", "phase1_days": "28"}, "phases",
+     "phases are in order of a taper: each contacts no more often than the one before"),
+    ({"phase1_every": "1", "phase1_unit": "days", "phase1_days": "0"}, "phases",
+     "phase 1: days: Must be greater than or equal to 1 and less than or equal to 3660."),
+    ({"step1_respond_within_hours": "8"}, "escalation", "step 1: person_id: This field is required."),
+    ({"step1_person_id": "frank", "step1_respond_within_hours": "8"}, "escalation", "step 1: person_id:"),
+    ({"max_contacts_per_window": "0"}, "max_contacts_per_window",
+     "Must be greater than or equal to 1 and less than or equal to 1000."),
+], ids=["taper-out-of-order", "phase-of-no-days", "step-without-person", "step-of-another-company", "ceiling-zero"])
+def test_a_bad_taper_escalation_or_ceiling_comes_back_with_its_error_and_changes_nothing(
+        world, browser_as, fields, where, message):
+    protocol = agreed(world)
+    if fields.get("step1_person_id") == "frank":
+        fields = {**fields, "step1_person_id": str(world.id("frank"))}
+        message = "not people of this account's two companies"
+    alice = browser_as("alice")
+    before = table_counts()
+    response = alice.post(f"/protocols/{protocol.id}/versions", data={
+        "expected_version": str(Protocol.get_by_id(protocol.id).version), "cadence_kind": "periodic",
+        "cadence_every": "1", "cadence_unit": "weeks", "channel": "video", "phase1_kind": "periodic",
+        "supplier_point_person_id": str(world.id("alice")), "customer_point_person_id": str(world.id("carla")),
+        "timezone": "UTC", **fields})
+    assert response.status_code == 422
+    assert table_counts() == before
+    page = html(response, 422)
+    (shown,) = re.findall(rf'<p class="error" id="{where}-error">([^<]*)</p>', page)
+    assert message in unescape(shown)
 
 
 def test_a_bad_new_version_comes_back_with_errors_next_to_the_cadence_and_what_was_typed(world, browser_as):

@@ -52,7 +52,30 @@ def test_times_typed_without_a_zone_are_read_in_the_protocols_zone_and_bad_text_
     assert protocol_forms.local_moment("yesterday", berlin) == "yesterday"
     assert protocol_forms.day_start("2026-03-31", berlin, later=1) == "2026-04-01T00:00:00+02:00"
     unknown_zone = MultiDict({"effective_from": "2026-01-05", "timezone": "Nowhere/Else"})
-    assert protocol_forms.terms_extra(unknown_zone) == {"cadence": {}, "effective_from": "2026-01-05T00:00:00+00:00"}
+    assert protocol_forms.terms_extra(unknown_zone) == {"cadence": {}, "phases": [], "escalation": [],
+                                                        "effective_from": "2026-01-05T00:00:00+00:00"}
+
+
+def test_the_phases_of_a_taper_and_the_steps_of_an_escalation_are_built_from_their_rows():
+    form = MultiDict([
+        ("phase1_kind", "periodic"), ("phase1_every", "1"), ("phase1_unit", "days"), ("phase1_days", "14"),
+        ("phase2_kind", "periodic"), ("phase2_every", ""), ("phase2_unit", ""), ("phase2_days", ""),
+        ("phase3_kind", "periodic"), ("phase3_every", "1"), ("phase3_unit", "weeks"), ("phase3_weekdays", "tue"),
+        ("phase3_days", "30"),
+        ("step1_person_id", "4"), ("step1_respond_within_hours", "8"),
+        ("step2_person_id", ""), ("step2_respond_within_hours", ""),
+        ("step3_person_id", "3"), ("step3_respond_within_hours", "soon"),
+    ])
+    assert protocol_forms.phases_from(form) == [
+        {"cadence": {"every": 1, "unit": "days"}, "days": 14},
+        {"cadence": {"every": 1, "unit": "weeks", "weekdays": ["tue"]}, "days": 30},
+    ], "an empty row is skipped"
+    assert protocol_forms.escalation_from(form) == [
+        {"person_id": 4, "respond_within_hours": 8}, {"person_id": 3, "respond_within_hours": "soon"}]
+    assert protocol_forms.phases_from(MultiDict({"phase1_kind": "response", "phase1_respond_within_hours": "2"})) == [
+        {"cadence": {"respond_within_hours": 2}}], "without its days, for the domain to name"
+    assert protocol_forms.escalation_from(MultiDict({"step1_respond_within_hours": "8"})) == [
+        {"respond_within_hours": 8}], "without its person, for the schema to name"
 
 
 def test_errors_on_the_nested_cadence_go_next_to_the_flat_fields():
@@ -66,7 +89,18 @@ def test_errors_on_the_nested_cadence_go_next_to_the_flat_fields():
         {"cadence": ["weekdays go with a cadence in weeks"]}
 
 
-def test_a_form_filled_from_a_version_shows_its_steady_cadence_and_carries_its_taper_over():
+def test_errors_on_a_phase_or_a_step_are_listed_on_the_taper_or_the_path_by_row():
+    errors = {"phases": {1: {"cadence": {"unit": ["Must be one of: hours."]}, "days": ["Not a valid integer."]}},
+              "escalation": {0: {"person_id": ["Missing data for required field."]}}}
+    assert protocol_forms.flat_errors(errors) == {
+        "phases": ["phase 2: cadence: unit: Must be one of: hours.", "phase 2: days: Not a valid integer."],
+        "escalation": ["step 1: person_id: Missing data for required field."],
+    }
+    domain = {"phases": ["only the last phase may be open-ended"], "escalation": ["not people of this account"]}
+    assert protocol_forms.flat_errors(domain) == domain
+
+
+def test_a_form_filled_from_a_version_shows_its_cadence_taper_escalation_and_ceiling():
     version = Version(cadence=None, phases=[{"cadence": {"every": 1, "unit": "days"}, "days": 14},
                                             {"cadence": {"every": 1, "unit": "weeks", "weekdays": ["mon"]}, "days": None}],
                       backup_ids=[3, 4], timezone="Europe/Berlin", max_contacts_per_window=3,
@@ -75,9 +109,15 @@ def test_a_form_filled_from_a_version_shows_its_steady_cadence_and_carries_its_t
     assert (values["cadence_kind"], values["cadence_every"], values["cadence_unit"]) == ("periodic", "1", "weeks")
     assert values.getlist("cadence_weekdays") == ["mon"] and values.getlist("backup_ids") == ["3", "4"]
     assert values["effective_from"] == "2026-04-01"
-    assert protocol_forms.carried_over(version) == {
-        "phases": [{"cadence": {"every": 1, "unit": "days"}, "days": 14}], "escalation": [],
-        "max_contacts_per_window": 3}
+    assert (values["phase1_kind"], values["phase1_every"], values["phase1_unit"], values["phase1_days"]) == (
+        "periodic", "1", "days", "14")
+    assert "phase2_days" not in values, "the steady cadence is not a phase of the taper"
+    assert values["max_contacts_per_window"] == "3"
+    stepped = protocol_forms.prefilled(Version(cadence={"every": 1, "unit": "weeks"}, escalation=[
+        {"person_id": 4, "respond_within_hours": 8}, {"person_id": 3, "respond_within_hours": 24}]))
+    assert [stepped[f"step{n}_{key}"] for n in (1, 2) for key in ("person_id", "respond_within_hours")] == [
+        "4", "8", "3", "24"]
+    assert stepped["max_contacts_per_window"] == ""
     assert protocol_forms.prefilled(Version(cadence={"respond_within_hours": 4}))["cadence_kind"] == "response"
 
 
