@@ -48,6 +48,10 @@ class CadenceIn(Schema):
             raise ValidationError("give every and unit (and optionally weekdays), or respond_within_hours")
 
 
+MAX_PHASES = 12
+MAX_STEPS = 10
+
+
 class PhaseIn(Schema):
     cadence = fields.Nested(CadenceIn, required=True)
     days = Whole(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3660))
@@ -60,13 +64,13 @@ class EscalationStepIn(Schema):
 
 class VersionTermsIn(Schema):
     cadence = fields.Nested(CadenceIn, load_default=None, allow_none=True)
-    phases = fields.List(fields.Nested(PhaseIn), load_default=list, validate=validate.Length(max=12))
+    phases = fields.List(fields.Nested(PhaseIn), load_default=list, validate=validate.Length(max=MAX_PHASES))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     supplier_point_person_id = Id(required=True)
     customer_point_person_id = Id(required=True)
     backup_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
     agenda = Text(load_default="", validate=validate.Length(max=10_000))
-    escalation = fields.List(fields.Nested(EscalationStepIn), load_default=list, validate=validate.Length(max=10))
+    escalation = fields.List(fields.Nested(EscalationStepIn), load_default=list, validate=validate.Length(max=MAX_STEPS))
     effective_from = Moment(load_default=None, allow_none=True)
     max_contacts_per_window = Whole(load_default=None, allow_none=True,
                                              validate=validate.Range(min=1, max=1000))

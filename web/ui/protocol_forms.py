@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from werkzeug.datastructures import MultiDict
 
+from web.protocol_schemas import MAX_PHASES
+from web.protocol_schemas import MAX_STEPS
 from web.ui import forms
 from web.ui.protocol_terms import steady_and_taper
 
@@ -32,8 +34,8 @@ CADENCE_FIELDS = {"every": "cadence_every", "unit": "cadence_unit", "weekdays": 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 TAPER_ROWS = 3
 ESCALATION_ROWS = 3
-PHASE_PREFIXES = tuple(f"phase{n}" for n in range(1, TAPER_ROWS + 1))
-STEP_PREFIXES = tuple(f"step{n}" for n in range(1, ESCALATION_ROWS + 1))
+PHASE_PREFIXES = tuple(f"phase{n}" for n in range(1, MAX_PHASES + 1))
+STEP_PREFIXES = tuple(f"step{n}" for n in range(1, MAX_STEPS + 1))
 
 
 def zone_named(name: str | None) -> tzinfo:
@@ -60,6 +62,14 @@ def cadence_from(form, prefix: str = "cadence") -> dict:
     if weekdays:
         cadence["weekdays"] = weekdays
     return cadence
+
+
+def rows(prefixes: tuple[str, ...], shown: int, values) -> tuple[str, ...]:
+    """The rows a form shows: `shown` of them, or as many as the values fill (a version
+    made through the API may have more), so that a new version keeps every one."""
+    filled = [index for index, prefix in enumerate(prefixes, 1)
+              if any(key.startswith(f"{prefix}_") and any(v.strip() for v in values.getlist(key)) for key in values)]
+    return prefixes[:max([shown, *filled])]
 
 
 def phases_from(form) -> list[dict]:

@@ -68,8 +68,10 @@ def _helpers():
         "cadence_kinds": protocol_forms.CADENCE_KINDS,
         "units": [(u, u) for u in UNITS],
         "weekdays": [(d, protocol_terms.WEEKDAY_NAMES[d]) for d in WEEKDAYS],
-        "phase_prefixes": protocol_forms.PHASE_PREFIXES,
-        "step_prefixes": protocol_forms.STEP_PREFIXES,
+        "phase_rows": lambda values: protocol_forms.rows(protocol_forms.PHASE_PREFIXES, protocol_forms.TAPER_ROWS,
+                                                         values),
+        "step_rows": lambda values: protocol_forms.rows(protocol_forms.STEP_PREFIXES, protocol_forms.ESCALATION_ROWS,
+                                                        values),
     }
 
 

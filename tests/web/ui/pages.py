@@ -95,6 +95,27 @@ def post_forms(page: Element, action: str | None = None) -> list[Element]:
             if action is None or form.attrs.get("action") == action]
 
 
+def form_values(form: Element) -> list[tuple[str, str]]:
+    """What a browser sends for `form` as it stands: each named field's value, check boxes
+    only when checked, each select's chosen option (else its first), in document order."""
+    values = []
+    for node in form.iter():
+        name = node.attrs.get("name")
+        if not name:
+            continue
+        if node.tag == "input":
+            if node.attrs.get("type") in ("checkbox", "radio") and "checked" not in node.attrs:
+                continue
+            values.append((name, node.attrs.get("value", "on")))
+        elif node.tag == "select":
+            options = node.find_all("option")
+            chosen = [option for option in options if "selected" in option.attrs] or options[:1]
+            values.append((name, chosen[0].attrs.get("value", chosen[0].text) if chosen else ""))
+        elif node.tag == "textarea":
+            values.append((name, "".join(child for child in node.children if isinstance(child, str))))
+    return values
+
+
 def buttons(page: Element) -> list[str]:
     return [button.text for button in page.find_all("button")]
 

@@ -9,6 +9,7 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from mediation.credentials import ApiToken
 from protocols import services
@@ -17,6 +18,9 @@ from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
 from tests.conftest import table_counts
+from tests.web.ui.pages import form_values
+from tests.web.ui.pages import main
+from tests.web.ui.pages import post_forms
 
 WEEKLY = {"every": 1, "unit": "weeks"}
 
@@ -348,6 +352,24 @@ def test_a_new_version_starts_from_the_latest_and_saves_what_the_form_holds(worl
                                   {"person_id": world.id("contoso_admin"), "respond_within_hours": 24}]
     assert version.max_contacts_per_window == 4
     assert "Version 2 saved as a draft" in text(html(alice.get(f"/protocols/{protocol.id}")))
+
+
+def test_a_version_with_more_phases_and_steps_than_the_form_shows_keeps_them_all(world, browser_as):
+    """The API takes up to 12 phases and 10 steps: the form grows to show every one, so a
+    new version made in the browser loses none."""
+    phases = [{"cadence": {"every": n, "unit": "days"}, "days": 7} for n in range(1, 6)]
+    people = [world.id(key) for key in ("bob", "sam", "dev", "contoso_admin")]
+    escalation = [{"person_id": person, "respond_within_hours": 4 * n} for n, person in enumerate(people, 1)]
+    protocol = agreed(world, phases=phases, escalation=escalation)
+    alice = browser_as("alice")
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    assert [legend.text for legend in form.find_all("legend") if legend.text.startswith("Phase")] == [
+        f"Phase {n}" for n in range(1, 6)]
+    assert form.by_id("step4_person_id") is not None and form.by_id("step5_person_id") is None
+    response = alice.post(f"/protocols/{protocol.id}/versions", data=MultiDict(form_values(form)))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2))
+    assert (version.phases, version.escalation) == (phases, escalation)
 
 
 def test_emptied_rows_and_ceiling_make_a_version_without_taper_escalation_or_ceiling(world, browser_as):
