@@ -120,6 +120,14 @@ def _pages_of(events) -> dict[int, int]:
     }
 
 
+def _earlier_page(events, first: int) -> int | None:
+    """The cursor of the page before the one that starts at `events[first]`: None when
+    that is the first page, 0 when the page before is."""
+    if not first:
+        return None
+    return events[first - HISTORY_PAGE - 1].sequence if first > HISTORY_PAGE else 0
+
+
 def human_duration(delta: timedelta | None) -> str:
     """'3 days 4 h', '5 h 12 min', '7 min'."""
     if delta is None:
@@ -217,8 +225,7 @@ def history(dispute_id):
         chain=chain,
         page_of=_pages_of(every_event),
         first_number=first + 1,
-        previous_after=(every_event[first - HISTORY_PAGE - 1].sequence if first > HISTORY_PAGE else 0)
-        if first else None,
+        previous_after=_earlier_page(every_event, first),
         next_after=events[-1].sequence if first + HISTORY_PAGE < len(every_event) else None,
         check=check,
         form=request.args,

@@ -148,7 +148,7 @@ def flat_errors(errors: dict) -> dict:
         if isinstance(result.get(name), dict):
             result[name] = [
                 f"{row} {index + 1}: {message}" if isinstance(index, int) else message
-                for index, value in sorted(result[name].items(), key=lambda item: str(item[0]))
+                for index, value in sorted(result[name].items(), key=lambda item: (str(type(item[0])), item[0]))
                 for message in _messages(value)
             ]
     return result
