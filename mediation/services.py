@@ -123,19 +123,32 @@ def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int
     return found[::-1] if latest else found
 
 
-def latest_notes(actor: Actor, dispute: Dispute, *, before: int | None, limit: int) -> list[Note]:
-    """The last `limit` notes the caller may read before the note `before`, oldest first."""
+def _readable_notes(actor: Actor, dispute: Dispute, before: int | None):
     notes = Note.select().where(Note.dispute == dispute.id)
     if not sees_internal(actor):
         notes = notes.where(Note.visibility == "shared")
-    if before is not None:
-        notes = notes.where(Note.id < before)
-    return list(notes.order_by(Note.id.desc()).limit(limit))[::-1]
+    return notes if before is None else notes.where(Note.id < before)
 
 
-def details(actor: Actor, dispute: Dispute, *, with_notes: bool = True) -> dict:
-    """Everything recorded on a dispute that the caller may read, a few queries in all
-    (without its notes, which can be many, for a caller that reads them in pages)."""
+def notes_of(actor: Actor, dispute: Dispute, *, limit: int, after: int = 0, before: int | None = None,
+             latest: bool = False) -> list[Note]:
+    """The notes the caller may read, oldest first: the first `limit` after the note
+    `after`, or with `latest` the last `limit` before the note `before`. A dispute's notes
+    are the one record without bound, so they are read in pages."""
+    notes = _readable_notes(actor, dispute, before).where(Note.id > after)
+    if latest:
+        return list(notes.order_by(Note.id.desc()).limit(limit))[::-1]
+    return list(notes.order_by(Note.id).limit(limit))
+
+
+def count_notes(actor: Actor, dispute: Dispute, *, before: int | None = None) -> int:
+    """How many notes the caller may read (before the note `before`)."""
+    return _readable_notes(actor, dispute, before).count()
+
+
+def details(actor: Actor, dispute: Dispute) -> dict:
+    """Everything recorded on a dispute that the caller may read but its notes (see
+    notes_of), a few queries in all."""
     internal = sees_internal(actor)
     parties = list(
         Party.select(Party, Person, Organization)
@@ -145,10 +158,8 @@ def details(actor: Actor, dispute: Dispute, *, with_notes: bool = True) -> dict:
         .order_by(Party.id)
     )
     stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
-    notes = Note.select().where(Note.dispute == dispute.id).order_by(Note.id)
     if not internal:
         stories = stories.where(Story.visibility == "shared")
-        notes = notes.where(Note.visibility == "shared")
     acceptances = list(
         Acceptance.select(Acceptance, Organization)
         .join(Organization)
@@ -160,7 +171,6 @@ def details(actor: Actor, dispute: Dispute, *, with_notes: bool = True) -> dict:
         "stories": list(stories),
         "options": list(Option.select().where(Option.dispute == dispute.id).order_by(Option.id)),
         "acceptances": acceptances,
-        "notes": list(notes) if with_notes else [],
         "commitments": list(
             Commitment.select().where(Commitment.dispute == dispute.id).order_by(Commitment.id)
         ),

@@ -377,7 +377,11 @@ class DisputeDetailOut(DisputeOut):
     stories = fields.List(fields.Nested(StoryOut))
     options = fields.List(fields.Nested(OptionOut))
     acceptances = fields.List(fields.Nested(AcceptanceOut))
-    notes = fields.List(fields.Nested(NoteOut))
+    notes = fields.List(fields.Nested(NoteOut), metadata={
+        "description": "The latest notes the caller may read, at most 50, oldest first; "
+                       "GET /disputes/{id}/notes reads every one in pages."})
+    earlier_notes = fields.Integer(metadata={
+        "description": "How many notes the caller may read come before those in `notes`."})
     commitments = fields.List(fields.Nested(CommitmentOut))
 
 

@@ -1050,19 +1050,23 @@ def _with_internal_and_shared_records(world):
     return current(world, dispute)
 
 
-def test_customer_people_never_see_internal_stories_or_notes_in_details(world):
+def test_customer_people_never_see_internal_stories_or_notes(world):
     dispute = _with_internal_and_shared_records(world)
     for customer in ("carla", "dev", "contoso_auditor"):
         seen = services.details(world.actor(customer), dispute)
         assert [s.text for s in seen["stories"]] == ["We billed what was logged", "We were overbilled"]
-        assert [n.text for n in seen["notes"]] == ["Call on Friday"]
+        notes = services.notes_of(world.actor(customer), dispute, limit=10)
+        assert [n.text for n in notes] == ["Call on Friday"]
+        assert services.count_notes(world.actor(customer), dispute) == 1
 
 
-def test_supplier_people_see_internal_stories_and_notes_in_details(world):
+def test_supplier_people_see_internal_stories_and_notes(world):
     dispute = _with_internal_and_shared_records(world)
     seen = services.details(world.actor("alice"), dispute)
     assert [s.visibility for s in seen["stories"]] == ["internal", "shared", "shared"]
-    assert [n.text for n in seen["notes"]] == ["Margin is thin", "Call on Friday"]
+    notes = services.notes_of(world.actor("alice"), dispute, limit=10)
+    assert [n.text for n in notes] == ["Margin is thin", "Call on Friday"]
+    assert services.count_notes(world.actor("alice"), dispute) == 2
 
 
 def test_customer_people_never_see_internal_events_in_the_history(world):

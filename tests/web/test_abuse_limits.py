@@ -151,7 +151,7 @@ def test_a_list_refuses_a_page_of_more_than_200(api, world):
     protocol = agreed(world)
     for path in (f"{API}/disputes", f"{API}/people", f"{API}/protocols", f"{API}/protocols/board",
                  f"{API}/disputes/{dispute.id}/history", f"{API}/protocols/{protocol.id}/history",
-                 f"{API}/protocols/{protocol.id}/touchpoints"):
+                 f"{API}/protocols/{protocol.id}/touchpoints", f"{API}/disputes/{dispute.id}/notes"):
         assert "limit" in assert_problem(api.get(f"{path}?limit=201", as_="admin"), 422)["errors"], path
         assert api.get(f"{path}?limit=200", as_="admin").status_code == 200, path
 
@@ -184,6 +184,40 @@ def test_a_long_history_comes_in_pages_of_50_and_a_customer_never_sees_an_intern
     assert all(event["payload"].get("visibility") != "internal" for event in shared)
     assert [e["sequence"] for e in shared] == [e["sequence"] for e in everything
                                                 if e["payload"].get("visibility") != "internal"]
+
+
+def test_a_dispute_answers_its_latest_50_notes_and_the_rest_come_in_pages(api, world, clock):
+    dispute = world.open_dispute()
+    actor = world.actor("alice")
+    for number in range(1, 91):
+        services.add_note(actor, clock, dispute.id, text=f"note {number}",
+                          visibility="internal" if number % 3 == 0 else "shared")
+    detail = api.get(f"{API}/disputes/{dispute.id}", as_="alice").json
+    assert [n["text"] for n in detail["notes"]] == [f"note {n}" for n in range(41, 91)]
+    assert detail["earlier_notes"] == 40
+
+    shared = [f"note {n}" for n in range(1, 91) if n % 3]
+    detail = api.get(f"{API}/disputes/{dispute.id}", as_="carla").json
+    assert [n["text"] for n in detail["notes"]] == shared[-50:]
+    assert detail["earlier_notes"] == len(shared) - 50 == 10
+
+    everything, pages = _every_page(api, f"{API}/disputes/{dispute.id}/notes", "alice")
+    assert [n["text"] for n in everything] == [f"note {n}" for n in range(1, 91)] and pages == 2
+    theirs, pages = _every_page(api, f"{API}/disputes/{dispute.id}/notes?limit=25", "carla")
+    assert [n["text"] for n in theirs] == shared and pages == 3
+
+
+def test_a_dispute_with_few_notes_answers_them_all(api, world, clock):
+    dispute = world.open_dispute()
+    services.add_note(world.actor("alice"), clock, dispute.id, text="Only one.")
+    detail = api.get(f"{API}/disputes/{dispute.id}", as_="alice").json
+    assert ([n["text"] for n in detail["notes"]], detail["earlier_notes"]) == (["Only one."], 0)
+    assert api.get(f"{API}/disputes/{dispute.id}/notes", as_="alice").json["next"] is None
+
+
+def test_the_notes_of_another_customers_dispute_are_not_found(api, world):
+    dispute = world.open_dispute()
+    assert_problem(api.get(f"{API}/disputes/{dispute.id}/notes", as_="frank"), 404)
 
 
 def test_a_protocols_history_and_the_board_come_in_pages(api, world, clock):

@@ -412,6 +412,7 @@ def test_every_operation_answers_as_described(conforming, world, described):
     ok(c.post(f"{API}/disputes/{did}/stories", {"party_id": ids("carla"), "text": "The cap was agreed."}), 201)
     ok(c.post(f"{API}/disputes/{did}/stories", {"party_id": ids("dev"), "declined": True}), 201)
     ok(c.post(f"{API}/disputes/{did}/notes", {"text": "Check the contract.", "visibility": "internal"}), 201)
+    ok(c.get(f"{API}/disputes/{did}/notes?limit=1"))
     fire("generate_options")
     split = ok(c.post(f"{API}/disputes/{did}/options", {"summary": "Split the difference",
                                                           "value_to_supplier": 2, "value_to_customer": 2}), 201)

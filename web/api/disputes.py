@@ -35,6 +35,7 @@ _commitment = schemas.CommitmentOut()
 _event = schemas.EventOut()
 
 IN_PATH = "$request.path.dispute_id"
+DETAIL_NOTES = 50  # the latest notes in a dispute's answer; GET /disputes/{id}/notes reads them all
 
 
 def _on_dispute(dispute_id: str) -> tuple:
@@ -98,6 +99,8 @@ def present(actor, dispute) -> dict:
         for party in found["parties"]
     ]
     protocol = escalation.escalation_protocol(dispute.project_id)
+    notes = services.notes_of(actor, dispute, limit=DETAIL_NOTES, latest=True)
+    earlier = services.count_notes(actor, dispute, before=notes[0].id) if len(notes) == DETAIL_NOTES else 0
     return _detail.dump(
         {
             **_fields(dispute, now),
@@ -109,7 +112,8 @@ def present(actor, dispute) -> dict:
             "stories": found["stories"],
             "options": found["options"],
             "acceptances": found["acceptances"],
-            "notes": found["notes"],
+            "notes": notes,
+            "earlier_notes": earlier,
             "commitments": [_commitment_view(c, now) for c in found["commitments"]],
         }
     )
@@ -218,6 +222,17 @@ def add_note(dispute_id):
     data = load_body()
     note = services.add_note(current_actor(), clock(), dispute_id, **data)
     return _recorded(_note.dump, note)
+
+
+@blueprint.get("/disputes/<int:dispute_id>/notes")
+@documented("Read a dispute's notes the caller may read, oldest first; `after` is the id of the last note read",
+            query=schemas.PageQuery, answers={200: Page(schemas.NoteOut)})
+def notes(dispute_id):
+    params = load_query()
+    actor = current_actor()
+    dispute = services.get_dispute(actor, dispute_id)
+    found = services.notes_of(actor, dispute, after=params["after"] or 0, limit=params["limit"] + 1)
+    return page(found, params["limit"], _note.dump, "disputes_api.notes", dispute_id=dispute_id)
 
 
 @blueprint.post("/disputes/<int:dispute_id>/commitments")

@@ -199,7 +199,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
           history_before: int | None = None, notes_before: int | None = None) -> dict:
     """The template context of the dispute page for `actor`: the latest events and notes,
     or those before the cursors."""
-    found = services.details(actor, dispute, with_notes=False)
+    found = services.details(actor, dispute)
     account = dispute.account
     everyone = rosters.people_of_accounts([account])
     people = {person.id: person for person in everyone}
@@ -215,7 +215,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         services.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
         HISTORY_PAGE, history_before, lambda event: event.sequence,
     )
-    notes = _latest(services.latest_notes(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1),
+    notes = _latest(services.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
                     NOTES_PAGE, notes_before, lambda note: note.id)
     forms = _record_forms(actor, dispute, found, everyone, options)
     return {
