@@ -102,9 +102,15 @@ def visible_project(actor: Actor, project_id: int) -> Project:
 
 
 def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> Organization:
+    """An administrator of the supplier adds customers. Another supplier is a tenant of its
+    own, which this one's people could not even see: only the command line (no actor) adds
+    one, as it added the first."""
     require_admin(actor)
     if kind not in ORGANIZATION_KINDS:
         raise Invalid.field("kind", f"must be one of: {', '.join(ORGANIZATION_KINDS)}")
+    if actor is not None and kind == "supplier":
+        raise Invalid.field("kind", "administrators add customers; a supplier is set up from the command line "
+                                    "(accord org add --kind supplier)")
     name = name.strip()
     with write_transaction():
         if Organization.select().where(Organization.name == name).exists():

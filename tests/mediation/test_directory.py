@@ -113,6 +113,13 @@ def test_an_organization_is_a_supplier_or_a_customer(world, kind):
         new_org(world, kind=kind)
 
 
+def test_an_administrator_adds_customers_and_the_command_line_adds_suppliers(world):
+    with invalid("kind"):
+        new_org(world, name="Southwind Systems", kind="supplier", by="admin")
+    assert new_org(world, name="Litware Inc", by="admin").kind == "customer"
+    assert new_org(world, name="Southwind Systems", kind="supplier").kind == "supplier"
+
+
 @pytest.mark.parametrize("name", ["Contoso Retail", "  Contoso Retail  "])
 def test_organization_names_are_unique(world, name):
     with invalid("name"):

@@ -3,6 +3,7 @@ projects; who may create them, how they are listed and read, and what is refused
 
 import pytest
 
+from mediation import directory
 from mediation.parties import Person
 from tests.conftest import assert_problem
 from tests.conftest import table_counts
@@ -86,6 +87,15 @@ def test_only_the_supplier_administrator_creates_organizations(api, signed_in, w
 def test_a_caller_who_may_not_create_is_refused_before_the_body_is_read(api, signed_in, who, path):
     """403, not 422: whether a body is valid tells nothing to someone who may not send one."""
     refused(api, path, {"name": "", "unknown": 1}, 403, as_=who)
+
+
+def test_an_administrator_adds_customers_and_no_other_supplier(api, signed_in):
+    """Another supplier is a tenant of its own, which this supplier's people could not even
+    read back (it would answer 404 right after its 201): the command line adds one."""
+    problem = refused(api, "organizations", {"name": "Southwind Systems", "kind": "supplier"}, 422, as_="admin")
+    assert list(problem["errors"]) == ["kind"] and "command line" in problem["errors"]["kind"][0]
+    created = api.post(f"{API}/organizations", {"name": "Litware Inc", "kind": "customer"}, as_="admin").json
+    assert api.get(f"{API}/organizations/{created['id']}", as_="admin").status_code == 200
 
 
 @pytest.mark.parametrize("name", ["Contoso Retail", "  Contoso Retail ", "Northwind Systems"])
@@ -267,7 +277,7 @@ def test_only_the_supplier_administrator_opens_accounts(api, world, signed_in, w
     ({"name": ""}, "name"),
 ])
 def test_an_invalid_account_is_422_naming_the_field(api, world, signed_in, changes, field):
-    tailspin = api.post(f"{API}/organizations", {"name": "Tailspin", "kind": "supplier"}, as_="admin").json["id"]
+    tailspin = directory.create_organization(None, world.clock, name="Tailspin", kind="supplier").id
     orgs = {"contoso": world.orgs["contoso"].id, "northwind": world.orgs["northwind"].id, "tailspin": tailspin}
 
     def resolve(value):

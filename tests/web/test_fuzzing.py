@@ -81,7 +81,7 @@ EXPLORER = "admin"
 # Operations whose services refuse some schema-valid requests with 422, by rules about
 # other data that no JSON Schema of the request can state.
 DOMAIN_RULES = {
-    "directory.create_organization": "organization names are unique",
+    "directory.create_organization": "organization names are unique; administrators add customers, not suppliers",
     "directory.create_person": "the organization exists; an email is registered once; account managers "
                                "belong to a supplier",
     "directory.set_roles": "account managers belong to a supplier",

@@ -140,7 +140,7 @@ def _organizations_page(form, errors):
         next_after=next_after,
         people=directory_lists.people_per_organization(o.id for o in rows),
         may_create=is_supplier_admin(actor),
-        kinds=list(KIND_LABELS.items()),
+        kinds=[("customer", KIND_LABELS["customer"])],
         form=form,
         errors=errors,
     )

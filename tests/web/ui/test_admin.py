@@ -274,9 +274,18 @@ def test_an_organization_form_with_errors_shows_them_next_to_the_fields_and_keep
     assert shown.values["name"] == "Tailspin Toys"
     assert 'aria-invalid="true"' in shown.html and "Please correct the fields" in shown.html
 
-    shown = rejected(admin, "/admin/organizations", {"name": "  ", "kind": "supplier"})
+    shown = rejected(admin, "/admin/organizations", {"name": "  ", "kind": "customer"})
     assert shown.errors == {"name": "This field is required."}
-    assert shown.selected["kind"] == "supplier"
+    assert shown.selected["kind"] == "customer"
+
+
+def test_the_organization_form_adds_customers_only(admin):
+    """Another supplier is a tenant of its own, set up from the command line: the form does
+    not offer it and refuses it when sent by hand."""
+    form = page(admin, "/admin/organizations").html.split('id="kind"')[1].split("</select>")[0]
+    assert 'value="customer"' in form and 'value="supplier"' not in form
+    shown = rejected(admin, "/admin/organizations", {"name": "Southwind Systems", "kind": "supplier"})
+    assert "command line" in shown.errors["kind"]
 
 
 def test_a_duplicate_organization_is_refused_by_the_directory_next_to_its_name(admin):
