@@ -66,10 +66,10 @@ from mediation.clock import ManualClock  # noqa: E402
 from mediation.db import database  # noqa: E402
 from mediation.db import open_database  # noqa: E402
 from mediation.disputes import Dispute  # noqa: E402
-from mediation.migrations import migrate  # noqa: E402
+from mediation.schema import migrate  # noqa: E402
 from mediation.parties import Project  # noqa: E402
 from protocols import services  # noqa: E402
-from protocols.migrations import ALL_PLANS  # noqa: E402
+from protocols.schema import ALL_PLANS  # noqa: E402
 from protocols.models import Acknowledgement  # noqa: E402
 from protocols.models import EscalationActivation  # noqa: E402
 from protocols.models import Incident  # noqa: E402

@@ -52,7 +52,7 @@ from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.disputes import Dispute
 from mediation.ledger import AuditEvent
-from mediation.migrations import migrate
+from mediation.schema import migrate
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 MiB = 1024 * 1024

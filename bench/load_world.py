@@ -18,9 +18,9 @@ from mediation.access import Actor
 from mediation.clock import ManualClock
 from mediation.credentials import issue_token
 from mediation.db import write_transaction
-from mediation.migrations import migrate
+from mediation.schema import migrate
 from protocols import services as protocols
-from protocols.migrations import ALL_PLANS
+from protocols.schema import ALL_PLANS
 
 CUSTOMERS = (
     ("Contoso Retail", "contoso", "alice", "carla", "dev"),

@@ -25,10 +25,10 @@ from mediation.db import BaseModel
 from mediation.db import database
 from mediation.db import open_database
 from mediation.db import write_transaction
-from mediation.migrations import SchemaVersion
-from mediation.migrations import migrate
+from mediation.schema import SchemaVersion
+from mediation.schema import migrate
 from mediation.parties import Person
-from protocols.migrations import ALL_PLANS
+from protocols.schema import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

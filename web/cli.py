@@ -2,12 +2,14 @@
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from mediation import directory
 from mediation import ledger
 from mediation import lifecycle
+from mediation import safekeeping
 from mediation.clock import SystemClock
 from mediation.credentials import SCOPES
 from mediation.credentials import issue_token
@@ -17,9 +19,12 @@ from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.errors import DomainError
 from mediation.errors import Invalid
-from mediation.migrations import current_version
-from mediation.migrations import migrate
-from protocols.migrations import ALL_PLANS
+from mediation.schema import SchemaTooNew
+from mediation.schema import current_version
+from mediation.schema import migrate
+from mediation.schema import pending
+from mediation.schema import refuse_newer
+from protocols.schema import ALL_PLANS
 from mediation.parties import ROLES
 from mediation.parties import Organization
 from protocols import agreement
@@ -31,9 +36,16 @@ def _open(ctx) -> None:
 
 
 def _need_schema(ctx) -> None:
+    """Commands other than `init` run on a schema that is exactly this release's."""
     _open(ctx)
+    try:
+        refuse_newer(ALL_PLANS)
+    except SchemaTooNew as error:
+        raise click.ClickException(str(error)) from None
     if current_version() == 0:
         raise click.ClickException("the database has no schema yet: run 'accord init' first")
+    if pending(ALL_PLANS):
+        raise click.ClickException("the database's schema is older than this release: run 'accord init' to upgrade it")
 
 
 def _fail(error: DomainError):
@@ -59,7 +71,10 @@ def main(ctx, database_url):
 def init(ctx):
     """Create or upgrade the schema; running it again changes nothing."""
     _open(ctx)
-    applied = migrate(ctx.obj["clock"], progress=click.echo, plans=ALL_PLANS)
+    try:
+        applied = migrate(ctx.obj["clock"], progress=click.echo, plans=ALL_PLANS)
+    except SchemaTooNew as error:
+        raise click.ClickException(str(error)) from None
     versions = ", ".join(f"{plan.component} {current_version(plan.component)}" for plan in ALL_PLANS)
     click.echo(f"schema versions: {versions}" + ("" if applied else " (already up to date)"))
 
@@ -275,6 +290,47 @@ def audit_export(ctx, subject):
         events = ledger.AuditEvent.select().order_by(ledger.AuditEvent.sequence).iterator()
     for event in events:
         click.echo(json.dumps(dump(event), default=str))
+
+
+@main.group()
+def db():
+    """Backups and health checks of the database."""
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def db_backup(ctx, path):
+    """Copy the SQLite database to PATH while it is served, then verify the copy.
+
+    On PostgreSQL, use pg_dump instead.
+    """
+    _need_schema(ctx)
+    try:
+        safekeeping.backup_sqlite(path, progress=lambda copied, total: click.echo(f"copied {copied} of {total} pages"))
+    except safekeeping.BackupRefused as error:
+        raise click.ClickException(str(error)) from None
+    open_database(f"sqlite:///{path}")
+    _report_health(ctx, safekeeping.check(), f"backup written to {path}")
+
+
+@db.command("check")
+@click.pass_context
+def db_check(ctx):
+    """Run SQLite's integrity check (on SQLite) and verify the whole ledger; exit 1 on any problem."""
+    _need_schema(ctx)
+    _report_health(ctx, safekeeping.check(), "database")
+
+
+def _report_health(ctx, health, what: str) -> None:
+    if health.ok:
+        where = f" up to {health.head}" if health.head else ""
+        integrity = "SQLite's integrity check passed, " if health.integrity_checked else ""
+        click.echo(f"ok: {what}: {integrity}{health.events_verified} ledger events verified{where}")
+        return
+    for problem in health.problems:
+        click.echo(f"PROBLEM: {what}: {problem}", err=True)
+    ctx.exit(1)
 
 
 @main.command()

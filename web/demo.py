@@ -17,10 +17,10 @@ from mediation.db import database
 from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
-from mediation.migrations import migrate
+from mediation.schema import migrate
 from protocols import services as protocol_services
 from protocols.models import ProtocolVersion
-from protocols.migrations import ALL_PLANS
+from protocols.schema import ALL_PLANS
 
 DEMO_PASSWORD = "accord-demo-password"
 

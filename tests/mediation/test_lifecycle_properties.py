@@ -72,9 +72,9 @@ from mediation.errors import InvalidTrigger
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
 from mediation.ledger import AuditEvent
-from mediation.migrations import SchemaVersion
-from mediation.migrations import migrate
-from protocols.migrations import ALL_PLANS
+from mediation.schema import SchemaVersion
+from mediation.schema import migrate
+from protocols.schema import ALL_PLANS
 from tests.conftest import PEOPLE
 from tests.conftest import START
 from tests.conftest import TEST_POSTGRES_URL

@@ -3,6 +3,8 @@
 import os
 import re
 import socket
+import multiprocessing
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,16 +13,19 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from mediation import directory
 from mediation import ledger
 from mediation import services
 from mediation.clock import SystemClock
 from mediation.credentials import person_for_token
 from mediation.db import database
+from mediation.db import open_database
 from mediation.disputes import Commitment
 from mediation.disputes import Dispute
 from mediation.disputes import Story
 from mediation.ledger import AuditEvent
 from mediation.parties import Organization
+from tests.conftest import TEST_POSTGRES_URL
 from web.cli import main
 
 TOKEN = re.compile(r"^acc_[A-Za-z0-9_-]{43}$")
@@ -219,3 +224,70 @@ def test_disabling_a_person_ends_their_tokens_at_once(bootstrapped):
     again = bootstrapped("user", "disable", "admin@northwind.example")
     assert again.exit_code != 0 and "already disabled" in again.output
     assert AuditEvent.select().where(AuditEvent.kind == "person_disabled").count() == 1
+
+
+def test_db_check_passes_on_a_sound_database(bootstrapped):
+    result = bootstrapped("db", "check")
+    assert result.exit_code == 0, result.output
+    assert "2 ledger events verified" in result.output
+
+
+def test_db_check_exits_1_naming_the_altered_event(bootstrapped):
+    bootstrapped("org", "add", "Contoso Retail", "--kind", "customer")
+    AuditEvent.update(payload='{"name":"Someone Else","kind":"customer"}').where(AuditEvent.sequence == 3).execute()
+    result = bootstrapped("db", "check")
+    assert result.exit_code == 1
+    assert "event sequence 3" in result.output and "altered" in result.output
+
+
+def _keep_adding_customers(url: str, stop, added) -> None:
+    """A writer of its own process, as `accord serve` would be."""
+    open_database(url)
+    clock = SystemClock()
+    while not stop.is_set():
+        directory.create_organization(None, clock, name=f"Customer {added.value}", kind="customer")
+        added.value += 1
+
+
+@pytest.mark.skipif(bool(TEST_POSTGRES_URL), reason="SQLite's online backup")
+def test_db_backup_copies_the_database_while_it_is_written_and_the_copy_verifies(bootstrapped, database_url, tmp_path):
+    """Another process keeps writing ledger events during the backup; the copy is one
+    consistent state of the database, whose chain verifies."""
+    context = multiprocessing.get_context("spawn")
+    stop, added = context.Event(), context.Value("i", 0)
+    writer = context.Process(target=_keep_adding_customers, args=(database_url, stop, added))
+    writer.start()
+    try:
+        while added.value < 20:
+            time.sleep(0.01)
+        result = bootstrapped("db", "backup", str(tmp_path / "copy.sqlite3"))
+        during = added.value
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0, result.output
+    assert "copied" in result.output and "pages" in result.output
+    assert "ok: backup written to" in result.output
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        customers = copy.execute("SELECT COUNT(*) FROM organization WHERE kind = 'customer'").fetchone()[0]
+        events = copy.execute("SELECT COUNT(*) FROM audit_event").fetchone()[0]
+    assert 20 <= customers <= during
+    assert events == customers + 2, "the supplier, its admin and each customer came with their event"
+
+
+@pytest.mark.skipif(bool(TEST_POSTGRES_URL), reason="SQLite's online backup")
+def test_db_backup_never_overwrites_a_file(bootstrapped, tmp_path):
+    target = tmp_path / "existing.sqlite3"
+    target.write_text("keep me")
+    result = bootstrapped("db", "backup", str(target))
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.skipif(not TEST_POSTGRES_URL, reason="PostgreSQL's own tools")
+def test_db_backup_on_postgresql_points_to_pg_dump(bootstrapped, tmp_path):
+    result = bootstrapped("db", "backup", str(tmp_path / "copy.sqlite3"))
+    assert result.exit_code == 1
+    assert "pg_dump" in result.output
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -62,7 +62,7 @@ from mediation.db import database
 from mediation.db import is_postgres
 from mediation.db import portable
 from mediation.db import write_transaction
-from mediation.migrations import SchemaVersion
+from mediation.schema import SchemaVersion
 from protocols import services as protocols
 from tests.conftest import PEOPLE
 from web.api.documented import operation_of

@@ -1,0 +1,160 @@
+"""`accord init` upgrades a database exactly as the first release (b71d0b4) wrote it, on
+SQLite and PostgreSQL, with nothing lost: every row, the digest taken before, the API
+tokens, calendar tokens and browser sessions people already hold. The database files and
+how they were made are in tests/fixtures/b71d0b4."""
+
+import json
+import sqlite3
+import uuid
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+import pytest
+from click.testing import CliRunner
+
+from mediation import ledger
+from mediation.clock import ManualClock
+from mediation.db import database
+from mediation.db import open_database
+from mediation.schema import SchemaVersion
+from tests.conftest import TEST_POSTGRES_URL
+from web.cli import main
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "b71d0b4"
+KIND = "postgresql" if TEST_POSTGRES_URL else "sqlite"
+
+
+def _load_postgres_dump(url: str, dump: str) -> None:
+    """Run pg_dump's plain output without psql: its backslash lines are psql's own commands."""
+    import psycopg
+
+    script = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(script)
+
+
+@pytest.fixture
+def old_database(tmp_path):
+    """A database of its own holding the b71d0b4 demo, and what was recorded when it was made."""
+    facts = json.loads((FIXTURES / f"credentials.{KIND}.json").read_text())
+    if not TEST_POSTGRES_URL:
+        path = tmp_path / "old.sqlite3"
+        with sqlite3.connect(path) as connection:
+            connection.executescript((FIXTURES / "demo.sqlite.sql").read_text())
+        connection.close()
+        yield f"sqlite:///{path}", facts
+        return
+    import psycopg
+
+    name = f"accord_b71d0b4_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(TEST_POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(TEST_POSTGRES_URL)
+    url = urlunsplit(parts._replace(path=f"/{name}", query=""))
+    _load_postgres_dump(url, (FIXTURES / "demo.postgresql.sql").read_text())
+    yield url, facts
+    if database.obj is not None and not database.is_closed():
+        database.close()
+    with psycopg.connect(TEST_POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _rows() -> dict[str, list[tuple]]:
+    """Every row of every table, in primary key order."""
+    return {
+        table: [tuple(row) for row in database.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1, 2').fetchall()]
+        for table in sorted(database.get_tables())
+    }
+
+
+def _old_columns(before: dict[str, list[tuple]], after: dict[str, list[tuple]], widths: dict[str, int]):
+    """The rows after the upgrade cut to the columns each table had before it."""
+    return {table: [row[: widths[table]] for row in after[table]] for table in before}
+
+
+def _init(url: str):
+    return CliRunner().invoke(main, ["--database", url, "init"])
+
+
+def test_init_upgrades_the_first_release_with_every_row_kept(old_database):
+    url, facts = old_database
+    open_database(url)
+    assert {table: len(rows) for table, rows in _rows().items()} == facts["rows"]
+    before = _rows()
+    widths = {table: len(database.get_columns(table)) for table in before}
+    database.close()
+
+    result = _init(url)
+    assert result.exit_code == 0, result.output
+
+    open_database(url)
+    after = _rows()
+    assert _old_columns(before, after, widths) == before
+    assert ledger.verify(ledger.Digest.parse(facts["digest"])).ok
+    database.close()
+
+
+def test_init_on_the_upgraded_first_release_changes_nothing_the_second_time(old_database):
+    url, _ = old_database
+    assert _init(url).exit_code == 0
+    open_database(url)
+    once = _rows()
+    database.close()
+
+    again = _init(url)
+    assert again.exit_code == 0, again.output
+    assert "already up to date" in again.output
+    assert "applied migration" not in again.output
+    open_database(url)
+    assert _rows() == once
+
+
+def test_credentials_people_held_before_the_upgrade_still_work(old_database):
+    url, facts = old_database
+    assert _init(url).exit_code == 0
+    from web import create_app
+
+    moment = datetime.fromisoformat(facts["moment"]) + timedelta(minutes=5)
+    app = create_app({"DATABASE_URL": url, "CLOCK": ManualClock(moment), "TESTING": True,
+                      "SECRET_KEY": "upgrade-test"})
+    client = app.test_client()
+    for email, token in facts["api_tokens"].items():
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, (email, me.get_data(as_text=True))
+        assert me.get_json()["email"] == email
+
+    calendar = client.get(f"/api/v1/me/calendar.ics?token={facts['calendar_token']['token']}")
+    assert calendar.status_code == 200
+    assert calendar.mimetype == "text/calendar"
+
+    with client.session_transaction() as session:
+        session["key"] = facts["session"]["key"]
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Alice Moreau" in home.get_data(as_text=True)
+
+
+def test_a_database_from_a_newer_release_is_refused_and_left_unchanged(old_database):
+    url, _ = old_database
+    assert _init(url).exit_code == 0
+    open_database(url)
+    with database.atomic():
+        SchemaVersion.insert(component="mediation", version=99, description="from the future",
+                             applied_at=datetime.fromisoformat("2030-01-01T00:00:00+00:00")).execute()
+    before = _rows()
+    database.close()
+
+    result = _init(url)
+    assert result.exit_code == 1
+    assert "newer release of Accord" in result.output
+    assert "mediation 99" in result.output
+    assert "left unchanged" in result.output
+    open_database(url)
+    assert _rows() == before
+
+    other = CliRunner().invoke(main, ["--database", url, "audit", "digest"])
+    assert other.exit_code == 1
+    assert "newer release of Accord" in other.output
