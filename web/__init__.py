@@ -14,6 +14,7 @@ from mediation.clock import SystemClock
 from mediation.db import configured_url
 from mediation.db import database
 from mediation.db import open_database
+from mediation.db import release_connection
 from mediation.errors import DomainError
 from web import problems
 from web.schemas import MAX_ID
@@ -80,14 +81,16 @@ class StoredId(IntegerConverter):
 
 
 def _connect_per_request(app: Flask) -> None:
+    """Each request takes this thread's SQLite connection, or one from the PostgreSQL pool,
+    and leaves it without a transaction open (see `mediation.db.release_connection`)."""
+
     @app.before_request
     def connect():
         database.connect(reuse_if_open=True)
 
     @app.teardown_request
-    def close(_error):
-        if not database.is_closed():
-            database.close()
+    def release(_error):
+        release_connection()
 
 
 def _register_problem_handlers(app: Flask) -> None:
