@@ -127,17 +127,31 @@ class _Timeline:
         return self.times[index] if index < len(self.times) else None
 
 
-def _walked_from(expectations: list[Expectation], start: datetime, now: datetime) -> datetime:
-    """Where windows are walked from, until one past the range and `now`: well before the
-    range or `now` (whichever is earlier), for the range, the windows around `now` and the
-    next due time; and no later than the last periodic window that ended by `now`, however
-    long ago, since a response-time phase may have run since and the status looks at it."""
+def _walks(expectations: list[Expectation], start: datetime, end: datetime, now: datetime):
+    """Where windows are walked, as (from, until) pairs: from well before the range until
+    one past it, for the range; and from well before `now`, and no later than the last
+    periodic window that ended by `now` however long ago (a response-time phase may have
+    run since, and the status looks at it), until one past `now`, for the windows around
+    `now` and the next due time. Two walks, not one from the earlier start to the later
+    end: a range far from `now` (a version back-dated years) costs its own windows only."""
     longest = max(
         (phase.cadence.nominal_length() for e in expectations for phase in e.phases), default=timedelta(days=1)
     )
-    since = min(start, now) - 2 * longest - timedelta(days=1)
+    margin = 2 * longest + timedelta(days=1)
     last = _last_ended_window(expectations, now)
-    return since if last is None else min(since, last.start)
+    around_now = now - margin if last is None else min(now - margin, last.start)
+    return (start - margin, end), (around_now, now)
+
+
+def _walk(expectations: list[Expectation], since: datetime, until: datetime):
+    """Each periodic window from about `since` to the first one that starts after `until`."""
+    for expectation in expectations:
+        if expectation.end is not None and expectation.end <= since:
+            continue
+        for window in _windows_of(expectation, since):
+            yield expectation, window
+            if window.start > until:
+                break
 
 
 def _last_ended_window(expectations: list[Expectation], now: datetime) -> Window | None:
@@ -213,16 +227,12 @@ def assess(
     timeline = _Timeline(touchpoints)
     result = Compliance(status="on_track", next_due_at=None)
 
-    since = _walked_from(expectations, start, now)
-    limit = max(end, now)
-    periodic: list[tuple[Expectation, Window]] = []
-    for expectation in expectations:
-        if expectation.end is not None and expectation.end <= since:
-            continue
-        for window in _windows_of(expectation, since):
-            periodic.append((expectation, window))
-            if window.start > limit:
-                break
+    # Both walks in time order, each window once: versions in force follow one another.
+    walked = {}
+    for since, until in _walks(expectations, start, end, now):
+        for expectation, window in _walk(expectations, since, until):
+            walked[(window.start, window.end)] = (expectation, window)
+    periodic: list[tuple[Expectation, Window]] = [walked[key] for key in sorted(walked)]
 
     for expectation, window in periodic:
         if start <= window.start < end:
