@@ -3,6 +3,7 @@ the dispute is open, and stands it down when the dispute ends."""
 
 from mediation import hooks
 from mediation.disputes import Dispute
+from mediation.ledger import AuditEvent
 from mediation.ledger import append
 from mediation.lifecycle import CLOSED_STATES
 from mediation.lifecycle import OPEN_STATES
@@ -48,14 +49,28 @@ def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
         _record(protocol, dispute, signature, now, "escalation_stood_down")
 
 
-def _activate(protocol, dispute, signature, now) -> None:
-    EscalationActivation.create(protocol=protocol, dispute=dispute.id, started_at=now)
+def _activate(protocol, dispute, signature, now, started=None) -> None:
+    EscalationActivation.create(protocol=protocol, dispute=dispute.id, started_at=started or now)
     _record(protocol, dispute, signature, now, "escalation_in_force")
 
 
-def activate_for_open_disputes(protocol, signature, now) -> None:
+def _opened_at(dispute):
+    """When the dispute last opened: its creation, or its latest reopening."""
+    reopened = (
+        AuditEvent.select(AuditEvent.occurred_at)
+        .where((AuditEvent.subject_type == "dispute") & (AuditEvent.subject_id == dispute.id)
+               & AuditEvent.from_state.in_(CLOSED_STATES) & AuditEvent.to_state.in_(OPEN_STATES))
+        .order_by(AuditEvent.sequence.desc())
+        .first()
+    )
+    return max(dispute.created_at, reopened.occurred_at) if reopened is not None else dispute.created_at
+
+
+def activate_for_open_disputes(protocol, signature, now, since=None) -> None:
     """An escalation protocol agreed while disputes on its project are open comes into
-    force at once for each of them."""
+    force for each of them: at once, or, for a version agreed back-dated to `since`, from
+    then or from when the dispute opened, whichever is later. (A dispute that ended before
+    the agreement is not reached back to.)"""
     held = EscalationActivation.select(EscalationActivation.dispute).where(
         (EscalationActivation.protocol == protocol.id) & EscalationActivation.ended_at.is_null()
     )
@@ -63,7 +78,8 @@ def activate_for_open_disputes(protocol, signature, now) -> None:
         (Dispute.project == protocol.project_id) & Dispute.state.in_(OPEN_STATES) & Dispute.id.not_in(held)
     )
     for dispute in open_disputes.order_by(Dispute.id):
-        _activate(protocol, dispute, signature, now)
+        started = max(since, _opened_at(dispute)) if since is not None and since < now else now
+        _activate(protocol, dispute, signature, now, started)
 
 
 def activation_for(dispute_id: int) -> EscalationActivation | None:

@@ -227,9 +227,13 @@ def may_contact(actor: Actor, protocol: Protocol) -> bool:
 # --- validation of a version's terms -----------------------------------------------------
 
 
-def _terms(account: Account, data: dict) -> dict:
-    """Check a version's terms against the account; Invalid naming every bad field."""
+def _terms(account: Account, data: dict, earliest: "Earliest | None" = None) -> dict:
+    """Check a version's terms against the account, and its effective_from against the
+    `earliest` start a new version of the protocol may have; Invalid naming every bad field."""
     errors: dict[str, list[str]] = {}
+    problem = earliest.refuses(data.get("effective_from")) if earliest is not None else None
+    if problem:
+        errors["effective_from"] = [problem]
     ids = {data["supplier_point_person_id"], data["customer_point_person_id"], *data["backup_ids"]}
     ids |= {step["person_id"] for step in data["escalation"]}
     people = {p.id: p for p in Person.select().where(Person.id.in_(list(ids)))}
@@ -325,6 +329,56 @@ def _terms_payload(version: ProtocolVersion) -> dict:
     }
 
 
+# --- when a version comes into force -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Earliest:
+    """The earliest moment a new version of a protocol may come into force: when the latest
+    version agreed came (or comes) into force, or, if that one was retired, when it was
+    retired. A version never starts before its predecessor did, so that the versions in
+    force follow one another without overlapping."""
+
+    moment: datetime
+    reason: str
+
+    def refuses(self, effective_from: datetime | None) -> str | None:
+        """Why `effective_from` cannot be honoured, or None when it can (or none is given)."""
+        if effective_from is None or effective_from >= self.moment:
+            return None
+        return f"must not be before {self.moment.isoformat()}, when {self.reason}"
+
+
+def earliest_start(protocol_id: int) -> Earliest | None:
+    """None while no version of the protocol has been agreed."""
+    latest = (
+        ProtocolVersion.select()
+        .where((ProtocolVersion.protocol == protocol_id) & ProtocolVersion.in_force_from.is_null(False))
+        .order_by(ProtocolVersion.in_force_from.desc(), ProtocolVersion.number.desc())
+        .first()
+    )
+    if latest is None:
+        return None
+    if latest.status == "retired" and latest.in_force_until is not None:
+        return Earliest(latest.in_force_until, f"version {latest.number} was retired")
+    return Earliest(latest.in_force_from, f"version {latest.number} came into force")
+
+
+def start_of_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def starts_at(version: ProtocolVersion, agreed_at: datetime, earliest: Earliest | None) -> datetime:
+    """When `version`, agreed at `agreed_at`, comes into force: its effective_from as given,
+    past or future (checked against `earliest` beforehand); without one, the start of the
+    minute in which it was agreed, so that a touchpoint logged in that minute, as the forms
+    give times, falls within it; or its predecessor's start, if that is later."""
+    if version.effective_from is not None:
+        return version.effective_from
+    start = start_of_minute(agreed_at)
+    return max(start, earliest.moment) if earliest is not None else start
+
+
 # --- writing -----------------------------------------------------------------------------
 
 
@@ -367,7 +421,7 @@ def add_version(actor: Actor, clock, protocol_id: int, *, expected_version=None,
     with write_transaction():
         protocol = _lock(actor, protocol_id, expected_version)
         capacity = _drafting_capacity(actor, protocol.project.account_id)
-        terms = _terms(protocol.project.account, terms)
+        terms = _terms(protocol.project.account, terms, earliest_start(protocol.id))
         now = clock.now()
         signature = actor.signing(capacity)
         for pending in ProtocolVersion.select().where(
@@ -435,6 +489,14 @@ def acknowledge(actor: Actor, clock, protocol_id: int, *, version: int) -> Proto
             (Acknowledgement.version == target.id) & (Acknowledgement.organization == actor.organization.id)
         ).exists():
             raise Invalid.field("version", f"{actor.organization.name} has already acknowledged version {version}")
+        # Checked again here, before anything is written: the version in force may have
+        # changed (been retired, say) since this one was drafted.
+        earliest = earliest_start(protocol.id)
+        problem = earliest.refuses(target.effective_from) if earliest is not None else None
+        if problem:
+            raise Invalid.field("effective_from", f"version {version} would come into force at "
+                                f"{target.effective_from.isoformat()}, before {earliest.moment.isoformat()}, "
+                                f"when {earliest.reason}: draft a version that starts later")
         now = clock.now()
         Acknowledgement.create(version=target, person=actor.person_id, organization=actor.organization.id, created_at=now)
         signature = actor.signing(capacity)
@@ -448,24 +510,27 @@ def acknowledge(actor: Actor, clock, protocol_id: int, *, version: int) -> Proto
             .tuples()
         }
         if {"supplier", "customer"} <= kinds:
-            _agree(protocol, target, signature, now, kinds)
+            _agree(protocol, target, signature, now, kinds, starts_at(target, now, earliest))
         _bump(protocol)
     return target
 
 
-def _agree(protocol, target, signature, now, kinds) -> None:
-    starts = max(target.effective_from or now, now)
+def _agree(protocol, target, signature, now, kinds, starts) -> None:
+    """`target` agreed at `now` and in force from `starts`, which may lie before `now`
+    (back-dated) or after it; the version agreed before it is in force until then."""
     for previous in ProtocolVersion.select().where(
         (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.status == "agreed")
     ):
         previous.in_force_until = starts
         ProtocolVersion.update(in_force_until=starts).where(ProtocolVersion.id == previous.id).execute()
-        _set_status(protocol, previous, "supersede", signature, now, successor=target.number)
+        _set_status(protocol, previous, "supersede", signature, now, successor=target.number,
+                    in_force_until=starts.isoformat())
     target.in_force_from = starts
     ProtocolVersion.update(in_force_from=starts).where(ProtocolVersion.id == target.id).execute()
-    _set_status(protocol, target, "agree", signature, now, kinds, in_force_from=starts.isoformat())
+    _set_status(protocol, target, "agree", signature, now, kinds, agreed_at=now.isoformat(),
+                in_force_from=starts.isoformat())
     if protocol.scenario == ESCALATION:
-        escalation.activate_for_open_disputes(protocol, signature, now)
+        escalation.activate_for_open_disputes(protocol, signature, now, since=starts)
 
 
 def _load_protocol_data(protocol: Protocol):

@@ -177,12 +177,211 @@ def test_an_effective_from_in_the_future_delays_the_start_of_the_first_agreed_ve
     assert in_force_at(protocol.id, starts) == 1
 
 
-def test_an_effective_from_in_the_past_starts_the_version_when_it_is_agreed_not_before(world):
-    protocol = create(world, effective_from=world.clock.now() - timedelta(days=30))
+# --- back-dated versions (issue 10): an existing arrangement brought in with its past ------------
+
+
+def touch(world, protocol_id, when, channel="video", by="alice"):
+    return services.log_touchpoint(world.actor(by), world.clock, protocol_id, occurred_at=when, channel=channel,
+                                   supplier_person_id=world.id("alice"), customer_person_id=world.id("carla"),
+                                   summary="Weekly status.")
+
+
+def test_a_back_dated_version_agreed_is_in_force_from_its_effective_from(world):
+    starts = world.clock.now() - timedelta(days=30)
+    protocol = create(world, effective_from=starts)
     world.clock.advance(days=1)
     agree(world, protocol.id, 1)
-    assert version(protocol.id, 1).in_force_from == world.clock.now()
-    assert in_force_at(protocol.id, world.clock.now() - timedelta(hours=1)) is None
+
+    assert version(protocol.id, 1).in_force_from == starts, "the date sent is honoured, not moved to the agreement"
+    assert in_force_at(protocol.id, starts - timedelta(seconds=1)) is None
+    assert in_force_at(protocol.id, starts) == 1
+    assert in_force_at(protocol.id, world.clock.now()) == 1
+
+
+def test_touchpoints_of_the_back_dated_weeks_are_accepted_and_count_in_compliance(world):
+    starts = world.clock.now() - timedelta(weeks=4)
+    protocol = create(world, effective_from=starts)
+    agree(world, protocol.id, 1)
+    for week in (0, 1, 3):  # the third week of the arrangement had no contact
+        touch(world, protocol.id, starts + timedelta(weeks=week, days=1))
+    touch(world, protocol.id, starts + timedelta(weeks=3, days=2), channel="phone")
+
+    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=starts,
+                                 end=starts + timedelta(weeks=4))
+    assert [(w.start - starts, w.count, w.status) for w in result.windows] == [
+        (timedelta(weeks=0), 1, "met"), (timedelta(weeks=1), 1, "met"), (timedelta(weeks=2), 0, "missed"),
+        (timedelta(weeks=3), 2, "met"),
+    ]
+    assert (result.missed, result.touchpoints, result.channel_deviations) == (1, 4, 1)
+    with pytest.raises(Invalid) as refused:
+        touch(world, protocol.id, starts - timedelta(minutes=1))
+    assert list(refused.value.errors) == ["occurred_at"], "before its effective_from it was not in force"
+
+
+def test_a_back_dated_successor_takes_over_from_its_effective_from(world):
+    protocol = create(world)
+    agree(world, protocol.id, 1)
+    first_from = version(protocol.id, 1).in_force_from
+    world.clock.advance(days=20)
+    switched = world.clock.now() - timedelta(days=10)
+    touch(world, protocol.id, switched + timedelta(days=1), channel="phone")
+    services.add_version(world.actor("alice"), world.clock, protocol.id,
+                         **terms(world, channel="phone", effective_from=switched))
+    agree(world, protocol.id, 2)
+
+    first, second = version(protocol.id, 1), version(protocol.id, 2)
+    assert (first.in_force_from, first.in_force_until) == (first_from, switched)
+    assert (second.in_force_from, second.in_force_until) == (switched, None)
+    assert in_force_at(protocol.id, switched - timedelta(seconds=1)) == 1
+    assert in_force_at(protocol.id, switched) == 2
+    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=switched,
+                                 end=world.clock.now())
+    assert result.channel_deviations == 0, "the phone call of the back-dated period is judged by version 2"
+
+
+def test_a_version_may_start_with_its_predecessor_and_replace_it_from_its_very_start(world):
+    starts = world.clock.now() - timedelta(days=14)
+    protocol = create(world, effective_from=starts)
+    agree(world, protocol.id, 1)
+    services.add_version(world.actor("alice"), world.clock, protocol.id,
+                         **terms(world, channel="phone", effective_from=starts))
+    agree(world, protocol.id, 2)
+    assert version(protocol.id, 1).in_force_until == starts, "version 1 was never in force"
+    assert in_force_at(protocol.id, starts) == 2
+
+
+def test_an_effective_from_before_the_predecessor_started_is_refused_on_the_field_with_nothing_written(world):
+    started = world.clock.now() - timedelta(days=10)
+    protocol = create(world, effective_from=started)
+    agree(world, protocol.id, 1)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, channel="phone"))
+    before, counts = kinds(protocol.id), table_counts()
+
+    with pytest.raises(Invalid) as refused:
+        services.add_version(world.actor("alice"), world.clock, protocol.id,
+                             **terms(world, channel="email", effective_from=started - timedelta(seconds=1)))
+    assert list(refused.value.errors) == ["effective_from"]
+    assert started.isoformat() in refused.value.errors["effective_from"][0]
+    assert "version 1 came into force" in refused.value.errors["effective_from"][0]
+    assert table_counts() == counts and kinds(protocol.id) == before
+    assert statuses(protocol.id) == {1: "agreed", 2: "draft"}, "the pending draft is not retired either"
+
+
+def test_other_invalid_terms_are_named_beside_an_early_effective_from(world):
+    protocol = create(world)
+    agree(world, protocol.id, 1)
+    with pytest.raises(Invalid) as refused:
+        services.add_version(world.actor("alice"), world.clock, protocol.id,
+                             **terms(world, timezone="Mars/Olympus", effective_from=world.clock.now() - timedelta(days=1)))
+    assert set(refused.value.errors) == {"effective_from", "timezone"}
+
+
+def test_the_start_is_checked_again_at_the_acknowledgement_that_would_agree_it(world):
+    protocol = create(world, effective_from=world.clock.now() - timedelta(days=30))
+    agree(world, protocol.id, 1)
+    back_dated = world.clock.now() - timedelta(days=5)
+    services.add_version(world.actor("alice"), world.clock, protocol.id,
+                         **terms(world, channel="phone", effective_from=back_dated))
+    propose(world, protocol.id, 2)
+    ack(world, protocol.id, 2, "alice")
+    world.clock.advance(hours=1)
+    retired = world.clock.now()
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="retire")
+    before, counts = kinds(protocol.id), table_counts()
+
+    with pytest.raises(Invalid) as refused:
+        ack(world, protocol.id, 2, "carla")
+    assert list(refused.value.errors) == ["effective_from"]
+    message = refused.value.errors["effective_from"][0]
+    assert back_dated.isoformat() in message and retired.isoformat() in message and "retired" in message
+    assert table_counts() == counts and kinds(protocol.id) == before, "no acknowledgement, no event"
+    assert statuses(protocol.id) == {1: "retired", 2: "proposed"}
+
+
+def test_the_agreement_event_records_when_it_was_agreed_and_from_when_it_is_in_force(world):
+    at_once = create(world)
+    agree(world, at_once.id, 1)
+    agreed_at = world.clock.now()
+    starts = agreed_at - timedelta(days=30)
+    back_dated = create(world, scenario="onboarding", effective_from=starts)
+    agree(world, back_dated.id, 1)
+
+    def agreements(protocol):
+        return [e for e in ledger.history("protocol", protocol.id) if e.kind == "version_agreed"]
+
+    assert [e.data for e in agreements(back_dated)] == [{
+        "number": 1, "agreed_at": world.clock.now().isoformat(), "in_force_from": starts.isoformat(),
+    }]
+    assert agreements(back_dated)[0].occurred_at == world.clock.now()
+    assert [e.data for e in agreements(at_once)] == [{
+        "number": 1, "agreed_at": agreed_at.isoformat(), "in_force_from": agreed_at.isoformat(),
+    }]
+    assert ledger.verify().ok
+
+
+def test_a_successor_ends_its_predecessor_in_the_ledger_too(world):
+    protocol = create(world)
+    agree(world, protocol.id, 1)
+    world.clock.advance(days=9)
+    switched = world.clock.now() - timedelta(days=2)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, effective_from=switched))
+    agree(world, protocol.id, 2)
+    superseded = [e.data for e in ledger.history("protocol", protocol.id) if e.kind == "version_superseded"]
+    assert superseded == [{"number": 1, "successor": 2, "in_force_until": switched.isoformat()}]
+
+
+# --- a version agreed without effective_from: from the start of the minute of agreement -------------
+
+
+def test_a_version_agreed_without_effective_from_is_in_force_from_the_start_of_that_minute(world):
+    protocol = create(world)
+    propose(world, protocol.id, 1)
+    ack(world, protocol.id, 1, "alice")
+    world.clock.set(world.clock.now().replace(hour=10, minute=0, second=37, microsecond=250))
+    ack(world, protocol.id, 1, "carla")
+
+    minute = world.clock.now().replace(second=0, microsecond=0)
+    assert version(protocol.id, 1).in_force_from == minute
+    world.clock.advance(seconds=5)
+    touch(world, protocol.id, minute)  # what the form fills in: the current minute
+    assert in_force_at(protocol.id, minute - timedelta(microseconds=1)) is None
+
+
+def test_a_successor_without_effective_from_never_starts_before_its_predecessor(world):
+    protocol = create(world)
+    propose(world, protocol.id, 1)
+    ack(world, protocol.id, 1, "alice")
+    world.clock.set(world.clock.now().replace(second=20))
+    ack(world, protocol.id, 1, "carla")
+    world.clock.advance(seconds=10)
+    services.add_version(world.actor("alice"), world.clock, protocol.id,
+                         **terms(world, effective_from=world.clock.now()))
+    propose(world, protocol.id, 2)
+    ack(world, protocol.id, 2, "alice")
+    ack(world, protocol.id, 2, "carla")  # version 2 starts at 09:00:30, as sent
+    world.clock.advance(seconds=10)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, channel="phone"))
+    propose(world, protocol.id, 3)
+    ack(world, protocol.id, 3, "alice")
+    ack(world, protocol.id, 3, "carla")
+
+    second, third = version(protocol.id, 2), version(protocol.id, 3)
+    assert third.in_force_from == second.in_force_from == world.clock.now().replace(second=30)
+    assert second.in_force_until == third.in_force_from
+
+
+def test_a_successor_without_effective_from_follows_a_predecessor_agreed_for_later(world):
+    protocol = create(world)
+    agree(world, protocol.id, 1)
+    later = world.clock.now() + timedelta(days=14)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, effective_from=later))
+    agree(world, protocol.id, 2)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, channel="phone"))
+    agree(world, protocol.id, 3)
+
+    assert version(protocol.id, 3).in_force_from == later
+    assert in_force_at(protocol.id, world.clock.now()) == 1
+    assert in_force_at(protocol.id, later) == 3
 
 
 # --- proposed versions are immutable ------------------------------------------------------------

@@ -329,3 +329,28 @@ def test_a_re_agreed_escalation_protocol_stays_in_force_for_the_open_dispute_und
     agree(world, protocol, 2)
     assert in_force(protocol.id, world.clock.now()) == 2
     assert in_force(protocol.id, world.clock.now() - timedelta(hours=12)) == 1
+
+
+def test_a_back_dated_escalation_protocol_is_in_force_for_the_disputes_open_since_its_effective_from(world):
+    """Back-dated, it reaches back for the disputes open when it is agreed: from its
+    effective_from, or from when the dispute last opened if that is later."""
+    started = world.clock.now()
+    early = open_dispute(world)
+    reopened = open_dispute(world)
+    world.clock.advance(days=1)
+    world.drive(reopened, "resolved")
+    world.clock.advance(days=1)
+    reopened_at = world.clock.now()
+    reopen(world, reopened)
+    world.clock.advance(days=1)
+    effective_from = started + timedelta(hours=12)
+    protocol = agreed_escalation(world, effective_from=effective_from)
+
+    assert escalation.activation_for(early.id).started_at == effective_from
+    assert escalation.activation_for(reopened.id).started_at == reopened_at
+    assert in_force(protocol.id, effective_from - timedelta(seconds=1)) is None
+    assert in_force(protocol.id, effective_from) == 1
+    touch(world, protocol, effective_from + timedelta(hours=1))
+    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=effective_from,
+                                 end=effective_from + timedelta(days=2))
+    assert [(w.count, w.status) for w in result.windows] == [(1, "met"), (0, "missed")]
