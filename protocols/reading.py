@@ -51,6 +51,14 @@ def acknowledgements_of(version_ids) -> dict[int, list[Acknowledger]]:
     return result
 
 
+def agreed_at(acknowledgers: list[Acknowledger]) -> datetime | None:
+    """When a version was agreed: the moment the second company acknowledged it. Its
+    in_force_from may lie before (back-dated) or after (effective later)."""
+    if {a.kind for a in acknowledgers} >= {"supplier", "customer"}:
+        return max(a.at for a in acknowledgers)
+    return None
+
+
 def people_of(organization_id: int) -> list[Person]:
     """The active people of a company, by name: whom a version or a touchpoint may name."""
     return list(

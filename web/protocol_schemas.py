@@ -71,7 +71,10 @@ class VersionTermsIn(Schema):
     backup_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
     agenda = Text(load_default="", validate=validate.Length(max=10_000))
     escalation = fields.List(fields.Nested(EscalationStepIn), load_default=list, validate=validate.Length(max=MAX_STEPS))
-    effective_from = Moment(load_default=None, allow_none=True)
+    effective_from = Moment(load_default=None, allow_none=True, metadata={"description": (
+        "when the version comes into force once both companies have acknowledged it, past (an existing "
+        "arrangement with its past touchpoints) or future; not before the version agreed before it came into "
+        "force (422 on this field). Without it: from the start of the minute of the agreement")})
     max_contacts_per_window = Whole(load_default=None, allow_none=True,
                                              validate=validate.Range(min=1, max=1000))
     timezone = Text(load_default="UTC", validate=validate.Length(min=1, max=64))
@@ -134,7 +137,11 @@ class VersionOut(Schema):
     max_contacts_per_window = fields.Integer(allow_none=True)
     timezone = fields.String()
     effective_from = fields.DateTime(allow_none=True)
-    in_force_from = fields.DateTime(allow_none=True)
+    agreed_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the second company acknowledged the version, which made it agreed"})
+    in_force_from = fields.DateTime(allow_none=True, metadata={
+        "description": "when the version came (or comes) into force: its effective_from, else the start of the "
+                       "minute it was agreed in (or its predecessor's start, if later)"})
     in_force_until = fields.DateTime(allow_none=True)
     acknowledged_by = fields.List(fields.String())
     available_triggers = fields.List(fields.String())

@@ -238,6 +238,79 @@ def test_a_new_version_is_a_draft_while_the_agreed_one_stays_in_force_until_its_
     assert version_of(changed, 1)["in_force_until"] == version_of(changed, 2)["in_force_from"]
 
 
+def test_a_back_dated_version_is_in_force_from_its_effective_from_with_its_past_touchpoints(api, world):
+    starts = world.clock.now() - timedelta(weeks=3)
+    protocol = create(api, world, effective_from=starts.isoformat())
+    world.clock.advance(minutes=1)
+    full = agree(api, protocol["id"])
+    version = version_of(full, 1)
+    assert (version["effective_from"], version["in_force_from"]) == (starts.isoformat(), starts.isoformat())
+    assert version["agreed_at"] == world.clock.now().isoformat()
+    assert full["in_force"] == 1
+
+    for week in (0, 2):
+        ok(touchpoint(api, world, protocol["id"], starts + timedelta(weeks=week, hours=1)), 201)
+    result = ok(compliance(api, protocol["id"], from_=starts, to=starts + timedelta(weeks=3)))
+    assert [(w["touchpoints"], w["status"]) for w in result["windows"]] == [(1, "met"), (0, "missed"), (1, "met")]
+    assert_problem(touchpoint(api, world, protocol["id"], starts - timedelta(seconds=1)), 422)
+
+    (event,) = events_of(api.get(f"{API}/protocols/{protocol['id']}/calendar.ics"))
+    assert event.decoded("DTSTART") == starts, "the calendar starts with the arrangement"
+    (entry,) = ok(api.get(f"{API}/protocols/board"))["items"]
+    assert entry["protocol_id"] == protocol["id"] and entry["status"] == "on_track"
+
+
+def test_a_future_effective_from_still_waits_for_its_day(api, world):
+    starts = world.clock.now() + timedelta(days=10)
+    full = agreed(api, world, effective_from=starts.isoformat())
+    assert version_of(full, 1)["in_force_from"] == starts.isoformat()
+    assert version_of(full, 1)["agreed_at"] < version_of(full, 1)["in_force_from"]
+    assert full["in_force"] is None
+    assert_problem(touchpoint(api, world, full["id"], world.clock.now()), 422)
+
+
+def test_an_effective_from_before_the_version_in_force_started_is_422_on_the_field_and_writes_nothing(
+        api, world, signed_in):
+    protocol = agreed(api, world)
+    started = version_of(protocol, 1)["in_force_from"]
+    world.clock.advance(days=2)
+    before = table_counts()
+    early = (world.clock.now() - timedelta(days=3)).isoformat()
+    response = api.post(f"{API}/protocols/{protocol['id']}/versions", terms(world, effective_from=early))
+    body = assert_problem(response, 422, "validation")
+    assert list(body["errors"]) == ["effective_from"]
+    assert started in body["errors"]["effective_from"][0]
+    assert table_counts() == before
+
+
+def test_an_acknowledgement_that_cannot_honour_the_effective_from_is_422_and_writes_nothing(api, world, signed_in):
+    protocol = agreed(api, world)
+    world.clock.advance(days=5)
+    back_dated = (world.clock.now() - timedelta(days=2)).isoformat()
+    ok(api.post(f"{API}/protocols/{protocol['id']}/versions", terms(world, effective_from=back_dated)), 201)
+    ok(transition(api, protocol["id"], 2, "propose"))
+    ok(acknowledge(api, protocol["id"], 2, "carla"), 201)
+    ok(transition(api, protocol["id"], 1, "retire"))  # version 1 stops now, after the date version 2 asks for
+    before = table_counts()
+    body = assert_problem(acknowledge(api, protocol["id"], 2, "alice"), 422, "validation")
+    assert list(body["errors"]) == ["effective_from"] and "retired" in body["errors"]["effective_from"][0]
+    assert table_counts() == before
+    assert version_of(ok(api.get(f"{API}/protocols/{protocol['id']}")), 2)["status"] == "proposed"
+
+
+def test_a_touchpoint_in_the_minute_of_the_agreement_is_accepted(api, world):
+    protocol = create(api, world)
+    ok(transition(api, protocol["id"], 1, "propose"))
+    ok(acknowledge(api, protocol["id"], 1, "carla"), 201)
+    world.clock.set(world.clock.now().replace(hour=10, minute=0, second=37))
+    full = ok(acknowledge(api, protocol["id"], 1, "alice"), 201)
+    minute = world.clock.now().replace(second=0)
+    assert version_of(full, 1)["in_force_from"] == minute.isoformat()
+    assert version_of(full, 1)["agreed_at"] == world.clock.now().isoformat()
+    world.clock.advance(seconds=10)
+    ok(touchpoint(api, world, protocol["id"], minute), 201)
+
+
 def test_a_new_version_retires_the_pending_proposal(api, world):
     protocol = create(api, world)
     ok(transition(api, protocol["id"], 1, "propose"))

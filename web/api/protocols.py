@@ -16,11 +16,10 @@ from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
 from mediation.db import write_transaction
 from mediation.directory import visible_project
-from mediation.parties import Organization
 from protocols import agreement
 from protocols import feeds
+from protocols import reading
 from protocols import services
-from protocols.models import Acknowledgement
 from protocols.models import Protocol
 from protocols.models import Touchpoint
 from web import boards
@@ -69,16 +68,10 @@ def present(protocol: Protocol) -> dict:
     versions, activations = services.versions_of([protocol.id])[protocol.id], []
     if protocol.scenario == services.ESCALATION:
         activations = services.activations_of([protocol.id])[protocol.id]
-    acknowledged = {}
-    for version_id, company in (
-        Acknowledgement.select(Acknowledgement.version, Organization.kind)
-        .join(Organization)
-        .where(Acknowledgement.version.in_([v.id for v in versions]))
-        .tuples()
-    ):
-        acknowledged.setdefault(version_id, []).append(company)
+    acknowledged = reading.acknowledgements_of([v.id for v in versions])
     for version in versions:
-        version.acknowledged_by = sorted(acknowledged.get(version.id, []))
+        version.acknowledged_by = sorted(a.kind for a in acknowledged[version.id])
+        version.agreed_at = reading.agreed_at(acknowledged[version.id])
         version.available_triggers = [
             t for t in agreement.available_triggers(version.status) if t in agreement.REQUESTABLE_TRIGGERS
         ]
