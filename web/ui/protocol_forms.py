@@ -166,10 +166,17 @@ def _cadence_values(prefix: str, cadence: dict) -> MultiDict:
     return values
 
 
-def prefilled(version) -> MultiDict:
-    """The terms form filled in with `version`'s terms (its start day in its own zone)."""
+def prefilled(version, now: datetime | None = None) -> MultiDict:
+    """The terms form filled in with `version`'s terms (its start day in its own zone).
+    A start the version has already reached (it is or was in force from it by `now`) is
+    left out: kept, it would back-date the new version to it, silently replacing its
+    predecessor from its very start."""
     cadence, taper = steady_and_taper(version.cadence, version.phases)
     zone = zone_named(version.timezone)
+    started = getattr(version, "in_force_from", None)
+    effective_from = version.effective_from
+    if effective_from is not None and started is not None and now is not None and started <= now:
+        effective_from = None
     values = _cadence_values("cadence", cadence or {})
     values.update({
         "channel": version.channel,
@@ -177,7 +184,7 @@ def prefilled(version) -> MultiDict:
         "customer_point_person_id": str(version.customer_point_person_id),
         "agenda": version.agenda,
         "timezone": version.timezone,
-        "effective_from": version.effective_from.astimezone(zone).date().isoformat() if version.effective_from else "",
+        "effective_from": effective_from.astimezone(zone).date().isoformat() if effective_from else "",
         "max_contacts_per_window": str(version.max_contacts_per_window or ""),
     })
     for person_id in version.backup_ids:

@@ -3,6 +3,7 @@ by side with what changed, who acknowledged each, what the viewer may do, compli
 the range asked for with its chart, and the latest touchpoints."""
 
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from datetime import tzinfo
@@ -35,6 +36,7 @@ class Versions:
     protocol: Protocol
     all: list[ProtocolVersion]
     current: ProtocolVersion | None
+    agreed_at: dict = field(default_factory=dict)  # version id -> when both companies had acknowledged it
 
     @property
     def agreed(self) -> ProtocolVersion | None:
@@ -66,14 +68,22 @@ class Versions:
     def zone(self) -> tzinfo:
         return protocol_forms.zone_named(self.zone_name)
 
+    def since(self, version: ProtocolVersion) -> str:
+        """From when an agreed version is in force, and when it was agreed if that differs."""
+        return protocol_terms.agreement_text(self.agreed_at.get(version.id), version.in_force_from, self.zone)
+
+    def apart(self, version: ProtocolVersion) -> bool:
+        """Whether `version` was agreed at another time than it came into force."""
+        return protocol_terms.agreed_apart(self.agreed_at.get(version.id), version.in_force_from, self.zone)
+
     def note(self, version: ProtocolVersion) -> str:
         """Whether a column's version is in force, and if not when it will be."""
         if version is self.current:
-            return "in force now"
+            return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
         if version.status == "agreed" and self.protocol.scenario == services.ESCALATION:
             return "in force while a dispute on the project is open"
         if version.status == "agreed":
-            return f"in force from {protocol_terms.moment_text(version.in_force_from, self.zone)}"
+            return self.since(version)
         return "pending: not in force"
 
 
@@ -83,6 +93,12 @@ def versions_at(protocol: Protocol, now: datetime) -> Versions:
     if protocol.scenario == services.ESCALATION:
         activations = services.activations_of([protocol.id])[protocol.id]
     return Versions(protocol, versions, services.in_force(protocol, versions, activations, now))
+
+
+def with_agreements(view: Versions, acknowledgements: dict) -> Versions:
+    """`view` knowing when each of its versions was agreed, from their acknowledgements."""
+    agreed = {v.id: reading.agreed_at(acknowledgements[v.id]) for v in view.all}
+    return Versions(view.protocol, view.all, view.current, agreed)
 
 
 def compliance_range(args, zone: tzinfo, now: datetime):
@@ -142,7 +158,7 @@ def _default_forms(view: Versions, now: datetime) -> dict:
     """Each form of the page as it first appears: (values, errors)."""
     current, zone = view.current, view.zone
     return {
-        "version": (protocol_forms.prefilled(view.latest), {}),
+        "version": (protocol_forms.prefilled(view.latest, now), {}),
         "touchpoint": (MultiDict({
             "occurred_at": protocol_forms.local_input(now, zone),
             "channel": current.channel if current else "",
@@ -159,13 +175,14 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
     """Everything the protocol page's template reads, for `actor`, with the query `args`."""
     now = clock.now()
     view = versions_at(protocol, now)
+    acknowledgements = reading.acknowledgements_of([v.id for v in view.all])
+    view = with_agreements(view, acknowledgements)
     names = reading.names_of(protocol_terms.people_in(view.all))
     rows = protocol_terms.compare(
         protocol_terms.terms_of(view.base, names, view.zone) if view.base is not None else None,
         [protocol_terms.terms_of(v, names, view.zone) for v in view.others],
     )
     columns = view.columns
-    acknowledgements = reading.acknowledgements_of([v.id for v in columns])
     drafter = services.may_draft(actor, protocol.project.account_id)
     contact = services.may_contact(actor, protocol)
     triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
@@ -185,6 +202,9 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
         "base": view.base,
         "columns": columns,
         "notes": {v.id: view.note(v) for v in columns},
+        "since": {v.id: view.since(v) for v in view.all if v.in_force_from is not None},
+        "agreed_apart": {v.id for v in view.all if view.apart(v)},
+        "agreed_at": view.agreed_at,
         "earlier": [v for v in view.all if v not in columns],
         "rows": rows,
         "acknowledgements": acknowledgements,

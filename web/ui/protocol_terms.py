@@ -30,6 +30,24 @@ def moment_text(moment: datetime | None, zone: tzinfo, empty: str = "") -> str:
     return f"{local.day} {local:%b %Y, %H:%M} {local:%Z}"
 
 
+def agreement_text(agreed_at: datetime | None, in_force_from: datetime | None, zone: tzinfo) -> str:
+    """When an agreed version is in force from: "in force from <date>"; or, when it was
+    agreed at another time than it starts (back-dated, or effective later), "agreed on
+    <date>, in force from <date>"."""
+    starts = f"in force from {moment_text(in_force_from, zone)}"
+    if not agreed_apart(agreed_at, in_force_from, zone):
+        return starts
+    return f"agreed on {moment_text(agreed_at, zone)}, {starts}"
+
+
+def agreed_apart(agreed_at: datetime | None, in_force_from: datetime | None, zone: tzinfo) -> bool:
+    """Whether a version was agreed at another time than it came into force, as people read
+    times (to the minute): a version agreed without effective_from starts in the minute it
+    was agreed."""
+    return agreed_at is not None and in_force_from is not None and \
+        moment_text(agreed_at, zone) != moment_text(in_force_from, zone)
+
+
 def channel_text(channel: str) -> str:
     return CHANNEL_NAMES.get(channel, channel)
 

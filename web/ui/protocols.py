@@ -247,8 +247,12 @@ def _protocol_zone(protocol) -> tzinfo:
 
 def _acknowledged(version, company: str, zone: tzinfo) -> str:
     if version.status == "agreed":
-        return f"Version {version.number} is agreed by both companies and in force from " \
-               f"{protocol_terms.moment_text(version.in_force_from, zone)}."
+        agreed = reading.agreed_at(reading.acknowledgements_of([version.id])[version.id])
+        since = protocol_terms.moment_text(version.in_force_from, zone)
+        text = f"Version {version.number} is agreed by both companies and in force from {since}"
+        if protocol_terms.agreed_apart(agreed, version.in_force_from, zone):
+            text += f" (agreed on {protocol_terms.moment_text(agreed, zone)})"
+        return text + "."
     return f"Version {version.number} acknowledged for {company}. It is agreed once the other company " \
            "acknowledges it too."
 

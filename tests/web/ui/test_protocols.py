@@ -270,6 +270,72 @@ def test_a_drafter_proposes_a_version_and_a_point_person_of_each_company_acknowl
     assert "Acknowledge for" not in page
 
 
+def test_a_back_dated_version_shows_when_it_was_agreed_and_from_when_it_is_in_force(world, browser_as):
+    protocol = create(world, effective_from=world.clock.now() - timedelta(days=14))
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
+    services.acknowledge(world.actor("alice"), world.clock, protocol.id, version=1)
+    world.clock.advance(hours=1, minutes=30)
+    carla = browser_as("carla")
+    carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"})
+    words = text(html(carla.get(f"/protocols/{protocol.id}")))
+    assert "Version 1 is agreed by both companies and in force from 16 Feb 2026, 09:00 UTC " \
+           "(agreed on 2 Mar 2026, 10:30 UTC)." in words
+    assert "Version in force Version 1, agreed on 2 Mar 2026, 10:30 UTC, in force from 16 Feb 2026, 09:00 UTC" in words
+    assert "in force now: agreed on 2 Mar 2026, 10:30 UTC, in force from 16 Feb 2026, 09:00 UTC" in words
+
+    touch(world, protocol, world.clock.now() - timedelta(days=13))
+    assert Touchpoint.select().count() == 1, "a touchpoint of the back-dated weeks is taken"
+    world.clock.advance(days=1)
+    services.add_version(world.actor("alice"), world.clock, protocol.id, **terms(world, channel="phone"))
+    agree(world, protocol, 2)
+    words = text(html(browser_as("carla").get(f"/protocols/{protocol.id}")))
+    assert "Version in force Version 2, since 3 Mar 2026, 10:30 UTC" in words, "agreed and in force at once"
+    assert "1 Superseded 2 Mar 2026, 10:30 UTC 16 Feb 2026, 09:00 UTC 3 Mar 2026, 10:30 UTC" in words
+
+
+def test_a_new_version_form_leaves_out_a_start_already_reached(world, browser_as):
+    """Filled in from a version in force from a past day, the form would back-date the new
+    version to that day, replacing its predecessor from its very start."""
+    protocol = agreed(world, effective_from=world.clock.now() - timedelta(days=7))
+    upcoming = agreed(world, scenario="onboarding", effective_from=world.clock.now() + timedelta(days=7))
+    alice = browser_as("alice")
+    for shown, expected in ((protocol, ""), (upcoming, "2026-03-09")):
+        (form,) = post_forms(main(alice.get(f"/protocols/{shown.id}")), action=f"/protocols/{shown.id}/versions")
+        assert dict(form_values(form))["effective_from"] == expected
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    assert alice.post(f"/protocols/{protocol.id}/versions", data=MultiDict(form_values(form))).status_code == 302
+    assert ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2)) \
+        .effective_from is None
+
+
+def test_a_new_version_effective_before_the_version_in_force_is_refused_next_to_the_day(world, browser_as):
+    protocol = agreed(world, effective_from=world.clock.now() - timedelta(days=7))
+    alice = browser_as("alice")
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    values = MultiDict(form_values(form))
+    values["effective_from"] = "2026-02-20"
+    before = table_counts()
+    page = html(alice.post(f"/protocols/{protocol.id}/versions", data=values), 422)
+    assert "must not be before 2026-02-23T09:00:00+00:00, when version 1 came into force" in \
+        field_error(page, "effective_from")
+    assert table_counts() == before
+    values["effective_from"] = "2026-02-24"
+    assert alice.post(f"/protocols/{protocol.id}/versions", data=values).status_code == 302
+
+
+def test_an_acknowledgement_that_cannot_honour_the_start_explains_why_and_changes_nothing(world, browser_as):
+    protocol = agreed(world, effective_from=world.clock.now() - timedelta(days=7))
+    services.add_version(world.actor("alice"), world.clock, protocol.id,
+                         **terms(world, effective_from=world.clock.now() - timedelta(days=1)))
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 2, trigger="propose")
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="retire")
+    carla = browser_as("carla")
+    before = table_counts()
+    page = html(carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "2"}), 422)
+    assert "when version 1 was retired: draft a version that starts later" in text(page)
+    assert table_counts() == before
+
+
 def test_acknowledging_twice_for_a_company_explains_why_nothing_happened(world, browser_as):
     protocol = create(world)
     services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
@@ -448,6 +514,27 @@ def test_a_point_person_logs_a_touchpoint_read_in_the_protocols_time_zone(world,
     words = text(html(carla.get(f"/protocols/{protocol.id}")))
     assert "Touchpoint logged." in words
     assert "3 Mar 2026, 10:30 CET Video call Alice Carla Went through the cut-over plan. Carla" in words
+
+
+def test_a_touchpoint_logged_from_the_form_as_it_stands_right_after_the_agreement_is_accepted(world, browser_as):
+    """The form fills in the current minute; a version agreed 37 seconds into it is in
+    force from the start of that minute, so the touchpoint falls within it."""
+    protocol = create(world)
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
+    services.acknowledge(world.actor("carla"), world.clock, protocol.id, version=1)
+    world.clock.set(world.clock.now().replace(hour=10, minute=0, second=37))
+    alice, carla = browser_as("alice"), browser_as("carla")
+    assert alice.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"}).status_code == 302
+    world.clock.advance(seconds=8)
+
+    action = f"/protocols/{protocol.id}/touchpoints"
+    (form,) = post_forms(main(carla.get(f"/protocols/{protocol.id}")), action=action)
+    values = MultiDict(form_values(form))
+    assert values["occurred_at"] == "2026-03-02T10:00"
+    values["summary"] = "Kick-off call right after agreeing."
+    response = carla.post(action, data=values)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert Touchpoint.get().occurred_at == world.clock.now().replace(second=0)
 
 
 def test_a_bad_touchpoint_comes_back_with_errors_next_to_its_fields_and_what_was_typed(world, browser_as):
