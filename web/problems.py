@@ -1,5 +1,8 @@
 """Errors as RFC 9457 problem details (`application/problem+json`)."""
 
+import json as stdlib_json
+from html import escape
+
 from flask import Response
 from flask import json
 from marshmallow import ValidationError
@@ -61,14 +64,42 @@ def from_domain(error: DomainError) -> Response:
     return problem(400, "bad-request", "Bad request", error.detail)
 
 
+TOO_LARGE_DETAIL = "the request body is larger than the limit"
+
+
 def from_http(error: HTTPException) -> Response:
     slug = (error.name or "error").lower().replace(" ", "-")
     detail = error.description or error.name
     if error.code == 413:
-        detail = "the request body is larger than the limit"
+        detail = TOO_LARGE_DETAIL
     headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else None
     return problem(error.code or 500, slug, error.name, detail, headers=headers)
 
 
 def from_api_problem(error: ApiProblem) -> Response:
     return problem(error.status, error.slug, error.title, error.detail, headers=error.headers)
+
+
+def refused_unread(path: str, limit: int) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status line, headers, body) of the 413 a server answers on its own, before the app
+    sees the request, to a body it refused while reading it (`accord serve`: waitress,
+    once the Content-Length is read or more than `limit` bytes came chunked): the same
+    problem details as the app's own 413 on the API (`path` under /api/), a page like the
+    app's error page elsewhere."""
+    status = "413 Request Entity Too Large"
+    if path.startswith("/api/"):
+        body = {"type": PROBLEM_TYPE + "request-entity-too-large", "title": "Request Entity Too Large",
+                "status": 413, "detail": TOO_LARGE_DETAIL}
+        return status, [("Content-Type", "application/problem+json")], stdlib_json.dumps(body).encode()
+    from web.ui import SECURITY_HEADERS
+
+    size = f"{limit / 2**20:g} MiB" if limit % 2**10 == 0 else f"{limit} bytes"
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
+        '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '  <title>Too large · Accord</title>\n  <link rel="stylesheet" href="/static/style.css">\n</head>\n'
+        '<body>\n<main id="main">\n<section class="narrow">\n  <h1>Too large</h1>\n'
+        f'  <p>What you sent is larger than the limit of {escape(size)}.</p>\n'
+        '  <p><a href="/">Back to your home page</a></p>\n</section>\n</main>\n</body>\n</html>\n'
+    )
+    return status, [("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS.items()], page.encode()

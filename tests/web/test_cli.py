@@ -1,7 +1,9 @@
 """The `accord` command, through click's runner and, for `serve`, a real process."""
 
+import json
 import os
 import re
+import select
 import socket
 import multiprocessing
 import sqlite3
@@ -26,6 +28,7 @@ from mediation.disputes import Story
 from mediation.ledger import AuditEvent
 from mediation.parties import Organization
 from tests.conftest import TEST_POSTGRES_URL
+from web import MAX_BODY_BYTES
 from web.cli import main
 
 TOKEN = re.compile(r"^acc_[A-Za-z0-9_-]{43}$")
@@ -207,6 +210,107 @@ def test_serve_answers_the_api_with_a_created_token(bootstrapped, database_url):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def served(bootstrapped, database_url):
+    """`accord serve` in a process of its own, answering; (port, an administrator's token)."""
+    token = bootstrapped("token", "create", "admin@northwind.example").output.strip()
+    database.close()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
+        env=dict(os.environ, ACCORD_DATABASE_URL=database_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield port, token
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+LIMIT = MAX_BODY_BYTES
+CHUNK = 64 * 1024
+
+
+def _answer(port: int, head: str, body=(), budget: int = 0) -> tuple[bytes, dict, bytes, int]:
+    """Send a request written by hand, then `body` piece by piece while nothing has been
+    answered, up to `budget` bytes of it; answer (status line, headers, body, bytes of the
+    body sent before the answer came)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(head.encode())
+        sent = 0
+        for piece in body:
+            readable, _, _ = select.select([connection], [], [], 0)
+            if readable or sent >= budget:
+                break
+            connection.sendall(piece)
+            sent += len(piece)
+        answer = connection.makefile("rb")
+        status = answer.readline()
+        headers = {}
+        while (line := answer.readline().decode().strip()):
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return status, headers, answer.read(int(headers.get("content-length", 0))), sent
+
+
+def _post(path: str, token: str, more: str) -> str:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\n{more}\r\n")
+
+
+def _is_the_apps_413_problem(status: bytes, headers: dict, body: bytes) -> None:
+    assert status.startswith(b"HTTP/1.1 413 "), status
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem == {"type": "urn:accord:problem:request-entity-too-large", "title": "Request Entity Too Large",
+                       "status": 413, "detail": "the request body is larger than the limit"}
+
+
+def test_serve_answers_a_declared_body_over_the_limit_with_the_apps_413_before_reading_it(served):
+    port, token = served
+    status, headers, body, _ = _answer(port, _post("/api/v1/disputes", token, f"Content-Length: {LIMIT + 1}\r\n"))
+    _is_the_apps_413_problem(status, headers, body)
+
+    head = (f"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {100 * LIMIT}\r\n\r\n")
+    status, headers, body, _ = _answer(port, head)
+    assert status.startswith(b"HTTP/1.1 413 ") and headers["content-type"] == "text/html; charset=utf-8"
+    assert b"<h1>Too large</h1>" in body and b"larger than the limit of 1 MiB" in body
+    assert headers["x-content-type-options"] == "nosniff" and "frame-ancestors 'none'" in headers[
+        "content-security-policy"]
+
+    # The limit itself is allowed, as by the app: this body reaches it, which finds no JSON in it.
+    status, headers, body, sent = _answer(port, _post("/api/v1/disputes", token, f"Content-Length: {LIMIT}\r\n"),
+                                          [b"x" * CHUNK] * (LIMIT // CHUNK), budget=LIMIT)
+    assert sent == LIMIT and status.startswith(b"HTTP/1.1 400 "), status
+    assert headers["content-type"] == "application/problem+json"
+
+
+def test_serve_answers_a_chunked_body_over_the_limit_with_the_apps_413_without_taking_it_all(served):
+    port, token = served
+    pieces = [b"%x\r\n%s\r\n" % (CHUNK, b"x" * CHUNK)] * (64 * LIMIT // CHUNK)
+    for attempt in range(5):  # an answer that a reset overtook would show here
+        status, headers, body, sent = _answer(port, _post("/api/v1/disputes", token, "Transfer-Encoding: chunked\r\n"),
+                                              pieces, budget=64 * LIMIT)
+        _is_the_apps_413_problem(status, headers, body)
+        assert sent < 16 * LIMIT, f"answered after {sent} bytes: the server took far more than its limit"
+
+    # A client that sends what it has without looking for an answer still reads it.
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(_post("/api/v1/disputes", token, "Transfer-Encoding: chunked\r\n").encode())
+        connection.sendall(b"".join(pieces[:48]))
+        assert connection.makefile("rb").readline().startswith(b"HTTP/1.1 413 ")
 
 
 def test_a_calendar_token_reads_feeds_only(bootstrapped):
