@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/accord demo
 
+# Every test, spread over the machine's cores (pytest-xdist).
 test: $(STAMP)
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto --dist loadgroup
 
 # What the browser tests (tests/e2e) need besides the venv: Debian's Chromium and axe-core.
 browser-deps: $(AXE)

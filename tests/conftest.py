@@ -4,6 +4,7 @@ API client that speaks as any of its people."""
 
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -84,12 +85,26 @@ def empty_database_url(tmp_path):
     _drop_schema(schema)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """One migrated SQLite file for the session, copied for each test: a copy costs a
+    fraction of running the migrations again."""
+    path = tmp_path_factory.mktemp("migrated") / "accord.sqlite3"
+    open_database(f"sqlite:///{path}")
+    migrate(ManualClock(START), plans=ALL_PLANS)
+    database.close()
+    return path
+
+
 @pytest.fixture
 def database_url(tmp_path, request):
-    """A URL for a database of this test's own: a fresh SQLite file, or on PostgreSQL the
-    session's migrated schema with every table emptied and its ids restarted."""
+    """A URL for a database of this test's own: a copy of the session's migrated SQLite
+    file, or on PostgreSQL the session's migrated schema with every table emptied and its
+    ids restarted."""
     if not TEST_POSTGRES_URL:
-        yield f"sqlite:///{tmp_path}/accord.sqlite3"
+        path = tmp_path / "accord.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        yield f"sqlite:///{path}"
         return
     url, tables, serials = request.getfixturevalue("migrated_postgres_schema")
     open_database(url)
