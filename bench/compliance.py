@@ -68,6 +68,7 @@ from mediation.db import open_database  # noqa: E402
 from mediation.disputes import Dispute  # noqa: E402
 from mediation.schema import migrate  # noqa: E402
 from mediation.parties import Project  # noqa: E402
+from protocols import install as install_protocols  # noqa: E402
 from protocols import services  # noqa: E402
 from protocols.schema import ALL_PLANS  # noqa: E402
 from protocols.models import Acknowledgement  # noqa: E402
@@ -695,6 +696,7 @@ def main(argv=None) -> int:
 
     try:
         open_database(f"sqlite:///{path}")
+        install_protocols()
         migrate(clock, plans=ALL_PLANS)
         pragmas = {
             name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]

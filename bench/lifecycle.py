@@ -42,6 +42,7 @@ from pathlib import Path
 import psutil
 
 from mediation import directory
+from mediation import hooks
 from mediation import ledger
 from mediation import services
 from mediation.access import Actor
@@ -295,6 +296,7 @@ def main(argv=None) -> int:
 
     try:
         open_database(f"sqlite:///{path}")
+        hooks.install()  # mediation alone: no package builds on its disputes here
         migrate(clock)
         pragmas = {
             name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]

@@ -1,6 +1,12 @@
 """Communication protocols agreed per project between the two companies.
 
-Importing the package registers its reaction to dispute changes (protocols.escalation).
+`install()` connects them to dispute changes (a dispute on a project puts its escalation
+protocol in force): every program that changes disputes calls it once at start-up.
 """
 
-from protocols import escalation  # noqa: F401  (registers the dispute-change listener)
+from mediation import hooks
+from protocols import escalation
+
+
+def install() -> None:
+    hooks.install(escalation.switch_escalation)

@@ -1,7 +1,6 @@
 """A dispute on a project puts the project's agreed escalation protocol in force while
 the dispute is open, and stands it down when the dispute ends."""
 
-from mediation import hooks
 from mediation.disputes import Dispute
 from mediation.ledger import AuditEvent
 from mediation.ledger import append
@@ -24,8 +23,8 @@ def _record(protocol, dispute, signature, now, kind):
            to_state=dispute.state, payload={"protocol_id": protocol.id})
 
 
-@hooks.on_dispute_change
 def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
+    """The dispute-change listener that `protocols.install()` installs."""
     opens = (from_state is None or from_state in CLOSED_STATES) and to_state in OPEN_STATES
     ends = from_state in OPEN_STATES and to_state in CLOSED_STATES
     if not (opens or ends):

@@ -29,9 +29,11 @@ from mediation.db import write_transaction
 from mediation.schema import SchemaVersion
 from mediation.schema import migrate
 from mediation.parties import Person
+from protocols import install as install_protocols
 from protocols.schema import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
+install_protocols()
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 

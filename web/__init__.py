@@ -16,6 +16,7 @@ from mediation.db import database
 from mediation.db import open_database
 from mediation.db import release_connection
 from mediation.errors import DomainError
+from protocols import install as install_protocols
 from web import problems
 from web.schemas import MAX_ID
 from web.ui import PAGE_CONFIG
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.url_map.converters["int"] = StoredId
     open_database(app.config["DATABASE_URL"])
+    install_protocols()
     _connect_per_request(app)
     _register_problem_handlers(app)
 

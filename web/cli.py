@@ -27,6 +27,7 @@ from mediation.schema import refuse_newer
 from protocols.schema import ALL_PLANS
 from mediation.parties import ROLES
 from mediation.parties import Organization
+from protocols import install as install_protocols
 from protocols import agreement
 from protocols import services as protocol_services
 
@@ -62,6 +63,7 @@ def _fail(error: DomainError):
 def main(ctx, database_url):
     """Accord: dispute mediation and communication protocols between a supplier and its customers."""
     ctx.ensure_object(dict)
+    install_protocols()
     ctx.obj["database_url"] = database_url or configured_url()
     ctx.obj["clock"] = SystemClock()
 

@@ -18,6 +18,7 @@ from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.schema import migrate
+from protocols import install as install_protocols
 from protocols import services as protocol_services
 from protocols.models import ProtocolVersion
 from protocols.schema import ALL_PLANS
@@ -76,6 +77,7 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     now = now or datetime.now(timezone.utc)
     clock = ManualClock(now - timedelta(days=40))
     reset_database(url)
+    install_protocols()
     migrate(clock, progress, plans=ALL_PLANS)
 
     progress("adding organizations, people and accounts")

@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 
 from mediation import directory
+from mediation import hooks
 from mediation import ledger
 from mediation import services as disputes
+from mediation.disputes import Dispute
 from mediation.errors import Invalid
 from protocols import escalation
 from protocols import services
@@ -354,3 +356,27 @@ def test_a_back_dated_escalation_protocol_is_in_force_for_the_disputes_open_sinc
     result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=effective_from,
                                  end=effective_from + timedelta(days=2))
     assert [(w.count, w.status) for w in result.windows] == [(1, "met"), (0, "missed")]
+
+
+
+def test_a_program_that_never_installed_the_listeners_cannot_change_a_dispute(world, monkeypatch):
+    """Forgetting `protocols.install()` is loud, not a silently skipped escalation."""
+    monkeypatch.setattr(hooks, "_listeners", None)
+    with pytest.raises(RuntimeError, match=r"protocols\.install"):
+        world.open_dispute(project_id=world.projects["contoso"].id)
+    assert Dispute.select().count() == 0, "the refused change left nothing behind"
+
+
+@pytest.mark.parametrize("program", ["app", "command line"])
+def test_the_app_and_the_command_line_install_the_escalation_listener(database_url, monkeypatch, program):
+    from click.testing import CliRunner
+
+    from web import create_app
+    from web.cli import main
+
+    monkeypatch.setattr(hooks, "_listeners", None)
+    if program == "app":
+        create_app({"DATABASE_URL": database_url, "TESTING": True})
+    else:
+        CliRunner().invoke(main, ["--database", database_url, "diagram", "dispute"])
+    assert hooks._listeners == (escalation.switch_escalation,)
