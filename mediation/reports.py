@@ -22,6 +22,7 @@ from mediation.db import is_postgres
 from mediation.disputes import Dispute
 from mediation.errors import Forbidden
 from mediation.ledger import AuditEvent
+from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -158,10 +159,9 @@ def search(actor: Actor, filters: HistoryFilters, *, after: int | None = None, l
     total = query.count()
     if after:
         query = query.where(Dispute.id < after)
-    found = list(_newest_first(query).limit(limit + 1))
-    more = len(found) > limit
-    rows = _rows(actor, found[:limit])
-    return HistoryPage(rows=rows, total=total, next_after=rows[-1].dispute.id if more else None)
+    found = page_of(_newest_first(query), limit)
+    rows = _rows(actor, found.items)
+    return HistoryPage(rows=rows, total=total, next_after=rows[-1].dispute.id if found.more else None)
 
 
 def read_history(actor: Actor, dispute_id: int) -> tuple[HistoryRow, list[AuditEvent]]:

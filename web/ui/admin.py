@@ -23,6 +23,7 @@ from mediation.access import visible_account
 from mediation.access import visible_accounts
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
+from mediation.paging import page_of
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
 from mediation.parties import Account
@@ -86,8 +87,8 @@ def _page(query, model, after):
     """One page of `query` in order of id after the cursor, and the cursor of the next page."""
     if after:
         query = query.where(model.id > after)
-    rows = list(query.order_by(model.id).limit(PER_PAGE + 1))
-    return rows[:PER_PAGE], rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None
+    found = page_of(query.order_by(model.id), PER_PAGE)
+    return found.items, found.last.id if found.more else None
 
 
 def _supplier_admins_only() -> None:
