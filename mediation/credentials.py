@@ -11,7 +11,11 @@ from peewee import CharField
 from peewee import ForeignKeyField
 
 from mediation.db import BaseModel
+from mediation.db import columns
+from mediation.db import execute
+from mediation.db import loaded
 from mediation.fields import UTCDateTimeField
+from mediation.parties import Organization
 from mediation.parties import Person
 
 TOKEN_PREFIX = "acc_"
@@ -69,21 +73,30 @@ def issue_token(person: Person, now, label: str = "", scope: str = "api") -> tup
     return row, plain
 
 
+_PERSON_WIDTH = len(Person._meta.sorted_fields)
+_TOKEN_OWNER = (
+    f"SELECT {columns(Person, 'p')}, {columns(Organization, 'o')}"
+    f' FROM "{ApiToken._meta.table_name}" AS t'
+    f' JOIN "{Person._meta.table_name}" AS p ON p."id" = t."person_id"'
+    f' JOIN "{Organization._meta.table_name}" AS o ON o."id" = p."organization_id"'
+    ' WHERE t."token_hash" = ? AND t."scope" IN ({scopes}) AND t."revoked_at" IS NULL'
+    ' AND p."disabled_at" IS NULL LIMIT 1'
+)
+
+
 def person_for_token(plain: str, scopes=("api",)) -> Person | None:
-    """The active person owning a live token of one of `scopes`; None for unknown, revoked,
-    disabled or out of scope."""
-    row = (
-        ApiToken.select(ApiToken, Person)
-        .join(Person)
-        .where(
-            (ApiToken.token_hash == _digest(plain))
-            & ApiToken.scope.in_(list(scopes))
-            & ApiToken.revoked_at.is_null()
-            & Person.disabled_at.is_null()
-        )
-        .first()
-    )
-    return row.person if row else None
+    """The active person owning a live token of one of `scopes`, their organization loaded
+    with them; None for unknown, revoked, disabled or out of scope. Every API call asks, so
+    it is one hand-written query (see `mediation.db.portable`), read afresh each time: a
+    revoked token or a disabled person is refused at once."""
+    sql = _TOKEN_OWNER.format(scopes=", ".join("?" for _ in scopes))
+    row = execute(sql, (_digest(plain), *scopes)).fetchone()
+    if row is None:
+        return None
+    person = loaded(Person, row[:_PERSON_WIDTH])
+    person.organization = loaded(Organization, row[_PERSON_WIDTH:])
+    person._dirty.clear()
+    return person
 
 
 def revoke_token(token_id: int, now) -> bool:
