@@ -1,181 +1,156 @@
 """The dispute lifecycle, defined once as data and shared by every dispute.
 
+Its states, and every trigger declared once: where it leads from where, the conditions it
+needs, the request fields it takes, what it changes besides the state, and the words a
+person reads for it. The machine, the transition use case, the API's request schema and
+description, the pages and the diagrams all read this declaration, so a trigger is added
+or changed here and nowhere else.
+
 A stored dispute is bound to the shared machine only while one trigger is worked on
 (`fire`) and released right after, so the machine never holds on to the disputes it
 has seen. Conditions are named methods of the bound object; every unmet one is
 reported by name, not just the first.
 """
 
-from functools import cached_property
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from types import MappingProxyType
 
-from mediation import guards
 from mediation import statemachine
-from mediation.db import execute
+from mediation.guard_facts import DisputeFacts
+from mediation.guard_facts import DisputeFlow
+
+
+@dataclass(frozen=True)
+class Input:
+    """A field of a transition request."""
+
+    name: str
+    label: str
+    kind: str  # "text", or "option" (the id of one of the dispute's options)
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A guard, named as the API reports it when unmet."""
+
+    name: str
+    needs: str  # what is still needed, as a sentence for a person
+    input: str | None = None  # the request field that can meet it, if any
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    source: tuple[str, ...]
+    dest: str
+    conditions: tuple[str, ...]
+    label: str
+    explanation: str
+    inputs: tuple[str, ...] = ()  # read from the request and recorded in the event
+    sets: Mapping[str, str | None] = field(default_factory=dict)  # column -> the input it takes, None to clear
+    clears_acceptances: bool = False  # a new round of options needs new acceptances
+
+    def columns(self, request: dict) -> dict:
+        """The dispute's columns this trigger writes besides its state, from `request`."""
+        return {column: (request.get(name) or None) if name else None for column, name in self.sets.items()}
+
+    def definition(self) -> dict:
+        """The trigger as a `transitions` machine definition reads it."""
+        return {
+            "trigger": self.name,
+            "source": list(self.source) if len(self.source) > 1 else self.source[0],
+            "dest": self.dest,
+            "conditions": list(self.conditions),
+        }
+
 
 INITIAL_STATE = "intake"
 OPEN_STATES = ("intake", "story_gathering", "option_generation", "resolution")
 CLOSED_STATES = ("resolved", "withdrawn")
 STATES = OPEN_STATES + CLOSED_STATES
 
-TRANSITIONS = (
-    {
-        "trigger": "gather_stories",
-        "source": "intake",
-        "dest": "story_gathering",
-        "conditions": ["parties_from_both_companies", "mediator_assigned"],
-    },
-    {
-        "trigger": "generate_options",
-        "source": "story_gathering",
-        "dest": "option_generation",
-        "conditions": ["story_from_each_company", "every_party_heard"],
-    },
-    {
-        "trigger": "start_resolution",
-        "source": "option_generation",
-        "dest": "resolution",
-        "conditions": ["at_least_two_options", "mutual_value_option_or_override"],
-    },
-    {
-        "trigger": "resolve",
-        "source": "resolution",
-        "dest": "resolved",
-        "conditions": ["option_accepted_by_both_companies", "resolution_summary"],
-    },
-    {
-        "trigger": "revisit",
-        "source": "resolution",
-        "dest": "option_generation",
-        "conditions": ["reason_given"],
-    },
-    {
-        "trigger": "reopen",
-        "source": "resolved",
-        "dest": "story_gathering",
-        "conditions": ["reason_given"],
-    },
-    {
-        "trigger": "withdraw",
-        "source": list(OPEN_STATES),
-        "dest": "withdrawn",
-        "conditions": ["reason_given"],
-    },
-)
-TRIGGERS = tuple(t["trigger"] for t in TRANSITIONS)
+INPUTS = MappingProxyType({i.name: i for i in (
+    Input("reason", "Reason", "text", max_length=5_000),
+    Input("override_reason", "Why go ahead without an option that gives value to both companies?", "text",
+          max_length=5_000),
+    Input("option_id", "Option accepted by both companies", "option"),
+    Input("summary", "Resolution summary", "text", max_length=10_000),
+)})
 
+CONDITIONS = MappingProxyType({c.name: c for c in (
+    Condition("parties_from_both_companies", "Name at least one party from each company."),
+    Condition("mediator_assigned", "Assign a mediator."),
+    Condition("story_from_each_company",
+              "Someone from each company must have told their story (declining does not count)."),
+    Condition("every_party_heard",
+              "Every party must have told their story or be marked as declining to tell it."),
+    Condition("at_least_two_options", "Put at least two options on the table."),
+    Condition("mutual_value_option_or_override",
+              "An option must give value to both companies, or you must explain why you go ahead without one.",
+              input="override_reason"),
+    Condition("option_accepted_by_both_companies",
+              "The chosen option must be accepted by someone from each company.", input="option_id"),
+    Condition("resolution_summary", "Write a summary of the resolution.", input="summary"),
+    Condition("reason_given", "Give a reason.", input="reason"),
+)})
+
+DECLARED = MappingProxyType({t.name: t for t in (
+    Trigger(
+        "gather_stories", ("intake",), "story_gathering",
+        ("parties_from_both_companies", "mediator_assigned"),
+        "Start gathering stories", "Hear each party's side of the story.",
+    ),
+    Trigger(
+        "generate_options", ("story_gathering",), "option_generation",
+        ("story_from_each_company", "every_party_heard"),
+        "Start generating options",
+        "The stories are heard: look for options that give both companies value.",
+    ),
+    Trigger(
+        "start_resolution", ("option_generation",), "resolution",
+        ("at_least_two_options", "mutual_value_option_or_override"),
+        "Start resolution", "Put the options to both companies so that they can accept one.",
+        inputs=("override_reason",), sets={"override_reason": "override_reason"},
+    ),
+    Trigger(
+        "resolve", ("resolution",), "resolved",
+        ("option_accepted_by_both_companies", "resolution_summary"),
+        "Resolve the dispute", "Both companies accepted an option: record the resolution.",
+        inputs=("option_id", "summary"),
+        sets={"resolution_option_id": "option_id", "resolution_summary": "summary"},
+    ),
+    Trigger(
+        "revisit", ("resolution",), "option_generation", ("reason_given",),
+        "Revisit the options",
+        "No option works for both companies: go back to generating options. Acceptances are cleared.",
+        inputs=("reason",), clears_acceptances=True,
+    ),
+    Trigger(
+        "reopen", ("resolved",), "story_gathering", ("reason_given",),
+        "Reopen the dispute", "A commitment was broken or the problem came back: hear the stories again.",
+        inputs=("reason",), sets={"resolution_option_id": None, "resolution_summary": None},
+        clears_acceptances=True,
+    ),
+    Trigger(
+        "withdraw", OPEN_STATES, "withdrawn", ("reason_given",),
+        "Withdraw the dispute", "Close the dispute without a resolution.",
+        inputs=("reason",),
+    ),
+)})
+
+# Derived from the declaration, for the machine and for those who read names only.
+TRANSITIONS = tuple(trigger.definition() for trigger in DECLARED.values())
+TRIGGERS = tuple(DECLARED)
 # Which fields of a transition request each trigger reads (and records in its event).
-TRIGGER_INPUTS = {
-    "gather_stories": (),
-    "generate_options": (),
-    "start_resolution": ("override_reason",),
-    "resolve": ("option_id", "summary"),
-    "revisit": ("reason",),
-    "reopen": ("reason",),
-    "withdraw": ("reason",),
-}
-
+TRIGGER_INPUTS = {name: trigger.inputs for name, trigger in DECLARED.items()}
 # The conditions a request's own fields can meet, and the field each reads: a form asks for
 # these rather than reporting them as missing.
-CONDITION_INPUTS = {
-    "mutual_value_option_or_override": "override_reason",
-    "option_accepted_by_both_companies": "option_id",
-    "resolution_summary": "summary",
-    "reason_given": "reason",
-}
+CONDITION_INPUTS = {name: condition.input for name, condition in CONDITIONS.items() if condition.input}
 
 machine = statemachine.define(STATES, TRANSITIONS)
-
-
-class DisputeFacts:
-    """What the conditions need to know about one stored dispute, each loaded on first use.
-
-    The queries are hand-written (see mediation.db.portable): they run on every transition.
-    """
-
-    def __init__(self, dispute):
-        self.dispute = dispute
-        self._acceptances: dict[int, dict[int, list[str]]] = {}
-
-    def _rows(self, sql: str, *params) -> list[tuple]:
-        return execute(sql, (self.dispute.id, *params)).fetchall()
-
-    @cached_property
-    def parties(self) -> list[tuple[int, str]]:
-        """(person id, organization kind) of every party."""
-        return self._rows(
-            "SELECT p.person_id, o.kind FROM party p JOIN person pe ON pe.id = p.person_id "
-            "JOIN organization o ON o.id = pe.organization_id WHERE p.dispute_id = ?"
-        )
-
-    @cached_property
-    def stories(self) -> list[tuple[int, bool, str]]:
-        """(party id, declined, organization kind) of every story."""
-        rows = self._rows(
-            "SELECT s.party_id, s.declined, o.kind FROM story s JOIN person pe ON pe.id = s.party_id "
-            "JOIN organization o ON o.id = pe.organization_id WHERE s.dispute_id = ?"
-        )
-        return [(party, bool(declined), kind) for party, declined, kind in rows]
-
-    @cached_property
-    def option_values(self) -> list[tuple[int, int]]:
-        return self._rows("SELECT value_to_supplier, value_to_customer FROM option WHERE dispute_id = ?")
-
-    def acceptance_kinds(self, option_id: int) -> dict[int, list[str]]:
-        if option_id not in self._acceptances:
-            rows = self._rows(
-                "SELECT o.kind FROM acceptance a JOIN organization o ON o.id = a.organization_id "
-                "WHERE a.dispute_id = ? AND a.option_id = ?",
-                option_id,
-            )
-            self._acceptances[option_id] = {option_id: [kind for (kind,) in rows]}
-        return self._acceptances[option_id]
-
-    def option_count(self) -> int:
-        return len(self.option_values)
-
-
-class DisputeFlow:
-    """One dispute and one transition request, as the machine's model."""
-
-    def __init__(self, facts: DisputeFacts, request: dict):
-        self.facts = facts
-        self.request = request
-
-    def parties_from_both_companies(self) -> bool:
-        return guards.parties_from_both_companies(kind for _, kind in self.facts.parties)
-
-    def mediator_assigned(self) -> bool:
-        return guards.mediator_assigned(self.facts.dispute.mediator_id)
-
-    def story_from_each_company(self) -> bool:
-        told = (kind for _, declined, kind in self.facts.stories if not declined)
-        return guards.story_from_each_company(told)
-
-    def every_party_heard(self) -> bool:
-        heard = (party_id for party_id, _, _ in self.facts.stories)
-        return guards.every_party_heard((pid for pid, _ in self.facts.parties), heard)
-
-    def at_least_two_options(self) -> bool:
-        return guards.at_least_two_options(self.facts.option_count())
-
-    def mutual_value_option_or_override(self) -> bool:
-        return guards.mutual_value_option_or_override(
-            self.facts.option_values, self.request.get("override_reason")
-        )
-
-    def option_accepted_by_both_companies(self) -> bool:
-        option_id = self.request.get("option_id")
-        if option_id is None:
-            return False
-        return guards.option_accepted_by_both_companies(
-            option_id, self.facts.acceptance_kinds(option_id)
-        )
-
-    def resolution_summary(self) -> bool:
-        return guards.has_text(self.request.get("summary"))
-
-    def reason_given(self) -> bool:
-        return guards.has_text(self.request.get("reason"))
 
 
 def available_triggers(state: str) -> list[str]:

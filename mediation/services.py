@@ -683,17 +683,10 @@ def transition(
         dispute = _load(actor, dispute_id, expected_version)
         capacity = _require_case_worker(actor, dispute)
         new_state = lifecycle.fire(dispute, trigger, request)
-        payload = {"trigger": trigger}
-        payload.update({name: request[name] for name in lifecycle.TRIGGER_INPUTS[trigger]})
-        columns = {}
-        if trigger == "resolve":
-            columns = {"resolution_option_id": option_id, "resolution_summary": summary}
-        elif trigger == "start_resolution":
-            columns = {"override_reason": override_reason or None}
-        elif trigger == "reopen":
-            columns = {"resolution_option_id": None, "resolution_summary": None}
-        if trigger in ("reopen", "revisit"):
-            # A new round of options needs new acceptances from both companies.
+        declared = lifecycle.DECLARED[trigger]
+        payload = {"trigger": trigger, **{name: request[name] for name in declared.inputs}}
+        if declared.clears_acceptances:
             payload["acceptances_cleared"] = Acceptance.delete().where(Acceptance.dispute == dispute.id).execute()
-        _commit_change(dispute, actor, capacity, clock, "transition", payload, to_state=new_state, **columns)
+        _commit_change(dispute, actor, capacity, clock, "transition", payload, to_state=new_state,
+                       **declared.columns(request))
     return dispute

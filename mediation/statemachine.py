@@ -33,18 +33,33 @@ def conditions_of(machine: Machine, trigger: str, state: str) -> list[str]:
     return [condition.func for condition in candidates[0].conditions]
 
 
+class _Judged:
+    """The machine's model for one trigger: each condition answered from a verdict reached
+    once, so the machine's own check does not evaluate any guard a second time."""
+
+    def __init__(self, verdicts: dict[str, bool]):
+        self._verdicts = verdicts
+
+    def __getattr__(self, name: str):
+        if name in self.__dict__.get("_verdicts", {}):
+            return lambda: self._verdicts[name]
+        raise AttributeError(name)
+
+
 def fire(machine: Machine, flow, state: str, trigger: str) -> str:
-    """The state `trigger` leads to from `state`, or GuardsUnmet naming every unmet condition."""
-    names = conditions_of(machine, trigger, state)
-    machine.add_model(flow, initial=state)
+    """The state `trigger` leads to from `state`, or GuardsUnmet naming every unmet
+    condition. Each condition of `flow` is evaluated exactly once."""
+    verdicts = {name: bool(getattr(flow, name)()) for name in conditions_of(machine, trigger, state)}
+    unmet = [name for name, met in verdicts.items() if not met]
+    if unmet:
+        raise GuardsUnmet(trigger, unmet)
+    judged = _Judged(verdicts)
+    machine.add_model(judged, initial=state)
     try:
-        unmet = [name for name in names if not getattr(flow, name)()]
-        if unmet:
-            raise GuardsUnmet(trigger, unmet)
-        flow.trigger(trigger)
-        return flow.state
+        judged.trigger(trigger)
+        return judged.state
     finally:
-        machine.remove_model(flow)
+        machine.remove_model(judged)
 
 
 def mermaid(states, transitions, initial: str, title: str) -> str:

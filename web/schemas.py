@@ -19,6 +19,8 @@ from mediation.disputes import SEVERITIES
 from mediation.disputes import VISIBILITIES
 from mediation.lifecycle import STATES
 from mediation.lifecycle import TRIGGERS
+from mediation.lifecycle import INPUTS
+from mediation.lifecycle import Input
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
 
@@ -217,13 +219,21 @@ class CommitmentSettlementIn(Versioned):
     status = fields.String(required=True, validate=validate.OneOf([s for s in COMMITMENT_STATUSES if s != "open"]))
 
 
-class TransitionIn(Schema):
-    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
-    expected_version = ExpectedVersion(required=True)
-    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=5_000))
-    override_reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=5_000))
-    option_id = Id(load_default=None, allow_none=True)
-    summary = Text(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+def _transition_input(declared: Input) -> fields.Field:
+    if declared.kind == "option":
+        return Id(load_default=None, allow_none=True)
+    return Text(load_default=None, allow_none=True, validate=validate.Length(max=declared.max_length))
+
+
+# The fields every trigger may take, as mediation.triggers declares them.
+TransitionIn = Schema.from_dict(
+    {
+        "trigger": fields.String(required=True, validate=validate.OneOf(TRIGGERS)),
+        "expected_version": ExpectedVersion(required=True),
+        **{name: _transition_input(declared) for name, declared in INPUTS.items()},
+    },
+    name="TransitionIn",
+)
 
 
 # --- queries -----------------------------------------------------------------------------

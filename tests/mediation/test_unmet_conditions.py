@@ -108,3 +108,13 @@ def test_the_co_mediator_and_the_account_manager_run_the_case(world):
 ])
 def test_disputes_are_opened_by_account_managers_on_their_accounts_and_by_supplier_admins(world, person, accounts):
     assert [a.name for a in services.openable_accounts(world.actor(person))] == accounts
+
+
+def test_every_trigger_is_declared_once_with_its_words_and_the_fields_it_takes():
+    """The machine, the request schema and the pages read one declaration."""
+    for name, declared in lifecycle.DECLARED.items():
+        assert declared.label and declared.explanation
+        assert set(declared.inputs) <= set(lifecycle.INPUTS)
+        assert set(declared.conditions) <= set(lifecycle.CONDITIONS)
+        assert {n for n in declared.sets.values() if n} <= set(declared.inputs)
+    assert {t["trigger"] for t in lifecycle.TRANSITIONS} == set(lifecycle.DECLARED)

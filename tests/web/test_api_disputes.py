@@ -621,3 +621,10 @@ def test_pages_do_not_skip_or_repeat_when_disputes_are_added_meanwhile(api, worl
     pages, _ = _follow(api, response.json["next"])
     seen += [i for page in pages for i in page]
     assert seen == first_batch + later
+
+
+def test_a_transition_request_takes_exactly_the_fields_the_triggers_declare():
+    from mediation import lifecycle
+    from web.schemas import TransitionIn
+
+    assert set(TransitionIn().fields) - {"trigger", "expected_version"} == set(lifecycle.INPUTS)

@@ -80,7 +80,7 @@ class Action:
 
     @property
     def label(self) -> str:
-        return dispute_words.TRIGGERS[self.trigger]
+        return dispute_words.trigger_label(self.trigger)
 
     @property
     def inputs(self) -> list[str]:

@@ -62,7 +62,7 @@ def _transition_text(data: dict) -> str:
                             ("summary", "Resolution"))
         if data.get(name)
     ]
-    trigger = dispute_words.TRIGGERS.get(data.get("trigger"), data.get("trigger", ""))
+    trigger = dispute_words.trigger_label(data.get("trigger", ""))
     return " · ".join([trigger, *said])
 
 

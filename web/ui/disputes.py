@@ -26,8 +26,8 @@ from mediation.errors import GuardsUnmet
 from mediation.errors import Invalid
 from mediation.errors import InvalidTrigger
 from mediation.errors import StaleVersion
-from mediation.lifecycle import CONDITION_INPUTS
 from mediation.lifecycle import STATES
+from mediation.lifecycle import CONDITIONS
 from mediation.parties import Account
 from mediation.parties import Project
 from web import schemas
@@ -162,9 +162,9 @@ def show_dispute(dispute_id):
 
 
 def _guard_failure(form: str, error: GuardsUnmet) -> Failure:
-    label = dispute_words.TRIGGERS.get(error.trigger, error.trigger)
-    errors = {CONDITION_INPUTS[name]: [dispute_words.CONDITIONS[name]] for name in error.unmet
-              if name in CONDITION_INPUTS}
+    label = dispute_words.trigger_label(error.trigger)
+    errors = {CONDITIONS[name].input: [CONDITIONS[name].needs] for name in error.unmet
+              if name in CONDITIONS and CONDITIONS[name].input}
     return Failure(form, f"“{label}” is not possible yet; nothing was changed. What is missing is listed below.",
                    errors=errors, unmet=error.unmet, values=request.form, status=409)
 
