@@ -17,9 +17,10 @@ from marshmallow import validate
 from mediation.disputes import COMMITMENT_STATUSES
 from mediation.disputes import SEVERITIES
 from mediation.disputes import VISIBILITIES
+from mediation.lifecycle import DECLARED
+from mediation.lifecycle import INPUTS
 from mediation.lifecycle import STATES
 from mediation.lifecycle import TRIGGERS
-from mediation.lifecycle import INPUTS
 from mediation.lifecycle import Input
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
@@ -220,15 +221,26 @@ class CommitmentSettlementIn(Versioned):
 
 
 def _transition_input(declared: Input) -> fields.Field:
+    takers = ", ".join(name for name, trigger in DECLARED.items() if declared.name in trigger.inputs)
+    metadata = {"description": f"{declared.label}; taken by {takers}"}
     if declared.kind == "option":
-        return Id(load_default=None, allow_none=True)
-    return Text(load_default=None, allow_none=True, validate=validate.Length(max=declared.max_length))
+        return Id(load_default=None, allow_none=True, metadata=metadata)
+    return Text(load_default=None, allow_none=True, validate=validate.Length(max=declared.max_length),
+                metadata=metadata)
 
 
-# The fields every trigger may take, as mediation.triggers declares them.
+def _trigger_described(trigger) -> str:
+    sources = " or ".join(trigger.source)
+    needs = ", ".join(trigger.conditions)
+    return f"`{trigger.name}` ({sources} -> {trigger.dest}; needs {needs}): {trigger.explanation}"
+
+
+# The fields every trigger may take, and each trigger's way and conditions, as
+# mediation.lifecycle declares them.
 TransitionIn = Schema.from_dict(
     {
-        "trigger": fields.String(required=True, validate=validate.OneOf(TRIGGERS)),
+        "trigger": fields.String(required=True, validate=validate.OneOf(TRIGGERS), metadata={
+            "description": "One of: " + " ".join(_trigger_described(t) for t in DECLARED.values())}),
         "expected_version": ExpectedVersion(required=True),
         **{name: _transition_input(declared) for name, declared in INPUTS.items()},
     },

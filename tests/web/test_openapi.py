@@ -519,3 +519,15 @@ def test_refusals_are_problems_as_described(conforming, client, world):
 def assert_problem_response(response, status):
     assert_problem(response, status)
     return response
+
+
+def test_the_description_of_a_transition_reads_the_declared_triggers(client):
+    from mediation import lifecycle
+
+    transition = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["TransitionIn"]
+    described = transition["properties"]["trigger"]["description"]
+    for name, declared in lifecycle.DECLARED.items():
+        assert f"`{name}` ({' or '.join(declared.source)} -> {declared.dest}" in described
+        assert all(condition in described for condition in declared.conditions)
+    for name, declared in lifecycle.INPUTS.items():
+        assert transition["properties"][name]["description"].startswith(declared.label)
