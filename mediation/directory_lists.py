@@ -1,12 +1,19 @@
-"""What the directory's lists show beside each row (names, head counts, project counts,
+"""The directory's lists as the pages and the API show them: a page at a time of what a
+person may see, and what each row shows beside it (names, head counts, project counts,
 managers), read for a whole page of rows at once rather than one query per row.
 
-Callers pass ids they took from `mediation.directory`'s visible_* queries, so nothing
-here decides who sees what.
+Who sees what is decided by `mediation.directory`'s visible_* queries and nowhere here.
 """
 
 from peewee import fn
 
+from mediation import directory
+from mediation.access import Actor
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.paging import Page
+from mediation.paging import page_of
+from mediation.parties import Account
 from mediation.parties import AccountManager
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -73,3 +80,52 @@ def account_manager_candidates(supplier_ids) -> list[Person]:
         .order_by(Person.name, Person.id)
     )
     return [person for person in query if "account_manager" in person.roles]
+
+
+def _page(query, model, after: int | None, limit: int) -> Page:
+    """Rows of `query` in order of id after the cursor `after`."""
+    if after:
+        query = query.where(model.id > after)
+    return page_of(query.order_by(model.id), limit)
+
+
+def organizations_page(actor: Actor, after: int | None, limit: int) -> Page[Organization]:
+    return _page(directory.visible_organizations(actor), Organization, after, limit)
+
+
+def people_page(actor: Actor, after: int | None, limit: int, organization_id: int | None = None) -> Page[Person]:
+    """People `actor` sees, of one organization when given (NotFound for one they do not see)."""
+    query = directory.visible_people(actor)
+    if organization_id:
+        query = query.where(Person.organization == directory.visible_organization(actor, organization_id).id)
+    return _page(query, Person, after, limit)
+
+
+def accounts_page(actor: Actor, after: int | None, limit: int) -> Page[Account]:
+    return _page(visible_accounts(actor), Account, after, limit)
+
+
+def projects_page(actor: Actor, after: int | None, limit: int, account_id: int | None = None) -> Page[Project]:
+    """Projects `actor` sees, of one account when given (NotFound for one they do not see)."""
+    query = directory.visible_projects(actor)
+    if account_id:
+        query = query.where(Project.account == visible_account(actor, account_id).id)
+    return _page(query, Project, after, limit)
+
+
+def organizations_by_name(actor: Actor) -> list[Organization]:
+    return list(directory.visible_organizations(actor).order_by(Organization.name))
+
+
+def accounts_by_name(actor: Actor) -> list[Account]:
+    return list(visible_accounts(actor).order_by(Account.name, Account.id))
+
+
+def counts(actor: Actor) -> dict[str, int]:
+    """How many of each the directory holds that `actor` sees."""
+    return {
+        "organizations": directory.visible_organizations(actor).count(),
+        "people": directory.visible_people(actor).count(),
+        "accounts": visible_accounts(actor).count(),
+        "projects": directory.visible_projects(actor).count(),
+    }

@@ -20,16 +20,13 @@ from mediation import directory
 from mediation import directory_lists
 from mediation.access import is_supplier_admin
 from mediation.access import visible_account
-from mediation.access import visible_accounts
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
-from mediation.paging import page_of
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
-from mediation.parties import Project
 from web import schemas
 from web.ui import forms
 from web.ui.session import clock
@@ -83,11 +80,8 @@ def _query(schema: Schema) -> dict:
     return schema.load({key: value for key, value in request.args.items() if value.strip()})
 
 
-def _page(query, model, after):
-    """One page of `query` in order of id after the cursor, and the cursor of the next page."""
-    if after:
-        query = query.where(model.id > after)
-    found = page_of(query.order_by(model.id), PER_PAGE)
+def _rows(found):
+    """A page's rows, and the cursor of the page after it."""
     return found.items, found.last.id if found.more else None
 
 
@@ -120,12 +114,7 @@ def _respond(render, created, errors, message: str, endpoint: str):
 @blueprint.get("/admin")
 def index():
     actor = viewer()
-    counts = {
-        "organizations": directory.visible_organizations(actor).count(),
-        "people": directory.visible_people(actor).count(),
-        "accounts": visible_accounts(actor).count(),
-        "projects": directory.visible_projects(actor).count(),
-    }
+    counts = directory_lists.counts(actor)
     return render_template("admin/index.html", counts=counts, supplier_admin=is_supplier_admin(actor))
 
 
@@ -134,7 +123,7 @@ def index():
 
 def _organizations_page(form, errors):
     actor = viewer()
-    rows, next_after = _page(directory.visible_organizations(actor), Organization, _query(_Listing())["after"])
+    rows, next_after = _rows(directory_lists.organizations_page(actor, _query(_Listing())["after"], PER_PAGE))
     return render_template(
         "admin/organizations.html",
         rows=rows,
@@ -164,13 +153,11 @@ def organizations():
 def _people_page(form, errors):
     actor = viewer()
     params = _query(_PeopleListing())
-    query = directory.visible_people(actor)
     chosen = None
     if params["organization_id"]:
         chosen = directory.visible_organization(actor, params["organization_id"])
-        query = query.where(Person.organization == chosen.id)
-    rows, next_after = _page(query, Person, params["after"])
-    organizations = list(directory.visible_organizations(actor).order_by(Organization.name))
+    rows, next_after = _rows(directory_lists.people_page(actor, params["after"], PER_PAGE, params["organization_id"]))
+    organizations = directory_lists.organizations_by_name(actor)
     manageable = [o for o in organizations if directory.manages_people_of(actor, o.id)]
     if not form and chosen is not None:
         form = {"organization_id": chosen.id}
@@ -243,8 +230,8 @@ def disable_person(person_id):
 
 def _accounts_page(form, errors):
     actor = viewer()
-    rows, next_after = _page(visible_accounts(actor), Account, _query(_Listing())["after"])
-    organizations = list(directory.visible_organizations(actor).order_by(Organization.name))
+    rows, next_after = _rows(directory_lists.accounts_page(actor, _query(_Listing())["after"], PER_PAGE))
+    organizations = directory_lists.organizations_by_name(actor)
     suppliers = [o for o in organizations if o.kind == "supplier"]
     if not form and len(suppliers) == 1:
         form = {"supplier_id": suppliers[0].id}
@@ -283,7 +270,7 @@ def accounts():
 def _account_choices(actor) -> list[tuple[int, str]]:
     """Every account `actor` sees, named with its customer: two customers' accounts may
     share a name."""
-    accounts = list(visible_accounts(actor).order_by(Account.name, Account.id))
+    accounts = directory_lists.accounts_by_name(actor)
     customers = directory_lists.names(Organization, (a.customer_id for a in accounts))
     return [(a.id, f"{a.name} ({customers[a.customer_id]})") for a in accounts]
 
@@ -291,12 +278,10 @@ def _account_choices(actor) -> list[tuple[int, str]]:
 def _projects_page(form, errors):
     actor = viewer()
     params = _query(_ProjectListing())
-    query = directory.visible_projects(actor)
     chosen = None
     if params["account_id"]:
         chosen = visible_account(actor, params["account_id"])
-        query = query.where(Project.account == chosen.id)
-    rows, next_after = _page(query, Project, params["after"])
+    rows, next_after = _rows(directory_lists.projects_page(actor, params["after"], PER_PAGE, params["account_id"]))
     if not form and chosen is not None:
         form = {"account_id": chosen.id}
     return render_template(
