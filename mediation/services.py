@@ -18,6 +18,7 @@ from mediation.access import refuse_read_only
 from mediation.access import sees_internal
 from mediation.access import visible_account
 from mediation.access import visible_accounts
+from mediation.access import visible_accounts_sql
 from mediation.db import execute
 from mediation.db import ROW_LOCK
 from mediation.db import is_postgres
@@ -263,13 +264,6 @@ def _check_visibility(actor: Actor, visibility: str, refusal: str) -> None:
         raise Forbidden(refusal)
 
 
-_LOAD_SQL = {
-    side: "SELECT d.* FROM dispute d JOIN account a ON a.id = d.account_id "
-          f"WHERE d.id = ? AND a.{side}_id = ?"
-    for side in ("supplier", "customer")
-}
-
-
 def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
     """The dispute to change, as `get_dispute` finds it, checked against `expected_version`.
 
@@ -277,10 +271,11 @@ def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Disput
     a record sent without `expected_version` is never refused as stale, and a check such
     as "already a party" sees what the writer before committed.
     """
-    sql = portable(_LOAD_SQL[actor.company])
+    accounts, params = visible_accounts_sql(actor)
+    sql = portable(f'SELECT d.* FROM "dispute" AS d WHERE d."id" = ? AND d."account_id" IN ({accounts})')
     if is_postgres():
         sql += f" {ROW_LOCK} OF d"
-    dispute = next(iter(Dispute.raw(sql, dispute_id, actor.organization.id)), None)
+    dispute = next(iter(Dispute.raw(sql, dispute_id, *params)), None)
     if dispute is None:
         raise NotFound("dispute", dispute_id)
     if expected_version is not None and expected_version != dispute.version:
