@@ -11,9 +11,11 @@ from dataclasses import field
 
 from mediation import lifecycle
 from mediation import rosters
+from mediation import dispute_reading
 from mediation import services
 from mediation.access import Actor
 from mediation.access import sees_internal
+from mediation.dispute_reading import DisputeRead
 from mediation.disputes import Dispute
 from mediation.guards import gives_mutual_value
 from protocols import escalation
@@ -142,21 +144,19 @@ def _balance(option) -> str:
     return "Value to neither company"
 
 
-def _options(found: dict, people: dict) -> list[OptionView]:
-    accepted = {}
-    for acceptance in found["acceptances"]:
-        person = people.get(acceptance.person_id)
-        accepted.setdefault(acceptance.option_id, []).append(
-            (acceptance.organization, person.name if person else "")
-        )
+def _options(found: DisputeRead, people: dict) -> list[OptionView]:
+    def name(person_id: int) -> str:
+        person = people.get(person_id)
+        return person.name if person else ""
+
     return [
         OptionView(
-            option=option,
-            mutual=gives_mutual_value(option.value_to_supplier, option.value_to_customer),
-            balance=_balance(option),
-            accepted_by=accepted.get(option.id, []),
+            option=read.row,
+            mutual=read.mutual_value,
+            balance=_balance(read.row),
+            accepted_by=[(acceptance.organization, name(acceptance.person_id)) for acceptance in read.acceptances],
         )
-        for option in found["options"]
+        for read in found.options
     ]
 
 
@@ -164,14 +164,14 @@ def _choices(people) -> list[tuple[int, str]]:
     return [(person.id, f"{person.name} ({person.organization.name})") for person in people]
 
 
-def _record_forms(actor: Actor, dispute: Dispute, found: dict, everyone: list, options: list) -> dict:
+def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: list, options: list) -> dict:
     """Which record forms this person may use now, with their choices; the states each
     form appears in are the states the service accepts it in."""
     case = services.case_capacity(actor, dispute) is not None
     participant = services.participant_capacity(actor, dispute) is not None
     active = [person for person in everyone if person.is_active]
-    party_ids = {party.person.id for party in found["parties"]}
-    tellers = [party.person for party in found["parties"] if case or party.person.id == actor.person_id]
+    party_ids = {party.person.id for party in found.parties}
+    tellers = [party.person for party in found.parties if case or party.person.id == actor.person_id]
     unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
     state = dispute.state
     accepting = state in services.ACCEPTANCE_STATES and services.acceptance_capacity(actor, dispute) is not None
@@ -199,7 +199,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
           history_before: int | None = None, notes_before: int | None = None) -> dict:
     """The template context of the dispute page for `actor`: the latest events and notes,
     or those before the cursors."""
-    found = services.details(actor, dispute)
+    found = dispute_reading.read(actor, dispute, now)
     account = dispute.account
     everyone = rosters.people_of_accounts([account])
     people = {person.id: person for person in everyone}
@@ -208,8 +208,8 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
     protocol = escalation.escalation_protocol(dispute.project_id)
     names = dispute_timeline.Names(
         people, organizations,
-        {option.id: option for option in found["options"]},
-        {commitment.id: commitment for commitment in found["commitments"]},
+        {read.id: read.row for read in found.options},
+        {read.id: read.row for read in found.commitments},
     )
     events = _latest(
         services.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
@@ -224,20 +224,20 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         "supplier": organizations.get(account.supplier_id),
         "customer": organizations.get(account.customer_id),
         "project": dispute.project,
-        "stale": services.is_stale(dispute, now),
+        "stale": found.stale,
         "people": people,
-        "parties": found["parties"],
-        "stories": found["stories"],
+        "parties": found.parties,
+        "stories": found.stories,
         "options": options,
-        "acceptances": found["acceptances"],
+        "acceptances": [read.row for read in found.acceptances],
         "notes": notes.items,
         "notes_page": notes,
-        "commitments": [(c, services.is_overdue(c, now)) for c in found["commitments"]],
+        "commitments": [(read.row, read.overdue) for read in found.commitments],
         "escalation": protocol,
         "escalation_in_force": protocol is not None and escalation.activation_for(dispute.id) is not None,
         "timeline": dispute_timeline.entries(events.items, names),
         "history_page": events,
-        "actions": actions(dispute, found["options"]) if forms["actions"] else [],
+        "actions": actions(dispute, [read.row for read in found.options]) if forms["actions"] else [],
         "forms": forms,
         "failure": failure or Failure(),
     }
