@@ -26,10 +26,7 @@ class _Row:
 @dataclass(frozen=True)
 class AcceptanceRead(_Row):
     row: Acceptance
-
-    @property
-    def company(self) -> str:
-        return self.row.organization.kind
+    company: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +77,6 @@ def read(actor: Actor, dispute: Dispute, now) -> DisputeRead:
         parties=found["parties"],
         stories=found["stories"],
         options=[OptionRead(option, tuple(by_option.get(option.id, ()))) for option in found["options"]],
-        acceptances=[AcceptanceRead(acceptance) for acceptance in found["acceptances"]],
+        acceptances=[AcceptanceRead(acceptance, acceptance.organization.kind) for acceptance in found["acceptances"]],
         commitments=[CommitmentRead(c, services.is_overdue(c, now)) for c in found["commitments"]],
     )

@@ -3,9 +3,12 @@ fire transitions, read the history."""
 
 from flask import Blueprint
 
+from mediation import dispute_reading
 from mediation import lifecycle
 from mediation import services
-from mediation.guards import gives_mutual_value
+from mediation.dispute_reading import AcceptanceRead
+from mediation.dispute_reading import CommitmentRead
+from mediation.dispute_reading import OptionRead
 from protocols import escalation
 from web import schemas
 from web.api import clock
@@ -73,22 +76,14 @@ def _fields(dispute, now) -> dict:
     }
 
 
-def _commitment_view(commitment, now):
-    commitment.overdue = services.is_overdue(commitment, now)
-    return commitment
+def _overdue_or_not(commitment) -> CommitmentRead:
+    return CommitmentRead(commitment, services.is_overdue(commitment, clock().now()))
 
 
 def present(actor, dispute) -> dict:
     """The dispute with everything on it the caller may read."""
     now = clock().now()
-    found = services.details(actor, dispute)
-    accepted = {}
-    for acceptance in found["acceptances"]:
-        acceptance.company = acceptance.organization.kind
-        accepted.setdefault(acceptance.option_id, []).append(acceptance.company)
-    for option in found["options"]:
-        option.accepted_by = sorted(accepted.get(option.id, []))
-        option.mutual_value = gives_mutual_value(option.value_to_supplier, option.value_to_customer)
+    found = dispute_reading.read(actor, dispute, now)
     parties = [
         {
             "person_id": party.person.id,
@@ -96,7 +91,7 @@ def present(actor, dispute) -> dict:
             "organization_id": party.person.organization_id,
             "company": party.person.organization.kind,
         }
-        for party in found["parties"]
+        for party in found.parties
     ]
     protocol = escalation.escalation_protocol(dispute.project_id)
     notes = services.notes_of(actor, dispute, limit=DETAIL_NOTES, latest=True)
@@ -109,12 +104,12 @@ def present(actor, dispute) -> dict:
                 "in_force_for_this_dispute": escalation.activation_for(dispute.id) is not None,
             } if protocol else None,
             "parties": parties,
-            "stories": found["stories"],
-            "options": found["options"],
-            "acceptances": found["acceptances"],
+            "stories": found.stories,
+            "options": found.options,
+            "acceptances": found.acceptances,
             "notes": notes,
             "earlier_notes": earlier,
-            "commitments": [_commitment_view(c, now) for c in found["commitments"]],
+            "commitments": found.commitments,
         }
     )
 
@@ -199,9 +194,7 @@ def record_story(dispute_id):
 def propose_option(dispute_id):
     data = load_body()
     option = services.propose_option(current_actor(), clock(), dispute_id, **data)
-    option.accepted_by = []
-    option.mutual_value = gives_mutual_value(option.value_to_supplier, option.value_to_customer)
-    return _recorded(_option.dump, option)
+    return _recorded(_option.dump, OptionRead(option, ()))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/acceptances")
@@ -211,8 +204,7 @@ def accept_option(dispute_id):
     data = load_body()
     actor = current_actor()
     acceptance = services.accept_option(actor, clock(), dispute_id, **data)
-    acceptance.company = actor.company
-    return _recorded(_acceptance.dump, acceptance)
+    return _recorded(_acceptance.dump, AcceptanceRead(acceptance, actor.company))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/notes")
@@ -244,7 +236,7 @@ def notes(dispute_id):
 def record_commitment(dispute_id):
     data = load_body()
     commitment = services.record_commitment(current_actor(), clock(), dispute_id, **data)
-    return _recorded(_commitment.dump, _commitment_view(commitment, clock().now()))
+    return _recorded(_commitment.dump, _overdue_or_not(commitment))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/commitments/<int:commitment_id>")
@@ -253,7 +245,7 @@ def record_commitment(dispute_id):
 def settle_commitment(dispute_id, commitment_id):
     data = load_body()
     commitment = services.settle_commitment(current_actor(), clock(), dispute_id, commitment_id, **data)
-    return _recorded(_commitment.dump, _commitment_view(commitment, clock().now()))[0]
+    return _recorded(_commitment.dump, _overdue_or_not(commitment))[0]
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")
