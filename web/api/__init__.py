@@ -7,6 +7,7 @@ from flask import json
 from flask import request
 from flask import url_for
 
+from mediation.paging import page_of
 from web.api.documented import declared
 from web.auth import current_actor
 from web.problems import ApiProblem
@@ -64,14 +65,13 @@ def load_query():
 def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **params):
     """`{"items": [...], "next": url-or-null}` from up to limit+1 rows fetched in the order
     of `cursor` (the id, unless told otherwise)."""
-    more = len(items) > limit
-    items = items[:limit]
+    found = page_of(items, limit)
     next_url = None
-    if more:
+    if found.more:
         query = {k: v for k, v in request.args.items() if k != "after"}
         query.update(params)
-        next_url = url_for(endpoint, after=cursor(items[-1]), **query)
-    return {"items": [dump(item) for item in items], "next": next_url}
+        next_url = url_for(endpoint, after=cursor(found.last), **query)
+    return {"items": [dump(item) for item in found.items], "next": next_url}
 
 
 # Endpoints that authenticate themselves (a calendar app sends its token in the URL).
