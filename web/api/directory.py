@@ -38,10 +38,13 @@ def _listing(query, model, endpoint, dump):
 
 
 def _dump_accounts(accounts):
+    """Accounts with their managers, read for all of them at once."""
     managers = directory.managers_of([a.id for a in accounts])
-    for account in accounts:
-        account.manager_ids = managers[account.id]
-    return [_account.dump(a) for a in accounts]
+    return [
+        _account.dump({"id": a.id, "name": a.name, "supplier_id": a.supplier_id, "customer_id": a.customer_id,
+                       "manager_ids": managers[a.id], "created_at": a.created_at})
+        for a in accounts
+    ]
 
 
 @blueprint.get("/me")
