@@ -9,15 +9,16 @@ form comes back as a `Failure`, shown next to that form with what was typed.
 from dataclasses import dataclass
 from dataclasses import field
 
+from mediation import dispute_reading
 from mediation import lifecycle
 from mediation import rosters
-from mediation import dispute_reading
 from mediation import services
 from mediation.access import Actor
 from mediation.access import sees_internal
 from mediation.dispute_reading import DisputeRead
 from mediation.disputes import Dispute
 from mediation.guards import gives_mutual_value
+from mediation.paging import page_of
 from protocols import escalation
 from web.ui import dispute_timeline
 from web.ui import dispute_words
@@ -39,10 +40,9 @@ class Latest:
 
 def _latest(rows: list, limit: int, before: int | None, key) -> Latest:
     """The page from up to limit+1 rows, oldest first: one more row means earlier ones."""
-    if len(rows) > limit:
-        rows = rows[-limit:]
-        return Latest(rows, key(rows[0]), before is not None)
-    return Latest(rows, None, before is not None)
+    found = page_of(reversed(rows), limit)
+    items = found.items[::-1]
+    return Latest(items, key(items[0]) if found.more else None, before is not None)
 
 
 @dataclass

@@ -26,8 +26,9 @@ from mediation.errors import GuardsUnmet
 from mediation.errors import Invalid
 from mediation.errors import InvalidTrigger
 from mediation.errors import StaleVersion
-from mediation.lifecycle import STATES
 from mediation.lifecycle import CONDITIONS
+from mediation.lifecycle import STATES
+from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Project
 from web import schemas
@@ -87,11 +88,10 @@ def list_disputes():
         context["errors"] = error.messages
         return render_template("disputes/list.html", **context), 422
     params.pop("limit")
-    rows = services.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params)
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        context["next_url"] = url_for(".list_disputes", **filters, after=rows[-1].id)
-    context["rows"] = [(dispute, services.is_stale(dispute, now)) for dispute in rows]
+    found = page_of(services.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params), PAGE_SIZE)
+    if found.more:
+        context["next_url"] = url_for(".list_disputes", **filters, after=found.last.id)
+    context["rows"] = [(dispute, services.is_stale(dispute, now)) for dispute in found.items]
     return render_template("disputes/list.html", **context)
 
 
