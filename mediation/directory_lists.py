@@ -106,8 +106,9 @@ def accounts_page(actor: Actor, after: int | None, limit: int) -> Page[Account]:
 
 
 def projects_page(actor: Actor, after: int | None, limit: int, account_id: int | None = None) -> Page[Project]:
-    """Projects `actor` sees, of one account when given (NotFound for one they do not see)."""
-    query = directory.visible_projects(actor)
+    """Projects `actor` sees, with their accounts, of one account when given (NotFound for
+    one they do not see)."""
+    query = directory.visible_projects(actor).select(Project, Account).join(Account)
     if account_id:
         query = query.where(Project.account == visible_account(actor, account_id).id)
     return _page(query, Project, after, limit)

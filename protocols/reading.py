@@ -8,6 +8,7 @@ company to its own accounts; these functions take ids that have passed that chec
 from dataclasses import dataclass
 from datetime import datetime
 
+from mediation.paging import page_of
 from mediation.parties import Organization
 from mediation.parties import Person
 from protocols.cadence import ResponseTime
@@ -87,8 +88,8 @@ def recent_touchpoints(protocol_id: int, after: int | None, limit: int) -> tuple
                 (Touchpoint.occurred_at < cursor.occurred_at)
                 | ((Touchpoint.occurred_at == cursor.occurred_at) & (Touchpoint.id < cursor.id))
             )
-    rows = list(query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(limit + 1))
-    return rows[:limit], len(rows) > limit
+    found = page_of(query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()), limit)
+    return found.items, found.more
 
 
 def touchpoint_times(protocol_id: int, start: datetime, end: datetime) -> list[datetime]:

@@ -1,8 +1,6 @@
 """Communication protocols: versions, agreement, touchpoints, incidents, compliance,
 the board and calendar feeds."""
 
-from itertools import islice
-
 from flask import Blueprint
 from flask import Response
 from flask import g
@@ -229,7 +227,7 @@ def compliance(protocol_id):
 def history(protocol_id):
     params = load_query()
     services.get_protocol(current_actor(), protocol_id)
-    events = list(islice(ledger.events_of("protocol", protocol_id, params["after"] or 0), params["limit"] + 1))
+    events = ledger.events_of("protocol", protocol_id, params["after"] or 0)
     return page(events, params["limit"], _event.dump, "protocols_api.history", cursor=lambda e: e.sequence,
                 protocol_id=protocol_id)
 

@@ -16,15 +16,14 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from mediation import directory_lists
 from mediation.access import refuse_read_only
 from mediation.credentials import issue_token
 from mediation.db import write_transaction
 from mediation.directory import visible_project
-from mediation.directory import visible_projects
 from mediation.errors import Conflict
 from mediation.errors import Invalid
-from mediation.parties import Account
-from mediation.parties import Project
+from mediation.paging import page_of
 from protocols import agreement
 from protocols import reading
 from protocols import services
@@ -83,21 +82,15 @@ def board():
     actor = viewer()
     entries = boards.board(actor, clock())
     after = forms.cursor(request.args, "after")
-    rest = boards.after(entries, after)
-    shown = rest[:BOARD_PAGE]
-    more = len(rest) > BOARD_PAGE
-    projects = visible_projects(actor).select(Project, Account).join(Account)
-    projects_after = forms.cursor(request.args, "projects_after")
-    if projects_after:
-        projects = projects.where(Project.id > projects_after)
-    projects = list(projects.order_by(Project.id).limit(PROJECTS_PAGE + 1))
+    shown = page_of(boards.after(entries, after), BOARD_PAGE)
+    projects = directory_lists.projects_page(actor, forms.cursor(request.args, "projects_after"), PROJECTS_PAGE)
     return render_template(
         "protocols/board.html",
-        entries=shown,
-        next_after=shown[-1].protocol_id if more else None,
+        entries=shown.items,
+        next_after=shown.last.protocol_id if shown.more else None,
         paged=bool(after),
-        projects=projects[:PROJECTS_PAGE],
-        next_projects=projects[PROJECTS_PAGE - 1].id if len(projects) > PROJECTS_PAGE else None,
+        projects=projects.items,
+        next_projects=projects.last.id if projects.more else None,
     )
 
 
