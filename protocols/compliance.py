@@ -1,7 +1,9 @@
 """How actual contact compares with what was agreed: pure arithmetic, no database.
 
-An `Expectation` is one agreed version in force over an interval; windows come from its
-phases anchored at the interval's start (see protocols.cadence). Within a time range:
+An `Expectation` is one agreed version in force over an interval (`expectations` derives
+them from a protocol's versions and, for an escalation protocol, the spans a dispute held
+it in force); windows come from its phases anchored at the interval's start (see
+protocols.cadence). Within a time range:
 
 - a periodic window that began in the range and has ended is `missed` with no
   touchpoint in it, `over` with more than the ceiling (default twice the one contact
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from protocols.cadence import Periodic
 from protocols.cadence import Phase
@@ -34,6 +37,7 @@ from protocols.cadence import Window
 from protocols.cadence import periodic_windows
 from protocols.cadence import phase_spans
 
+ESCALATION = "escalation"
 DUE_SOON_CAP = timedelta(days=1)
 STATUS_URGENCY = ("overdue", "over_communicating", "due_soon", "on_track")
 
@@ -108,6 +112,91 @@ class Compliance:
         }
 
 
+def _merged(spans):
+    """Overlapping spans as one: two disputes open at once expect contact once."""
+    merged = []
+    for start, end in sorted(spans, key=lambda span: span[0]):
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last_start, last_end = merged[-1]
+            merged[-1] = (last_start, None if last_end is None or end is None else max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersect(start, end, spans):
+    for span_start, span_end in spans:
+        lo = max(start, span_start)
+        hi = end if span_end is None else (span_end if end is None else min(end, span_end))
+        if hi is None or lo < hi:
+            yield lo, hi
+
+
+def expectations(protocol, versions, activations) -> list[Expectation]:
+    """What was agreed for `protocol` over the times each version was in force."""
+    return expectations_for(protocol.scenario, versions, activations)
+
+
+def expectations_for(scenario: str, versions, activations) -> list[Expectation]:
+    """What was agreed, version by version, over the times each was in force.
+
+    An escalation protocol is in force only while a dispute on its project is open: its
+    `activations` (anything with started_at and ended_at) give those spans. `versions`
+    are ProtocolVersion rows or anything with the same attributes (the board and the read
+    model of a protocol read lighter ones).
+    """
+    result = []
+    for version in versions:
+        if version.in_force_from is None:
+            continue
+        spans = [(version.in_force_from, version.in_force_until)]
+        if scenario == ESCALATION:
+            spans = list(
+                _intersect(version.in_force_from, version.in_force_until,
+                           _merged([(a.started_at, a.ended_at) for a in activations]))
+            )
+        zone = ZoneInfo(version.timezone)
+        phases = version.schedule
+        backups = set(version.backup_ids)
+        for start, end in spans:
+            if end is not None and end <= start:
+                continue
+            result.append(
+                Expectation(
+                    version=version.number,
+                    start=start.astimezone(zone),
+                    end=end,
+                    phases=phases,
+                    channel=version.channel,
+                    supplier_people=frozenset({version.supplier_point_person_id} | backups),
+                    customer_people=frozenset({version.customer_point_person_id} | backups),
+                    ceiling=version.max_contacts_per_window,
+                )
+            )
+    return result
+
+
+def in_force(protocol, versions, activations, at: datetime):
+    """The version of `versions` in force at `at`, if any."""
+    return version_at(expectations(protocol, versions, activations), versions, at)
+
+
+def version_at(expected: list[Expectation], versions, at: datetime):
+    """The version of `versions` whose expectation covers `at`, if any."""
+    expectation = _in_force(expected, at)
+    if expectation is None:
+        return None
+    return next(v for v in versions if v.number == expectation.version)
+
+
+def lookback(expected: list[Expectation]) -> timedelta:
+    """How far before a moment the windows around it can reach: two of the longest."""
+    longest = max(
+        (phase.cadence.nominal_length() for e in expected for phase in e.phases), default=timedelta(days=1)
+    )
+    return 2 * longest + timedelta(days=1)
+
+
 class _Timeline:
     """Touchpoint times, sorted, for counting by interval."""
 
@@ -134,10 +223,7 @@ def _walks(expectations: list[Expectation], start: datetime, end: datetime, now:
     run since, and the status looks at it), until one past `now`, for the windows around
     `now` and the next due time. Two walks, not one from the earlier start to the later
     end: a range far from `now` (a version back-dated years) costs its own windows only."""
-    longest = max(
-        (phase.cadence.nominal_length() for e in expectations for phase in e.phases), default=timedelta(days=1)
-    )
-    margin = 2 * longest + timedelta(days=1)
+    margin = lookback(expectations)
     last = _last_ended_window(expectations, now)
     around_now = now - margin if last is None else min(now - margin, last.start)
     return (start - margin, end), (around_now, now)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from mediation.access import Actor
 from mediation.parties import Person
 from protocols import calendar
+from protocols.compliance import expectations
 from protocols.services import activations_of
-from protocols.services import expectations
 from protocols.services import get_protocol
 from protocols.services import versions_of
 from protocols.services import visible_protocols

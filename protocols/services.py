@@ -36,6 +36,7 @@ from mediation.parties import Person
 from mediation.parties import Project
 from protocols import agreement
 from protocols import compliance as rules
+from protocols.compliance import ESCALATION
 from protocols import escalation
 from protocols.cadence import ResponseTime
 from protocols.cadence import cadence_from_dict
@@ -48,7 +49,6 @@ from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
 
-ESCALATION = "escalation"
 MAX_RANGE = timedelta(days=731)
 
 
@@ -85,81 +85,6 @@ def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
     for activation in query.order_by(EscalationActivation.started_at):
         result[activation.protocol_id].append(activation)
     return result
-
-
-def _merged(spans):
-    """Overlapping spans as one: two disputes open at once expect contact once."""
-    merged = []
-    for start, end in sorted(spans, key=lambda span: span[0]):
-        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
-            last_start, last_end = merged[-1]
-            merged[-1] = (last_start, None if last_end is None or end is None else max(last_end, end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _intersect(start, end, spans):
-    for span_start, span_end in spans:
-        lo = max(start, span_start)
-        hi = end if span_end is None else (span_end if end is None else min(end, span_end))
-        if hi is None or lo < hi:
-            yield lo, hi
-
-
-def expectations(protocol: Protocol, versions, activations) -> list[rules.Expectation]:
-    """What was agreed for `protocol` over the times each version was in force."""
-    return expectations_for(protocol.scenario, versions, activations)
-
-
-def expectations_for(scenario: str, versions, activations) -> list[rules.Expectation]:
-    """What was agreed, version by version, over the times each was in force.
-
-    An escalation protocol is in force only while a dispute on its project is open.
-    `versions` are ProtocolVersion rows or anything with the same attributes (the board
-    reads lighter ones).
-    """
-    result = []
-    for version in versions:
-        if version.in_force_from is None:
-            continue
-        spans = [(version.in_force_from, version.in_force_until)]
-        if scenario == ESCALATION:
-            spans = list(
-                _intersect(version.in_force_from, version.in_force_until,
-                           _merged([(a.started_at, a.ended_at) for a in activations]))
-            )
-        zone = ZoneInfo(version.timezone)
-        phases = version.schedule
-        backups = set(version.backup_ids)
-        for start, end in spans:
-            if end is not None and end <= start:
-                continue
-            result.append(
-                rules.Expectation(
-                    version=version.number,
-                    start=start.astimezone(zone),
-                    end=end,
-                    phases=phases,
-                    channel=version.channel,
-                    supplier_people=frozenset({version.supplier_point_person_id} | backups),
-                    customer_people=frozenset({version.customer_point_person_id} | backups),
-                    ceiling=version.max_contacts_per_window,
-                )
-            )
-    return result
-
-
-def in_force(protocol: Protocol, versions, activations, at: datetime) -> ProtocolVersion | None:
-    """The version in force at `at`, if any."""
-    return _version_at(expectations(protocol, versions, activations), versions, at)
-
-
-def _version_at(expected: list[rules.Expectation], versions, at: datetime) -> ProtocolVersion | None:
-    for expectation in expected:
-        if expectation.start <= at and (expectation.end is None or at < expectation.end):
-            return next(v for v in versions if v.number == expectation.version)
-    return None
 
 
 # --- who may do what ---------------------------------------------------------------------
@@ -540,7 +465,7 @@ def _load_protocol_data(protocol: Protocol):
 
 
 def _require_in_force(protocol, versions, activations, at, field) -> ProtocolVersion:
-    version = in_force(protocol, versions, activations, at)
+    version = rules.in_force(protocol, versions, activations, at)
     if version is None:
         raise Invalid.field(field, "the protocol was not in force at that time")
     return version
@@ -595,15 +520,6 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
         _event(protocol, actor.signing(capacity), now, "incident_reported",
                {"incident_id": incident.id, "started_at": started_at.isoformat(), "summary": summary})
     return incident
-
-
-def _lookback(protocol_expectations) -> timedelta:
-    """How far before a moment the windows around it can reach: two of the longest."""
-    longest = max(
-        (phase.cadence.nominal_length() for e in protocol_expectations for phase in e.phases),
-        default=timedelta(days=1),
-    )
-    return 2 * longest + timedelta(days=1)
 
 
 def _utc(value) -> datetime:
@@ -664,8 +580,8 @@ def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None 
     start = start or now - timedelta(days=30)
     check_range(start, end, now)
     versions, activations = _load_protocol_data(protocol)
-    expected = expectations(protocol, versions, activations)
-    since = min(start, now) - _lookback(expected)
+    expected = rules.expectations(protocol, versions, activations)
+    since = min(start, now) - rules.lookback(expected)
     latest = _latest_incidents([protocol.id]).get(protocol.id)
     if latest is not None:
         since = min(since, latest)
@@ -757,14 +673,14 @@ def board(actor: Actor | None, clock) -> list[BoardEntry]:
     activations = activations_of(escalations)
     live = {}
     for pid, (_, scenario, *_rest) in protocols.items():
-        expected = expectations_for(scenario, versions[pid], activations.get(pid, []))
-        current = _version_at(expected, versions[pid], now)
+        expected = rules.expectations_for(scenario, versions[pid], activations.get(pid, []))
+        current = rules.version_at(expected, versions[pid], now)
         if current is not None:
             live[pid] = (current, expected)
     latest = _latest_incidents(live)
     cutoffs = {}
     for pid, (_, expected) in live.items():
-        cutoff = now - _lookback(expected)
+        cutoff = now - rules.lookback(expected)
         cutoffs[pid] = min(cutoff, latest[pid]) if pid in latest else cutoff
     times = _recent(Touchpoint, "occurred_at", cutoffs)
     entries = []

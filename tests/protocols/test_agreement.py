@@ -22,6 +22,7 @@ from mediation.errors import Invalid
 from mediation.errors import InvalidTrigger
 from mediation.errors import StaleVersion
 from mediation.parties import Person
+from protocols import compliance
 from protocols import services
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
@@ -64,7 +65,7 @@ def statuses(protocol_id: int) -> dict[int, str]:
 def in_force_at(protocol_id: int, moment) -> int | None:
     protocol = Protocol.get_by_id(protocol_id)
     versions = services.versions_of([protocol_id])[protocol_id]
-    current = services.in_force(protocol, versions, services.activations_of([protocol_id])[protocol_id], moment)
+    current = compliance.in_force(protocol, versions, services.activations_of([protocol_id])[protocol_id], moment)
     return current.number if current else None
 
 

@@ -21,6 +21,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
 from protocols import calendar
+from protocols import compliance
 from protocols import feeds
 from protocols import services
 from protocols.cadence import Periodic
@@ -261,7 +262,7 @@ def agree(world, protocol_id: int, number: int) -> None:
 def stored_expectations(protocol_id: int):
     protocol = services.get_protocol(None, protocol_id)
     versions = services.versions_of([protocol_id])[protocol_id]
-    return services.expectations(protocol, versions, services.activations_of([protocol_id])[protocol_id])
+    return compliance.expectations(protocol, versions, services.activations_of([protocol_id])[protocol_id])
 
 
 def test_a_protocol_feed_from_the_database_matches_its_windows(world):

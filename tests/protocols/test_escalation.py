@@ -16,6 +16,7 @@ from mediation import ledger
 from mediation import services as disputes
 from mediation.disputes import Dispute
 from mediation.errors import Invalid
+from protocols import compliance
 from protocols import escalation
 from protocols import services
 from protocols.models import EscalationActivation
@@ -53,7 +54,7 @@ def in_force(protocol_id: int, at) -> int | None:
     protocol = Protocol.get_by_id(protocol_id)
     versions = services.versions_of([protocol_id])[protocol_id]
     activations = services.activations_of([protocol_id])[protocol_id]
-    current = services.in_force(protocol, versions, activations, at)
+    current = compliance.in_force(protocol, versions, activations, at)
     return current.number if current else None
 
 

@@ -15,6 +15,7 @@ from mediation.credentials import person_for_token
 from mediation.db import write_transaction
 from mediation.directory import visible_project
 from protocols import agreement
+from protocols import compliance as rules
 from protocols import feeds
 from protocols import reading
 from protocols import services
@@ -64,7 +65,7 @@ def _on_protocol(protocol_id: str) -> tuple:
 def present(protocol: Protocol) -> dict:
     """The protocol with every version, who acknowledged each, and the version in force."""
     versions, activations = services.versions_of([protocol.id])[protocol.id], []
-    if protocol.scenario == services.ESCALATION:
+    if protocol.scenario == rules.ESCALATION:
         activations = services.activations_of([protocol.id])[protocol.id]
     acknowledged = reading.acknowledgements_of([v.id for v in versions])
     for version in versions:
@@ -73,7 +74,7 @@ def present(protocol: Protocol) -> dict:
         version.available_triggers = [
             t for t in agreement.available_triggers(version.status) if t in agreement.REQUESTABLE_TRIGGERS
         ]
-    current = services.in_force(protocol, versions, activations, clock().now())
+    current = rules.in_force(protocol, versions, activations, clock().now())
     return {
         "id": protocol.id,
         "project_id": protocol.project_id,

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from mediation.access import Actor
 from mediation.errors import Invalid
 from protocols import agreement
+from protocols import compliance as rules
 from protocols import reading
 from protocols import services
 from protocols.models import Protocol
@@ -80,7 +81,7 @@ class Versions:
         """Whether a column's version is in force, and if not when it will be."""
         if version is self.current:
             return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
-        if version.status == "agreed" and self.protocol.scenario == services.ESCALATION:
+        if version.status == "agreed" and self.protocol.scenario == rules.ESCALATION:
             return "in force while a dispute on the project is open"
         if version.status == "agreed":
             return self.since(version)
@@ -90,9 +91,9 @@ class Versions:
 def versions_at(protocol: Protocol, now: datetime) -> Versions:
     versions = services.versions_of([protocol.id])[protocol.id]
     activations = []
-    if protocol.scenario == services.ESCALATION:
+    if protocol.scenario == rules.ESCALATION:
         activations = services.activations_of([protocol.id])[protocol.id]
-    return Versions(protocol, versions, services.in_force(protocol, versions, activations, now))
+    return Versions(protocol, versions, rules.in_force(protocol, versions, activations, now))
 
 
 def with_agreements(view: Versions, acknowledgements: dict) -> Versions:

@@ -25,6 +25,7 @@ from mediation.errors import Conflict
 from mediation.errors import Invalid
 from mediation.paging import page_of
 from protocols import agreement
+from protocols import compliance as rules
 from protocols import reading
 from protocols import services
 from protocols.cadence import UNITS
@@ -120,7 +121,7 @@ def _project_page(project_id: int, values=None, errors=None, status=200):
     now = clock().now()
     rows = []
     for protocol in protocols:
-        current = services.in_force(protocol, versions[protocol.id], activations[protocol.id], now)
+        current = rules.in_force(protocol, versions[protocol.id], activations[protocol.id], now)
         state = None
         if current is not None:
             state = services.compliance(actor, clock(), protocol.id, start=now, end=now + timedelta(seconds=1)).status
