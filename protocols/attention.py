@@ -8,7 +8,7 @@ from mediation.parties import Project
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
-from protocols.services import may_contact
+from protocols.permissions import may_contact
 from protocols.services import visible_protocols
 
 LIMIT = 50

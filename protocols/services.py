@@ -17,15 +17,11 @@ from zoneinfo import ZoneInfoNotFoundError
 from peewee import fn
 
 from mediation.access import Actor
-from mediation.access import is_supplier_admin
-from mediation.access import manages
-from mediation.access import refuse_read_only
 from mediation.access import visible_accounts
 from mediation.directory import visible_project
 from mediation.db import execute
 from mediation.db import locked
 from mediation.db import write_transaction
-from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
@@ -48,6 +44,8 @@ from protocols.models import Incident
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
+from protocols.permissions import contact_capacity
+from protocols.permissions import drafting_capacity
 
 MAX_RANGE = timedelta(days=731)
 
@@ -85,68 +83,6 @@ def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
     for activation in query.order_by(EscalationActivation.started_at):
         result[activation.protocol_id].append(activation)
     return result
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-
-def _named_in(protocol_id: int, person_id: int) -> bool:
-    for version in ProtocolVersion.select().where(ProtocolVersion.protocol == protocol_id):
-        named = {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
-        if person_id in named:
-            return True
-    return False
-
-
-def _drafting_capacity(actor: Actor, account_id: int) -> str:
-    refuse_read_only(actor)
-    if manages(actor, account_id):
-        return "account_manager"
-    if is_supplier_admin(actor):
-        return "admin"
-    raise Forbidden("protocols are drafted by the account's managers or an administrator")
-
-
-def _contact_capacity(actor: Actor, protocol: Protocol) -> str:
-    """Who may log contact and acknowledge: people of the account, not auditors."""
-    refuse_read_only(actor)
-    if manages(actor, protocol.project.account_id):
-        return "account_manager"
-    if _named_in(protocol.id, actor.person_id):
-        return "point_person"
-    if actor.has("point_person") and not actor.is_supplier:
-        return "point_person"
-    if is_supplier_admin(actor):
-        return "admin"
-    raise Forbidden("only the account's managers and the protocol's point people may do this")
-
-
-def require_drafter(actor: Actor, account_id: int) -> None:
-    """Forbidden unless the caller may create protocols and versions on the account: the
-    check the drafting use cases run, for asking before a form is read."""
-    _drafting_capacity(actor, account_id)
-
-
-def require_contact(actor: Actor, protocol: Protocol) -> None:
-    """Forbidden unless the caller may acknowledge, log contact on and report incidents on
-    the protocol: the check those use cases run, for asking before a form is read."""
-    _contact_capacity(actor, protocol)
-
-
-def may_draft(actor: Actor, account_id: int) -> bool:
-    try:
-        _drafting_capacity(actor, account_id)
-    except Forbidden:
-        return False
-    return True
-
-
-def may_contact(actor: Actor, protocol: Protocol) -> bool:
-    try:
-        _contact_capacity(actor, protocol)
-    except Forbidden:
-        return False
-    return True
 
 
 # --- validation of a version's terms -----------------------------------------------------
@@ -328,7 +264,7 @@ def _event(protocol, actor_signature, now, kind, payload, from_state=None, to_st
 def create_protocol(actor: Actor, clock, *, project_id: int, scenario: str, **terms) -> Protocol:
     with write_transaction():
         project = visible_project(actor, project_id)
-        capacity = _drafting_capacity(actor, project.account_id)
+        capacity = drafting_capacity(actor, project.account_id)
         if Protocol.select().where((Protocol.project == project.id) & (Protocol.scenario == scenario)).exists():
             raise Invalid.field("scenario", f"the project already has a {scenario} protocol; add a version to it")
         terms = _terms(project.account, terms)
@@ -345,7 +281,7 @@ def add_version(actor: Actor, clock, protocol_id: int, *, expected_version=None,
     """A new draft; a pending draft or proposal it replaces is retired."""
     with write_transaction():
         protocol = _lock(actor, protocol_id, expected_version)
-        capacity = _drafting_capacity(actor, protocol.project.account_id)
+        capacity = drafting_capacity(actor, protocol.project.account_id)
         terms = _terms(protocol.project.account, terms, earliest_start(protocol.id))
         now = clock.now()
         signature = actor.signing(capacity)
@@ -388,7 +324,7 @@ def transition_version(actor: Actor, clock, protocol_id: int, number: int, *, tr
     """`propose` a draft or `retire` a version, as the account's managers."""
     with write_transaction():
         protocol = _lock(actor, protocol_id, expected_version)
-        capacity = _drafting_capacity(actor, protocol.project.account_id)
+        capacity = drafting_capacity(actor, protocol.project.account_id)
         version = _version(protocol, number)
         if trigger not in agreement.REQUESTABLE_TRIGGERS:
             raise Invalid.field("trigger", f"must be one of: {', '.join(agreement.REQUESTABLE_TRIGGERS)}")
@@ -402,7 +338,7 @@ def acknowledge(actor: Actor, clock, protocol_id: int, *, version: int) -> Proto
     acknowledgement makes it agreed and supersedes the version in force before it."""
     with write_transaction():
         protocol = _lock(actor, protocol_id, None)
-        capacity = _contact_capacity(actor, protocol)
+        capacity = contact_capacity(actor, protocol)
         target = ProtocolVersion.get_or_none(
             (ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == version)
         )
@@ -475,7 +411,7 @@ def log_touchpoint(actor: Actor, clock, protocol_id: int, *, occurred_at: dateti
                    supplier_person_id: int, customer_person_id: int, summary: str) -> Touchpoint:
     with write_transaction():
         protocol = get_protocol(actor, protocol_id)
-        capacity = _contact_capacity(actor, protocol)
+        capacity = contact_capacity(actor, protocol)
         now = clock.now()
         if occurred_at > now:
             raise Invalid.field("occurred_at", "a touchpoint cannot be in the future")
@@ -507,7 +443,7 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
     """Start the clock of a response-time cadence."""
     with write_transaction():
         protocol = get_protocol(actor, protocol_id)
-        capacity = _contact_capacity(actor, protocol)
+        capacity = contact_capacity(actor, protocol)
         now = clock.now()
         if started_at > now:
             raise Invalid.field("started_at", "an incident cannot start in the future")

@@ -15,6 +15,7 @@ from mediation.access import Actor
 from mediation.errors import Invalid
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import permissions
 from protocols import reading
 from protocols import services
 from protocols.models import Protocol
@@ -184,8 +185,8 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
         [protocol_terms.terms_of(v, names, view.zone) for v in view.others],
     )
     columns = view.columns
-    drafter = services.may_draft(actor, protocol.project.account_id)
-    contact = services.may_contact(actor, protocol)
+    drafter = permissions.may_draft(actor, protocol.project.account_id)
+    contact = permissions.may_contact(actor, protocol)
     triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
                 if drafter else [] for v in columns}
     compliance = _compliance(actor, clock, view, args, now)

@@ -26,6 +26,7 @@ from mediation.errors import Invalid
 from mediation.paging import page_of
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import permissions
 from protocols import reading
 from protocols import services
 from protocols.cadence import UNITS
@@ -138,7 +139,7 @@ def _project_page(project_id: int, values=None, errors=None, status=200):
         project=project,
         account=account,
         rows=rows,
-        drafter=services.may_draft(actor, account.id),
+        drafter=permissions.may_draft(actor, account.id),
         scenarios=[(s, s.replace("_", " ").capitalize()) for s in SCENARIOS if s not in used],
         people=_people_choices(account),
         values=values if values is not None else NEW_PROTOCOL,
@@ -154,7 +155,7 @@ def project_protocols(project_id):
 @blueprint.post("/projects/<int:project_id>/protocols")
 def create_protocol(project_id):
     actor = viewer()
-    services.require_drafter(actor, visible_project(actor, project_id).account_id)
+    permissions.require_drafter(actor, visible_project(actor, project_id).account_id)
     data, errors = forms.load(schemas.ProtocolIn(), request.form, **protocol_forms.terms_extra(request.form))
     if data is not None:
         try:
@@ -212,7 +213,7 @@ def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
 def add_version(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    services.require_drafter(actor, protocol.project.account_id)
+    permissions.require_drafter(actor, protocol.project.account_id)
     return _submit(
         protocol_id, "version", schemas.VersionIn(),
         lambda who, data: services.add_version(who, clock(), protocol_id, **data),
@@ -225,7 +226,7 @@ def add_version(protocol_id):
 @blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
 def transition(protocol_id, number):
     actor = viewer()
-    services.require_drafter(actor, services.get_protocol(actor, protocol_id).project.account_id)
+    permissions.require_drafter(actor, services.get_protocol(actor, protocol_id).project.account_id)
     done = {"propose": "proposed: each company's point person can now acknowledge it.", "retire": "retired."}
     return _submit(
         protocol_id, "transition", schemas.VersionTransitionIn(),
@@ -255,7 +256,7 @@ def _acknowledged(version, company: str, zone: tzinfo) -> str:
 def acknowledge(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    services.require_contact(actor, protocol)
+    permissions.require_contact(actor, protocol)
     return _submit(
         protocol_id, "acknowledgement", schemas.AcknowledgementIn(),
         lambda who, data: services.acknowledge(who, clock(), protocol_id, **data),
@@ -267,7 +268,7 @@ def acknowledge(protocol_id):
 def log_touchpoint(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    services.require_contact(actor, protocol)
+    permissions.require_contact(actor, protocol)
     occurred = request.form.get("occurred_at", "")
     extra = {"occurred_at": protocol_forms.local_moment(occurred, _protocol_zone(protocol))} if occurred.strip() else {}
     return _submit(
@@ -282,7 +283,7 @@ def log_touchpoint(protocol_id):
 def report_incident(protocol_id):
     actor = viewer()
     protocol = services.get_protocol(actor, protocol_id)
-    services.require_contact(actor, protocol)
+    permissions.require_contact(actor, protocol)
     started = request.form.get("started_at", "")
     extra = {"started_at": protocol_forms.local_moment(started, _protocol_zone(protocol))} if started.strip() else {}
     return _submit(
