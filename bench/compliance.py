@@ -24,7 +24,7 @@ the total is exactly `--touchpoints`; a few use another channel or other people.
 
 The first `--small` protocols (100) are generated with their share of the touchpoints and
 measured, then the rest are added and measured again. At each size,
-`protocols.services.board(actor, clock)` runs `--repeat` times as the supplier's
+`protocols.board.board(actor, clock)` runs `--repeat` times as the supplier's
 administrator (who sees every protocol) and as one customer's point person (who sees that
 customer's projects only). Printed figures: the wall time of `board` (first run, and
 median) and the process's CPU time during it (which other work on the machine inflates
@@ -69,7 +69,7 @@ from mediation.disputes import Dispute  # noqa: E402
 from mediation.schema import migrate  # noqa: E402
 from mediation.parties import Project  # noqa: E402
 from protocols import install as install_protocols  # noqa: E402
-from protocols import services  # noqa: E402
+from protocols import board  # noqa: E402
 from protocols.schema import ALL_PLANS  # noqa: E402
 from protocols.models import Acknowledgement  # noqa: E402
 from protocols.models import EscalationActivation  # noqa: E402
@@ -612,7 +612,7 @@ def measure(caller: str, actor: Actor, clock, repeat: int, protocols: int, expec
         rows = None
         with CountingQueries(db) as counter:
             started, started_cpu = time.perf_counter(), time.process_time()
-            rows = services.board(actor, clock)
+            rows = board.board(actor, clock)
             seconds.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         queries.append(counter.count)
@@ -643,7 +643,7 @@ def profile_board(actor, clock, top: int) -> str:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    services.board(actor, clock)
+    board.board(actor, clock)
     profiler.disable()
     wall = time.perf_counter() - started
     out = io.StringIO()

@@ -9,7 +9,7 @@ from protocols.models import Acknowledgement
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.permissions import may_contact
-from protocols.services import visible_protocols
+from protocols.queries import visible_protocols
 
 LIMIT = 50
 

@@ -6,10 +6,10 @@ from mediation.access import Actor
 from mediation.parties import Person
 from protocols import calendar
 from protocols.compliance import expectations
-from protocols.services import activations_of
-from protocols.services import get_protocol
-from protocols.services import versions_of
-from protocols.services import visible_protocols
+from protocols.queries import activations_of
+from protocols.queries import get_protocol
+from protocols.queries import versions_of
+from protocols.queries import visible_protocols
 
 RECENT = timedelta(days=90)
 

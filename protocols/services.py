@@ -5,83 +5,36 @@ PostgreSQL; SQLite's IMMEDIATE transaction already excludes other writers), so t
 companies acknowledging at the same moment still end with the version agreed.
 """
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
-from functools import lru_cache
 
 from peewee import fn
 
 from mediation.access import Actor
-from mediation.access import visible_accounts
-from mediation.directory import visible_project
-from mediation.db import execute
 from mediation.db import locked
 from mediation.db import write_transaction
+from mediation.directory import visible_project
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
 from mediation.ledger import append
-from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
-from mediation.parties import Project
 from protocols import agreement
 from protocols import compliance as rules
-from protocols.compliance import ESCALATION
 from protocols import escalation
 from protocols.cadence import ResponseTime
-from protocols.cadence import schedule_of
 from protocols.models import Acknowledgement
-from protocols.models import EscalationActivation
 from protocols.models import Incident
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
 from protocols.permissions import contact_capacity
 from protocols.permissions import drafting_capacity
+from protocols.queries import get_protocol
+from protocols.queries import versions_and_activations
 from protocols.terms import checked_terms
 from protocols.terms import earliest_start
 from protocols.terms import starts_at
-
-MAX_RANGE = timedelta(days=731)
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
-def visible_protocols(actor: Actor | None):
-    """Protocols on the caller's accounts; every protocol for the operator (None)."""
-    query = Protocol.select(Protocol, Project).join(Project)
-    if actor is None:
-        return query
-    return query.where(Project.account.in_(visible_accounts(actor).select(Account.id)))
-
-
-def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
-    """The protocol, or NotFound when it does not exist or is another customer's."""
-    protocol = visible_protocols(actor).where(Protocol.id == protocol_id).first()
-    if protocol is None:
-        raise NotFound("protocol", protocol_id)
-    return protocol
-
-
-def versions_of(protocol_ids) -> dict[int, list[ProtocolVersion]]:
-    result = {pid: [] for pid in protocol_ids}
-    query = ProtocolVersion.select().where(ProtocolVersion.protocol.in_(list(protocol_ids)))
-    for version in query.order_by(ProtocolVersion.number):
-        result[version.protocol_id].append(version)
-    return result
-
-
-def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
-    result = {pid: [] for pid in protocol_ids}
-    query = EscalationActivation.select().where(EscalationActivation.protocol.in_(list(protocol_ids)))
-    for activation in query.order_by(EscalationActivation.started_at):
-        result[activation.protocol_id].append(activation)
-    return result
 
 
 def _new_version(protocol, number, terms, actor, now) -> ProtocolVersion:
@@ -272,14 +225,8 @@ def _agree(protocol, target, signature, now, kinds, starts) -> None:
     ProtocolVersion.update(in_force_from=starts).where(ProtocolVersion.id == target.id).execute()
     _set_status(protocol, target, "agree", signature, now, kinds, agreed_at=now.isoformat(),
                 in_force_from=starts.isoformat())
-    if protocol.scenario == ESCALATION:
+    if protocol.scenario == rules.ESCALATION:
         escalation.activate_for_open_disputes(protocol, signature, now, since=starts)
-
-
-def _load_protocol_data(protocol: Protocol):
-    versions = versions_of([protocol.id])[protocol.id]
-    activations = activations_of([protocol.id])[protocol.id] if protocol.scenario == ESCALATION else []
-    return versions, activations
 
 
 def _require_in_force(protocol, versions, activations, at, field) -> ProtocolVersion:
@@ -297,7 +244,7 @@ def log_touchpoint(actor: Actor, clock, protocol_id: int, *, occurred_at: dateti
         now = clock.now()
         if occurred_at > now:
             raise Invalid.field("occurred_at", "a touchpoint cannot be in the future")
-        versions, activations = _load_protocol_data(protocol)
+        versions, activations = versions_and_activations(protocol)
         _require_in_force(protocol, versions, activations, occurred_at, "occurred_at")
         account = protocol.project.account
         people = {p.id: p for p in Person.select().where(Person.id.in_([supplier_person_id, customer_person_id]))}
@@ -329,7 +276,7 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
         now = clock.now()
         if started_at > now:
             raise Invalid.field("started_at", "an incident cannot start in the future")
-        versions, activations = _load_protocol_data(protocol)
+        versions, activations = versions_and_activations(protocol)
         version = _require_in_force(protocol, versions, activations, started_at, "started_at")
         if not any(isinstance(phase.cadence, ResponseTime) for phase in version.schedule):
             raise Invalid.field("started_at", "the version in force then has no response-time cadence")
@@ -338,176 +285,3 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
         _event(protocol, actor.signing(capacity), now, "incident_reported",
                {"incident_id": incident.id, "started_at": started_at.isoformat(), "summary": summary})
     return incident
-
-
-def _utc(value) -> datetime:
-    """A timestamp read by hand-written SQL: text on SQLite, a naive datetime on PostgreSQL."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment.replace(tzinfo=timezone.utc)
-
-
-def _latest_incidents(protocol_ids) -> dict[int, datetime]:
-    rows = (
-        Incident.select(Incident.protocol, fn.MAX(Incident.started_at))
-        .where(Incident.protocol.in_(list(protocol_ids)))
-        .group_by(Incident.protocol)
-        .tuples()
-    )
-    return {pid: _utc(started) for pid, started in rows if started is not None}
-
-
-def _recent(model, column: str, cutoffs: dict[int, datetime]) -> dict[int, list[datetime]]:
-    """`column` of `model` per protocol since each protocol's own cutoff, in one query:
-    protocols sharing a cutoff share one branch of the WHERE clause."""
-    by_cutoff: dict[datetime, list[int]] = {}
-    for pid, cutoff in cutoffs.items():
-        by_cutoff.setdefault(cutoff, []).append(pid)
-    result: dict[int, list[datetime]] = {pid: [] for pid in cutoffs}
-    if not by_cutoff:
-        return result
-    branches, params = [], []
-    for cutoff, pids in by_cutoff.items():
-        branches.append(f"(protocol_id IN ({', '.join('?' for _ in pids)}) AND {column} >= ?)")
-        params += [*pids, model._meta.fields[column].db_value(cutoff)]
-    table = model._meta.table_name
-    sql = f"SELECT protocol_id, {column} FROM {table} WHERE {' OR '.join(branches)}"
-    for pid, moment in execute(sql, params):
-        result[pid].append(_utc(moment))
-    return result
-
-
-def check_range(start: datetime, end: datetime, now: datetime) -> None:
-    """Invalid unless compliance may be computed over [start, end): forwards, at most
-    MAX_RANGE long, ending at most MAX_RANGE from now. Windows are counted one by one from
-    the start of the version in force, so a week far ahead costs as much as every window
-    before it: a week in the year 2500 of an hourly cadence took 40 seconds."""
-    if start >= end:
-        raise Invalid.field("from", "must be before 'to'")
-    if end - start > MAX_RANGE:
-        raise Invalid.field("to", "a range covers at most two years")
-    if end > now + MAX_RANGE:
-        raise Invalid.field("to", "a range ends at most two years from now")
-
-
-def compliance(actor: Actor, clock, protocol_id: int, *, start: datetime | None = None,
-               end: datetime | None = None) -> rules.Compliance:
-    """Compliance over [start, end) (default: the last 30 days and the next), status as of now."""
-    protocol = get_protocol(actor, protocol_id)
-    now = clock.now()
-    end = end or now + timedelta(days=1)
-    start = start or now - timedelta(days=30)
-    check_range(start, end, now)
-    versions, activations = _load_protocol_data(protocol)
-    expected = rules.expectations(protocol, versions, activations)
-    since = min(start, now) - rules.lookback(expected)
-    latest = _latest_incidents([protocol.id]).get(protocol.id)
-    if latest is not None:
-        since = min(since, latest)
-    touchpoints = [
-        rules.Touchpoint(t.occurred_at, t.channel, t.supplier_person_id, t.customer_person_id)
-        for t in Touchpoint.select().where((Touchpoint.protocol == protocol.id) & (Touchpoint.occurred_at >= since))
-    ]
-    incidents = [i.started_at for i in Incident.select().where(
-        (Incident.protocol == protocol.id) & (Incident.started_at >= since))]
-    return rules.assess(expected, touchpoints, incidents, start=start, end=end, now=now)
-
-
-BOARD_HISTORY = timedelta(days=800)  # versions older than this cannot reach today's windows
-
-
-@dataclass(frozen=True)
-class BoardEntry:
-    protocol_id: int
-    scenario: str
-    project_id: int
-    project: str
-    account_id: int
-    account: str
-    version: int
-    channel: str
-    compliance: rules.Compliance
-
-
-@dataclass(frozen=True)
-class _Terms:
-    """The parts of a version the board needs, read without building a model per row."""
-
-    number: int
-    channel: str
-    supplier_point_person_id: int
-    customer_point_person_id: int
-    backup_ids: list
-    max_contacts_per_window: int | None
-    timezone: str
-    in_force_from: datetime
-    in_force_until: datetime | None
-    schedule: tuple
-
-
-@lru_cache(maxsize=1024)
-def _schedule_from_text(cadence: str | None, phases: str):
-    """Most protocols share a few cadences: parse each stored form once."""
-    return schedule_of(json.loads(cadence) if cadence else None, json.loads(phases))
-
-
-def _board_terms(protocol_ids, since: datetime) -> dict[int, list[_Terms]]:
-    result: dict[int, list[_Terms]] = {pid: [] for pid in protocol_ids}
-    if not result:
-        return result
-    sql = (
-        "SELECT protocol_id, number, channel, supplier_point_person_id, customer_point_person_id, "
-        "backup_ids, max_contacts_per_window, timezone, in_force_from, in_force_until, cadence, phases "
-        f"FROM protocol_version WHERE protocol_id IN ({', '.join('?' for _ in result)}) "
-        "AND in_force_from IS NOT NULL AND (in_force_until IS NULL OR in_force_until > ?) ORDER BY number"
-    )
-    params = [*result, ProtocolVersion.in_force_until.db_value(since)]
-    for (pid, number, channel, supplier, customer, backups, ceiling, zone, start, end, cadence,
-         phases) in execute(sql, params):
-        result[pid].append(_Terms(
-            number, channel, supplier, customer, json.loads(backups), ceiling, zone, _utc(start),
-            _utc(end) if end is not None else None, _schedule_from_text(cadence, phases),
-        ))
-    return result
-
-
-def _visible_protocol_rows(actor: Actor | None):
-    query = (
-        Protocol.select(Protocol.id, Protocol.scenario, Project.id, Project.name, Account.id, Account.name)
-        .join(Project)
-        .join(Account)
-    )
-    if actor is not None:
-        query = query.where(Account.id.in_(visible_accounts(actor).select(Account.id)))
-    return query.tuples()
-
-
-def board(actor: Actor | None, clock) -> list[BoardEntry]:
-    """Every protocol in force the caller may see, most urgent first, in a fixed number of
-    queries: each protocol reads only the touchpoints its current windows can reach."""
-    now = clock.now()
-    protocols = {row[0]: row for row in _visible_protocol_rows(actor)}
-    versions = _board_terms(protocols, now - BOARD_HISTORY)
-    escalations = [pid for pid, row in protocols.items() if row[1] == ESCALATION]
-    activations = activations_of(escalations)
-    live = {}
-    for pid, (_, scenario, *_rest) in protocols.items():
-        expected = rules.expectations_for(scenario, versions[pid], activations.get(pid, []))
-        current = rules.version_at(expected, versions[pid], now)
-        if current is not None:
-            live[pid] = (current, expected)
-    latest = _latest_incidents(live)
-    cutoffs = {}
-    for pid, (_, expected) in live.items():
-        cutoff = now - rules.lookback(expected)
-        cutoffs[pid] = min(cutoff, latest[pid]) if pid in latest else cutoff
-    times = _recent(Touchpoint, "occurred_at", cutoffs)
-    entries = []
-    for pid, (current, expected) in live.items():
-        touchpoints = [rules.Touchpoint(t, current.channel, 0, 0) for t in times[pid]]
-        incidents = [latest[pid]] if pid in latest else []
-        result = rules.assess(expected, touchpoints, incidents, start=now, end=now + timedelta(seconds=1), now=now)
-        _, scenario, project_id, project, account_id, account = protocols[pid]
-        entries.append(BoardEntry(pid, scenario, project_id, project, account_id, account,
-                                  current.number, current.channel, result))
-    entries.sort(key=lambda entry: rules.urgency(entry.compliance))
-    return entries

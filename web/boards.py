@@ -14,8 +14,8 @@ from flask import current_app
 
 from mediation import ledger
 from mediation.access import Actor
-from protocols import services
-from protocols.services import BoardEntry
+from protocols import board as protocol_board
+from protocols.board import BoardEntry
 
 BOARD_SECONDS = 30
 KEPT_BOARDS = 128
@@ -42,7 +42,7 @@ class BoardCache:
                 kept = self._boards.get(actor.person_id)
             if kept is not None and kept[0] == head and timedelta(0) <= now - kept[1] < self.fresh_for:
                 return kept[2]
-            entries = services.board(actor, clock)
+            entries = protocol_board.board(actor, clock)
             with self._lock:
                 self._boards[actor.person_id] = (head, now, entries)
                 self._boards.move_to_end(actor.person_id)
@@ -52,7 +52,7 @@ class BoardCache:
 
 
 def board(actor: Actor, clock) -> list[BoardEntry]:
-    """`protocols.services.board` for `actor`, computed again only when it may have changed."""
+    """`protocols.board.board` for `actor`, computed again only when it may have changed."""
     return current_app.extensions["accord_boards"].board(actor, clock)
 
 

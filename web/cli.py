@@ -29,7 +29,7 @@ from mediation.parties import ROLES
 from mediation.parties import Organization
 from protocols import install as install_protocols
 from protocols import agreement
-from protocols import services as protocol_services
+from protocols.board import board as protocol_board
 
 
 def _open(ctx) -> None:
@@ -432,7 +432,7 @@ def protocols_check(ctx, output):
             "status": entry.compliance.status,
             "next_due_at": entry.compliance.next_due_at.isoformat() if entry.compliance.next_due_at else None,
         }
-        for entry in protocol_services.board(None, ctx.obj["clock"])
+        for entry in protocol_board(None, ctx.obj["clock"])
     ]
     if output == "json":
         click.echo(json.dumps(items, indent=2))

@@ -23,6 +23,8 @@ from mediation.errors import InvalidTrigger
 from mediation.errors import StaleVersion
 from mediation.parties import Person
 from protocols import compliance
+from protocols import compliance_reading
+from protocols import queries
 from protocols import services
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
@@ -64,8 +66,8 @@ def statuses(protocol_id: int) -> dict[int, str]:
 
 def in_force_at(protocol_id: int, moment) -> int | None:
     protocol = Protocol.get_by_id(protocol_id)
-    versions = services.versions_of([protocol_id])[protocol_id]
-    current = compliance.in_force(protocol, versions, services.activations_of([protocol_id])[protocol_id], moment)
+    versions = queries.versions_of([protocol_id])[protocol_id]
+    current = compliance.in_force(protocol, versions, queries.activations_of([protocol_id])[protocol_id], moment)
     return current.number if current else None
 
 
@@ -207,7 +209,7 @@ def test_touchpoints_of_the_back_dated_weeks_are_accepted_and_count_in_complianc
         touch(world, protocol.id, starts + timedelta(weeks=week, days=1))
     touch(world, protocol.id, starts + timedelta(weeks=3, days=2), channel="phone")
 
-    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=starts,
+    result = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id, start=starts,
                                  end=starts + timedelta(weeks=4))
     assert [(w.start - starts, w.count, w.status) for w in result.windows] == [
         (timedelta(weeks=0), 1, "met"), (timedelta(weeks=1), 1, "met"), (timedelta(weeks=2), 0, "missed"),
@@ -235,7 +237,7 @@ def test_a_back_dated_successor_takes_over_from_its_effective_from(world):
     assert (second.in_force_from, second.in_force_until) == (switched, None)
     assert in_force_at(protocol.id, switched - timedelta(seconds=1)) == 1
     assert in_force_at(protocol.id, switched) == 2
-    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=switched,
+    result = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id, start=switched,
                                  end=world.clock.now())
     assert result.channel_deviations == 0, "the phone call of the back-dated period is judged by version 2"
 

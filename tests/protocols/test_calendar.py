@@ -23,6 +23,7 @@ from icalendar import Calendar
 from protocols import calendar
 from protocols import compliance
 from protocols import feeds
+from protocols import queries
 from protocols import services
 from protocols.cadence import Periodic
 from protocols.cadence import Phase
@@ -260,9 +261,9 @@ def agree(world, protocol_id: int, number: int) -> None:
 
 
 def stored_expectations(protocol_id: int):
-    protocol = services.get_protocol(None, protocol_id)
-    versions = services.versions_of([protocol_id])[protocol_id]
-    return compliance.expectations(protocol, versions, services.activations_of([protocol_id])[protocol_id])
+    protocol = queries.get_protocol(None, protocol_id)
+    versions = queries.versions_of([protocol_id])[protocol_id]
+    return compliance.expectations(protocol, versions, queries.activations_of([protocol_id])[protocol_id])
 
 
 def test_a_protocol_feed_from_the_database_matches_its_windows(world):

@@ -16,8 +16,11 @@ from mediation import ledger
 from mediation import services as disputes
 from mediation.disputes import Dispute
 from mediation.errors import Invalid
+from protocols import board
 from protocols import compliance
+from protocols import compliance_reading
 from protocols import escalation
+from protocols import queries
 from protocols import services
 from protocols.models import EscalationActivation
 from protocols.models import Protocol
@@ -52,8 +55,8 @@ def agreed_escalation(world, **overrides) -> Protocol:
 
 def in_force(protocol_id: int, at) -> int | None:
     protocol = Protocol.get_by_id(protocol_id)
-    versions = services.versions_of([protocol_id])[protocol_id]
-    activations = services.activations_of([protocol_id])[protocol_id]
+    versions = queries.versions_of([protocol_id])[protocol_id]
+    activations = queries.activations_of([protocol_id])[protocol_id]
     current = compliance.in_force(protocol, versions, activations, at)
     return current.number if current else None
 
@@ -78,7 +81,7 @@ def switches(subject_type: str, subject_id: int) -> list[tuple[str, dict]]:
 
 
 def on_board(world) -> list[int]:
-    return [entry.protocol_id for entry in services.board(world.actor("alice"), world.clock)]
+    return [entry.protocol_id for entry in board.board(world.actor("alice"), world.clock)]
 
 
 def touch(world, protocol, when):
@@ -303,7 +306,7 @@ def test_two_disputes_open_at_once_do_not_double_the_expected_contact(world):
     open_dispute(world)
     world.clock.advance(days=4)
 
-    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=began,
+    result = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id, start=began,
                                  end=world.clock.now())
     windows = sorted((w.start, w.end) for w in result.windows)
     overlapping = [(a, b) for a, b in zip(windows, windows[1:]) if a[1] > b[0]]
@@ -354,7 +357,7 @@ def test_a_back_dated_escalation_protocol_is_in_force_for_the_disputes_open_sinc
     assert in_force(protocol.id, effective_from - timedelta(seconds=1)) is None
     assert in_force(protocol.id, effective_from) == 1
     touch(world, protocol, effective_from + timedelta(hours=1))
-    result = services.compliance(world.actor("alice"), world.clock, protocol.id, start=effective_from,
+    result = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id, start=effective_from,
                                  end=effective_from + timedelta(days=2))
     assert [(w.count, w.status) for w in result.windows] == [(1, "met"), (0, "missed")]
 

@@ -19,6 +19,8 @@ from mediation import directory
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
+from protocols import compliance_reading
+from protocols import queries
 from protocols import services
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
@@ -364,7 +366,7 @@ def test_a_touchpoint_with_people_who_are_not_point_people_is_allowed_and_is_a_d
     protocol = agreed(world)
     world.clock.advance(hours=1)
     touch(world, protocol.id, supplier_person_id=world.id("sam"), customer_person_id=world.id("dev"))
-    result = services.compliance(world.actor("alice"), world.clock, protocol.id)
+    result = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id)
     assert result.people_deviations == 1
 
 
@@ -486,6 +488,6 @@ def test_auditors_are_refused_every_change(world, auditor):
 @pytest.mark.parametrize("auditor", ["auditor", "contoso_auditor"])
 def test_auditors_read_protocols_and_their_compliance(world, auditor):
     protocol = agreed(world)
-    assert services.get_protocol(world.actor(auditor), protocol.id).id == protocol.id
-    assert services.compliance(world.actor(auditor), world.clock, protocol.id).status in (
+    assert queries.get_protocol(world.actor(auditor), protocol.id).id == protocol.id
+    assert compliance_reading.compliance(world.actor(auditor), world.clock, protocol.id).status in (
         "on_track", "due_soon", "overdue", "over_communicating")

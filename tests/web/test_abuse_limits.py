@@ -40,7 +40,7 @@ from mediation.credentials import issue_token
 from mediation.db import write_transaction
 from mediation.parties import Person
 from protocols import feeds
-from protocols import services as protocol_services
+from protocols import board as protocol_services
 from tests.conftest import CSRF_FIELD
 from tests.conftest import PASSWORD
 from tests.conftest import Browser

@@ -21,6 +21,7 @@ from mediation.credentials import ApiToken
 from mediation.credentials import issue_token
 from mediation.credentials import revoke_token
 from mediation.db import write_transaction
+from protocols import board as protocol_board
 from protocols import services
 from tests.conftest import assert_problem
 from tests.conftest import START
@@ -643,7 +644,7 @@ def test_the_board_answers_in_the_same_number_of_queries_for_3_and_for_30_protoc
 
     alice = world.actor("alice")
     with counting_queries() as statements:
-        rows = services.board(alice, world.clock)
+        rows = protocol_board.board(alice, world.clock)
     assert len(rows) == 30
     assert 0 < len(statements) <= 8, statements
 

@@ -16,8 +16,9 @@ from mediation.db import write_transaction
 from mediation.directory import visible_project
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import compliance_reading
 from protocols import feeds
-from protocols import reading
+from protocols import queries
 from protocols import services
 from protocols.models import Protocol
 from protocols.models import Touchpoint
@@ -64,13 +65,13 @@ def _on_protocol(protocol_id: str) -> tuple:
 
 def present(protocol: Protocol) -> dict:
     """The protocol with every version, who acknowledged each, and the version in force."""
-    versions, activations = services.versions_of([protocol.id])[protocol.id], []
+    versions, activations = queries.versions_of([protocol.id])[protocol.id], []
     if protocol.scenario == rules.ESCALATION:
-        activations = services.activations_of([protocol.id])[protocol.id]
-    acknowledged = reading.acknowledgements_of([v.id for v in versions])
+        activations = queries.activations_of([protocol.id])[protocol.id]
+    acknowledged = queries.acknowledgements_of([v.id for v in versions])
     for version in versions:
         version.acknowledged_by = sorted(a.kind for a in acknowledged[version.id])
-        version.agreed_at = reading.agreed_at(acknowledged[version.id])
+        version.agreed_at = queries.agreed_at(acknowledged[version.id])
         version.available_triggers = [
             t for t in agreement.available_triggers(version.status) if t in agreement.REQUESTABLE_TRIGGERS
         ]
@@ -106,7 +107,7 @@ def create_protocol(project_id):
 def project_protocols(project_id):
     actor = current_actor()
     visible_project(actor, project_id)
-    query = services.visible_protocols(actor).where(Protocol.project == project_id).order_by(Protocol.id)
+    query = queries.visible_protocols(actor).where(Protocol.project == project_id).order_by(Protocol.id)
     return {"items": [present(p) for p in query], "next": None}
 
 
@@ -114,7 +115,7 @@ def project_protocols(project_id):
 @documented("List the protocols the caller may see", query=PageQuery, answers={200: Page(ProtocolOut)})
 def list_protocols():
     params = load_query()
-    query = services.visible_protocols(current_actor())
+    query = queries.visible_protocols(current_actor())
     if params["after"]:
         query = query.where(Protocol.id > params["after"])
     rows = list(query.order_by(Protocol.id).limit(params["limit"] + 1))
@@ -150,7 +151,7 @@ def board():
 @documented("Read a protocol: its versions and the one in force", answers={200: ProtocolOut},
             links=_on_protocol(BODY_ID))
 def get_protocol(protocol_id):
-    return present(services.get_protocol(current_actor(), protocol_id))
+    return present(queries.get_protocol(current_actor(), protocol_id))
 
 
 @blueprint.post("/protocols/<int:protocol_id>/versions")
@@ -160,7 +161,7 @@ def add_version(protocol_id):
     data = load_body()
     actor = current_actor()
     version = services.add_version(actor, clock(), protocol_id, **data)
-    return present(services.get_protocol(actor, version.protocol_id)), 201
+    return present(queries.get_protocol(actor, version.protocol_id)), 201
 
 
 @blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
@@ -170,7 +171,7 @@ def transition_version(protocol_id, number):
     data = load_body()
     actor = current_actor()
     services.transition_version(actor, clock(), protocol_id, number, **data)
-    return present(services.get_protocol(actor, protocol_id))
+    return present(queries.get_protocol(actor, protocol_id))
 
 
 @blueprint.post("/protocols/<int:protocol_id>/acknowledgements")
@@ -180,7 +181,7 @@ def acknowledge(protocol_id):
     data = load_body()
     actor = current_actor()
     services.acknowledge(actor, clock(), protocol_id, **data)
-    return present(services.get_protocol(actor, protocol_id)), 201
+    return present(queries.get_protocol(actor, protocol_id)), 201
 
 
 @blueprint.post("/protocols/<int:protocol_id>/touchpoints")
@@ -196,7 +197,7 @@ def log_touchpoint(protocol_id):
 @documented("List a protocol's touchpoints", query=PageQuery, answers={200: Page(schemas.TouchpointOut)})
 def list_touchpoints(protocol_id):
     params = load_query()
-    services.get_protocol(current_actor(), protocol_id)
+    queries.get_protocol(current_actor(), protocol_id)
     query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
     if params["after"]:
         query = query.where(Touchpoint.id > params["after"])
@@ -218,7 +219,7 @@ def report_incident(protocol_id):
             answers={200: ComplianceOut})
 def compliance(protocol_id):
     params = load_query()
-    result = services.compliance(current_actor(), clock(), protocol_id, **params)
+    result = compliance_reading.compliance(current_actor(), clock(), protocol_id, **params)
     return {"protocol_id": protocol_id, **result.as_dict()}
 
 
@@ -227,7 +228,7 @@ def compliance(protocol_id):
             query=PageQuery, answers={200: Page(EventOut)})
 def history(protocol_id):
     params = load_query()
-    services.get_protocol(current_actor(), protocol_id)
+    queries.get_protocol(current_actor(), protocol_id)
     events = ledger.events_of("protocol", protocol_id, params["after"] or 0)
     return page(events, params["limit"], _event.dump, "protocols_api.history", cursor=lambda e: e.sequence,
                 protocol_id=protocol_id)

@@ -15,9 +15,9 @@ from mediation.access import Actor
 from mediation.errors import Invalid
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import compliance_reading
 from protocols import permissions
-from protocols import reading
-from protocols import services
+from protocols import queries
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from web import protocol_schemas as schemas
@@ -90,22 +90,22 @@ class Versions:
 
 
 def versions_at(protocol: Protocol, now: datetime) -> Versions:
-    versions = services.versions_of([protocol.id])[protocol.id]
+    versions = queries.versions_of([protocol.id])[protocol.id]
     activations = []
     if protocol.scenario == rules.ESCALATION:
-        activations = services.activations_of([protocol.id])[protocol.id]
+        activations = queries.activations_of([protocol.id])[protocol.id]
     return Versions(protocol, versions, rules.in_force(protocol, versions, activations, now))
 
 
 def with_agreements(view: Versions, acknowledgements: dict) -> Versions:
     """`view` knowing when each of its versions was agreed, from their acknowledgements."""
-    agreed = {v.id: reading.agreed_at(acknowledgements[v.id]) for v in view.all}
+    agreed = {v.id: queries.agreed_at(acknowledgements[v.id]) for v in view.all}
     return Versions(view.protocol, view.all, view.current, agreed)
 
 
 def compliance_range(args, zone: tzinfo, now: datetime):
     """(start, end, form values, errors): the days asked for in `zone`, `to` included, else
-    the last 90 days up to now; a range the schema or `services.check_range` refuses falls
+    the last 90 days up to now; a range the schema or `compliance_reading.check_range` refuses falls
     back to the default."""
     given = {key: args.get(key, "").strip() for key in ("from", "to")}
     values = MultiDict({
@@ -125,7 +125,7 @@ def compliance_range(args, zone: tzinfo, now: datetime):
     end = data["end"] or now
     start = data["start"] or end - DEFAULT_RANGE
     try:
-        services.check_range(start, end, now)
+        compliance_reading.check_range(start, end, now)
     except Invalid as error:
         return now - DEFAULT_RANGE, now, values, error.errors
     return start, end, values, {}
@@ -136,8 +136,8 @@ def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dic
     start, end, values, errors = compliance_range(args, view.zone, now)
     result = chart = None
     if measured:
-        result = services.compliance(actor, clock, view.protocol.id, start=start, end=end)
-        times = reading.touchpoint_times(view.protocol.id, start, end)
+        result = compliance_reading.compliance(actor, clock, view.protocol.id, start=start, end=end)
+        times = queries.touchpoint_times(view.protocol.id, start, end)
         chart = charts.compliance_chart(result, times, start=start, end=end, now=now, zone=view.zone,
                                         ident=f"compliance-{view.protocol.id}")
     return {"measured": measured, "compliance": result, "chart": chart, "range_start": start, "range_end": end,
@@ -146,7 +146,7 @@ def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dic
 
 def _touchpoints(protocol: Protocol, args) -> dict:
     after = forms.cursor(args, "after")
-    rows, more = reading.recent_touchpoints(protocol.id, after, TOUCHPOINTS_PAGE)
+    rows, more = queries.recent_touchpoints(protocol.id, after, TOUCHPOINTS_PAGE)
     kept = {key: args[key] for key in ("from", "to") if args.get(key)}
     return {
         "touchpoints": rows,
@@ -177,9 +177,9 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
     """Everything the protocol page's template reads, for `actor`, with the query `args`."""
     now = clock.now()
     view = versions_at(protocol, now)
-    acknowledgements = reading.acknowledgements_of([v.id for v in view.all])
+    acknowledgements = queries.acknowledgements_of([v.id for v in view.all])
     view = with_agreements(view, acknowledgements)
-    names = reading.names_of(protocol_terms.people_in(view.all))
+    names = queries.names_of(protocol_terms.people_in(view.all))
     rows = protocol_terms.compare(
         protocol_terms.terms_of(view.base, names, view.zone) if view.base is not None else None,
         [protocol_terms.terms_of(v, names, view.zone) for v in view.others],
@@ -191,7 +191,7 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
                 if drafter else [] for v in columns}
     compliance = _compliance(actor, clock, view, args, now)
     touchpoints = _touchpoints(protocol, args)
-    names |= reading.names_of({person for t in touchpoints["touchpoints"]
+    names |= queries.names_of({person for t in touchpoints["touchpoints"]
                                for person in (t.supplier_person_id, t.customer_person_id, t.logged_by_id)})
     forms_state = _default_forms(view, now)
     forms_state["range"] = compliance.pop("range_form")
@@ -216,7 +216,7 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
         "has_actions": any((contact and v.status == "proposed") or triggers[v.id] for v in columns),
         "drafter": drafter,
         "contact": contact,
-        "takes_incidents": reading.takes_incident_reports(view.current),
+        "takes_incidents": queries.takes_incident_reports(view.current),
         "zone": view.zone,
         "zone_name": view.zone_name,
         "names": names,

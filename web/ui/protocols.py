@@ -26,8 +26,9 @@ from mediation.errors import Invalid
 from mediation.paging import page_of
 from protocols import agreement
 from protocols import compliance as rules
+from protocols import compliance_reading
 from protocols import permissions
-from protocols import reading
+from protocols import queries
 from protocols import services
 from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
@@ -101,8 +102,8 @@ def board():
 
 def _people_choices(account) -> dict:
     """Whom a version or a touchpoint may name, as (id, label) choices for each select."""
-    supplier = reading.people_of(account.supplier_id)
-    customer = reading.people_of(account.customer_id)
+    supplier = queries.people_of(account.supplier_id)
+    customer = queries.people_of(account.customer_id)
     return {
         "supplier": [(p.id, p.name) for p in supplier],
         "customer": [(p.id, p.name) for p in customer],
@@ -115,17 +116,17 @@ def _project_page(project_id: int, values=None, errors=None, status=200):
     actor = viewer()
     project = visible_project(actor, project_id)
     account = project.account
-    protocols = list(services.visible_protocols(actor).where(Protocol.project == project.id).order_by(Protocol.id))
+    protocols = list(queries.visible_protocols(actor).where(Protocol.project == project.id).order_by(Protocol.id))
     ids = [p.id for p in protocols]
-    versions = services.versions_of(ids)
-    activations = services.activations_of(ids)
+    versions = queries.versions_of(ids)
+    activations = queries.activations_of(ids)
     now = clock().now()
     rows = []
     for protocol in protocols:
         current = rules.in_force(protocol, versions[protocol.id], activations[protocol.id], now)
         state = None
         if current is not None:
-            state = services.compliance(actor, clock(), protocol.id, start=now, end=now + timedelta(seconds=1)).status
+            state = compliance_reading.compliance(actor, clock(), protocol.id, start=now, end=now + timedelta(seconds=1)).status
         rows.append({
             "protocol": protocol,
             "current": current,
@@ -176,7 +177,7 @@ def _protocol_page(protocol_id: int, *, status=200, submitted=None, conflict=Non
     """The protocol page; `submitted` is {form name: (values, errors)} of a form sent back,
     `conflict` what stopped a change someone else made first."""
     actor = viewer()
-    page = protocol_page.context(actor, clock(), services.get_protocol(actor, protocol_id), request.args)
+    page = protocol_page.context(actor, clock(), queries.get_protocol(actor, protocol_id), request.args)
     if page["forms"]["range"][1] and status == 200:
         status = 422
     page["forms"].update(submitted or {})
@@ -212,7 +213,7 @@ def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
 @blueprint.post("/protocols/<int:protocol_id>/versions")
 def add_version(protocol_id):
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
+    protocol = queries.get_protocol(actor, protocol_id)
     permissions.require_drafter(actor, protocol.project.account_id)
     return _submit(
         protocol_id, "version", schemas.VersionIn(),
@@ -226,7 +227,7 @@ def add_version(protocol_id):
 @blueprint.post("/protocols/<int:protocol_id>/versions/<int:number>/transitions")
 def transition(protocol_id, number):
     actor = viewer()
-    permissions.require_drafter(actor, services.get_protocol(actor, protocol_id).project.account_id)
+    permissions.require_drafter(actor, queries.get_protocol(actor, protocol_id).project.account_id)
     done = {"propose": "proposed: each company's point person can now acknowledge it.", "retire": "retired."}
     return _submit(
         protocol_id, "transition", schemas.VersionTransitionIn(),
@@ -242,7 +243,7 @@ def _protocol_zone(protocol) -> tzinfo:
 
 def _acknowledged(version, company: str, zone: tzinfo) -> str:
     if version.status == "agreed":
-        agreed = reading.agreed_at(reading.acknowledgements_of([version.id])[version.id])
+        agreed = queries.agreed_at(queries.acknowledgements_of([version.id])[version.id])
         since = protocol_terms.moment_text(version.in_force_from, zone)
         text = f"Version {version.number} is agreed by both companies and in force from {since}"
         if protocol_terms.agreed_apart(agreed, version.in_force_from, zone):
@@ -255,7 +256,7 @@ def _acknowledged(version, company: str, zone: tzinfo) -> str:
 @blueprint.post("/protocols/<int:protocol_id>/acknowledgements")
 def acknowledge(protocol_id):
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
+    protocol = queries.get_protocol(actor, protocol_id)
     permissions.require_contact(actor, protocol)
     return _submit(
         protocol_id, "acknowledgement", schemas.AcknowledgementIn(),
@@ -267,7 +268,7 @@ def acknowledge(protocol_id):
 @blueprint.post("/protocols/<int:protocol_id>/touchpoints")
 def log_touchpoint(protocol_id):
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
+    protocol = queries.get_protocol(actor, protocol_id)
     permissions.require_contact(actor, protocol)
     occurred = request.form.get("occurred_at", "")
     extra = {"occurred_at": protocol_forms.local_moment(occurred, _protocol_zone(protocol))} if occurred.strip() else {}
@@ -282,7 +283,7 @@ def log_touchpoint(protocol_id):
 @blueprint.post("/protocols/<int:protocol_id>/incidents")
 def report_incident(protocol_id):
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
+    protocol = queries.get_protocol(actor, protocol_id)
     permissions.require_contact(actor, protocol)
     started = request.form.get("started_at", "")
     extra = {"started_at": protocol_forms.local_moment(started, _protocol_zone(protocol))} if started.strip() else {}
@@ -299,7 +300,7 @@ def calendar_link(protocol_id):
     """A calendar-only token in subscription URLs, shown on this page once and never again
     (only its hash is kept)."""
     actor = viewer()
-    protocol = services.get_protocol(actor, protocol_id)
+    protocol = queries.get_protocol(actor, protocol_id)
     refuse_read_only(actor)
     with write_transaction():
         _, token = issue_token(actor.person, clock().now(), f"calendar subscription (protocol {protocol.id})",

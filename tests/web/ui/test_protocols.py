@@ -12,6 +12,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from mediation.credentials import ApiToken
+from protocols import queries
 from protocols import services
 from protocols.models import Incident
 from protocols.models import Protocol
@@ -158,7 +159,7 @@ def test_creating_a_protocol_from_the_form_makes_version_1_a_draft(world, browse
     assert response.status_code == 302
     protocol = Protocol.get(Protocol.scenario == "routine")
     assert response.headers["Location"] == f"/protocols/{protocol.id}"
-    (version,) = services.versions_of([protocol.id])[protocol.id]
+    (version,) = queries.versions_of([protocol.id])[protocol.id]
     assert version.status == "draft"
     assert version.cadence == {"every": 2, "unit": "weeks", "weekdays": ["mon", "thu"]}
     assert (version.channel, version.timezone, version.backup_ids) == ("phone", "Europe/Berlin", [world.id("sam")])

@@ -1,20 +1,73 @@
-"""What the protocol pages read beyond the use cases: who acknowledged each version, whom
-a version may name, a protocol's touchpoints.
+"""What is read about protocols, within what the caller may see: the protocols themselves,
+their versions and escalation spans, who acknowledged each version, whom a version may
+name, and their touchpoints.
 
-Callers have already found the protocol through `services.get_protocol`, which keeps each
-company to its own accounts; these functions take ids that have passed that check.
+`visible_protocols` and `get_protocol` keep each company to its own accounts; the
+functions that take ids take those of protocols that have passed that check.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone
 
+from peewee import fn
+
+from mediation.access import Actor
+from mediation.access import visible_accounts
+from mediation.errors import NotFound
 from mediation.paging import page_of
+from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
+from mediation.parties import Project
 from protocols.cadence import ResponseTime
+from protocols.compliance import ESCALATION
 from protocols.models import Acknowledgement
+from protocols.models import EscalationActivation
+from protocols.models import Incident
+from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
+
+
+def visible_protocols(actor: Actor | None):
+    """Protocols on the caller's accounts; every protocol for the operator (None)."""
+    query = Protocol.select(Protocol, Project).join(Project)
+    if actor is None:
+        return query
+    return query.where(Project.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
+    """The protocol, or NotFound when it does not exist or is another customer's."""
+    protocol = visible_protocols(actor).where(Protocol.id == protocol_id).first()
+    if protocol is None:
+        raise NotFound("protocol", protocol_id)
+    return protocol
+
+
+def versions_of(protocol_ids) -> dict[int, list[ProtocolVersion]]:
+    result = {pid: [] for pid in protocol_ids}
+    query = ProtocolVersion.select().where(ProtocolVersion.protocol.in_(list(protocol_ids)))
+    for version in query.order_by(ProtocolVersion.number):
+        result[version.protocol_id].append(version)
+    return result
+
+
+def activations_of(protocol_ids) -> dict[int, list[EscalationActivation]]:
+    result = {pid: [] for pid in protocol_ids}
+    query = EscalationActivation.select().where(EscalationActivation.protocol.in_(list(protocol_ids)))
+    for activation in query.order_by(EscalationActivation.started_at):
+        result[activation.protocol_id].append(activation)
+    return result
+
+
+def versions_and_activations(protocol: Protocol):
+    """What decides when `protocol` was in force (protocols.compliance.expectations): its
+    versions, and for an escalation protocol the spans disputes held it in force."""
+    versions = versions_of([protocol.id])[protocol.id]
+    activations = activations_of([protocol.id])[protocol.id] if protocol.scenario == ESCALATION else []
+    return versions, activations
 
 
 def takes_incident_reports(version: ProtocolVersion | None) -> bool:
@@ -101,3 +154,20 @@ def touchpoint_times(protocol_id: int, start: datetime, end: datetime) -> list[d
         .order_by(Touchpoint.occurred_at)
     )
     return [touchpoint.occurred_at for touchpoint in query]
+
+
+def moment_from_sql(value) -> datetime:
+    """A timestamp read by hand-written SQL: text on SQLite, a naive datetime on PostgreSQL."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def latest_incidents(protocol_ids) -> dict[int, datetime]:
+    """Protocol id -> when its latest incident started, for those that had one."""
+    rows = (
+        Incident.select(Incident.protocol, fn.MAX(Incident.started_at))
+        .where(Incident.protocol.in_(list(protocol_ids)))
+        .group_by(Incident.protocol)
+        .tuples()
+    )
+    return {pid: moment_from_sql(started) for pid, started in rows if started is not None}
