@@ -110,6 +110,12 @@ def schedule_of(cadence: dict | None, phases: list[dict]) -> tuple[Phase, ...]:
     return schedule(steady, [(cadence_from_dict(p["cadence"]), p.get("days")) for p in phases])
 
 
+def has_response_time(phases: tuple[Phase, ...]) -> bool:
+    """Whether a schedule measures responses to incidents, so that incidents are reported
+    under it."""
+    return any(isinstance(phase.cadence, ResponseTime) for phase in phases)
+
+
 def phase_spans(phases: tuple[Phase, ...], start: datetime, end: datetime | None):
     """(phase, span start, span end or None) for each phase that begins before `end`."""
     cursor = start

@@ -1,6 +1,6 @@
 """What is read about protocols, within what the caller may see: the protocols themselves,
-their versions and escalation spans, who acknowledged each version, whom a version may
-name, and their touchpoints.
+their versions and escalation spans, who acknowledged each version, people's names, their
+touchpoints and incidents.
 
 `visible_protocols` and `get_protocol` keep each company to its own accounts; the
 functions that take ids take those of protocols that have passed that check.
@@ -14,13 +14,13 @@ from peewee import fn
 
 from mediation.access import Actor
 from mediation.access import visible_accounts
+from mediation.directory import visible_project
 from mediation.errors import NotFound
 from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
-from protocols.cadence import ResponseTime
 from protocols.compliance import ESCALATION
 from protocols.models import Acknowledgement
 from protocols.models import EscalationActivation
@@ -46,6 +46,21 @@ def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
     return protocol
 
 
+def protocols_of_project(actor: Actor, project_id: int) -> tuple[Project, list[Protocol]]:
+    """The project, NotFound when the caller does not see it, and its protocols, in order."""
+    project = visible_project(actor, project_id)
+    return project, list(visible_protocols(actor).where(Protocol.project == project.id).order_by(Protocol.id))
+
+
+def protocols_after(actor: Actor, after: int | None):
+    """The protocols the caller may see in order of id, after the protocol `after`: a
+    query to read a page of (mediation.paging)."""
+    query = visible_protocols(actor)
+    if after:
+        query = query.where(Protocol.id > after)
+    return query.order_by(Protocol.id)
+
+
 def versions_of(protocol_ids) -> dict[int, list[ProtocolVersion]]:
     result = {pid: [] for pid in protocol_ids}
     query = ProtocolVersion.select().where(ProtocolVersion.protocol.in_(list(protocol_ids)))
@@ -68,11 +83,6 @@ def versions_and_activations(protocol: Protocol):
     versions = versions_of([protocol.id])[protocol.id]
     activations = activations_of([protocol.id])[protocol.id] if protocol.scenario == ESCALATION else []
     return versions, activations
-
-
-def takes_incident_reports(version: ProtocolVersion | None) -> bool:
-    """Whether an incident can be reported under this version: it has a response time."""
-    return version is not None and any(isinstance(phase.cadence, ResponseTime) for phase in version.schedule)
 
 
 @dataclass(frozen=True)
@@ -113,15 +123,6 @@ def agreed_at(acknowledgers: list[Acknowledger]) -> datetime | None:
     return None
 
 
-def people_of(organization_id: int) -> list[Person]:
-    """The active people of a company, by name: whom a version or a touchpoint may name."""
-    return list(
-        Person.select()
-        .where((Person.organization == organization_id) & Person.disabled_at.is_null())
-        .order_by(Person.name, Person.id)
-    )
-
-
 def names_of(person_ids) -> dict[int, str]:
     """Person id -> name, for every id given that exists."""
     ids = list(set(person_ids))
@@ -143,6 +144,15 @@ def recent_touchpoints(protocol_id: int, after: int | None, limit: int) -> tuple
             )
     found = page_of(query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()), limit)
     return found.items, found.more
+
+
+def touchpoints_after(protocol_id: int, after: int | None):
+    """A protocol's touchpoints in the order they were logged, after the touchpoint
+    `after`: a query to read a page of (mediation.paging)."""
+    query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
+    if after:
+        query = query.where(Touchpoint.id > after)
+    return query.order_by(Touchpoint.id)
 
 
 def touchpoint_times(protocol_id: int, start: datetime, end: datetime) -> list[datetime]:

@@ -1,4 +1,5 @@
-"""Protocol use cases. Each change runs in one write transaction with its audit event.
+"""Protocol use cases. Each change to a protocol runs in one write transaction with its audit
+event; a calendar token, which changes no protocol, is issued in a transaction of its own.
 
 Changes to a protocol's agreement lock the protocol's row first (mediation.db.locked on
 PostgreSQL; SQLite's IMMEDIATE transaction already excludes other writers), so two
@@ -10,6 +11,8 @@ from datetime import datetime
 from peewee import fn
 
 from mediation.access import Actor
+from mediation.access import refuse_read_only
+from mediation.credentials import issue_token
 from mediation.db import locked
 from mediation.db import write_transaction
 from mediation.directory import visible_project
@@ -22,7 +25,7 @@ from mediation.parties import Person
 from protocols import agreement
 from protocols import compliance as rules
 from protocols import escalation
-from protocols.cadence import ResponseTime
+from protocols.cadence import has_response_time
 from protocols.models import Acknowledgement
 from protocols.models import Incident
 from protocols.models import Protocol
@@ -278,10 +281,21 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
             raise Invalid.field("started_at", "an incident cannot start in the future")
         versions, activations = versions_and_activations(protocol)
         version = _require_in_force(protocol, versions, activations, started_at, "started_at")
-        if not any(isinstance(phase.cadence, ResponseTime) for phase in version.schedule):
+        if not has_response_time(version.schedule):
             raise Invalid.field("started_at", "the version in force then has no response-time cadence")
         incident = Incident.create(protocol=protocol, started_at=started_at, summary=summary,
                                    reported_by=actor.person_id, created_at=now)
         _event(protocol, actor.signing(capacity), now, "incident_reported",
                {"incident_id": incident.id, "started_at": started_at.isoformat(), "summary": summary})
     return incident
+
+
+def issue_calendar_token(actor: Actor, clock, protocol: Protocol | None = None) -> str:
+    """A token that only reads calendar feeds, to paste into a calendar app as part of a
+    URL, named after `protocol` when it is for one. It is shown once, and only its hash is
+    kept. Auditors are refused: they add nothing, credentials included."""
+    refuse_read_only(actor)
+    purpose = "calendar subscription" if protocol is None else f"calendar subscription (protocol {protocol.id})"
+    with write_transaction():
+        _, token = issue_token(actor.person, clock.now(), purpose, scope="calendar")
+    return token

@@ -9,19 +9,13 @@ from flask import url_for
 
 from mediation import ledger
 from mediation.access import Actor
-from mediation.access import refuse_read_only
-from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
-from mediation.db import write_transaction
-from mediation.directory import visible_project
-from protocols import agreement
-from protocols import compliance as rules
 from protocols import compliance_reading
 from protocols import feeds
+from protocols import overview
 from protocols import queries
 from protocols import services
 from protocols.models import Protocol
-from protocols.models import Touchpoint
 from web import boards
 from web import protocol_schemas as schemas
 from web.api import clock
@@ -64,26 +58,17 @@ def _on_protocol(protocol_id: str) -> tuple:
 
 
 def present(protocol: Protocol) -> dict:
-    """The protocol with every version, who acknowledged each, and the version in force."""
-    versions, activations = queries.versions_of([protocol.id])[protocol.id], []
-    if protocol.scenario == rules.ESCALATION:
-        activations = queries.activations_of([protocol.id])[protocol.id]
-    acknowledged = queries.acknowledgements_of([v.id for v in versions])
-    for version in versions:
-        version.acknowledged_by = sorted(a.kind for a in acknowledged[version.id])
-        version.agreed_at = queries.agreed_at(acknowledged[version.id])
-        version.available_triggers = [
-            t for t in agreement.available_triggers(version.status) if t in agreement.REQUESTABLE_TRIGGERS
-        ]
-    current = rules.in_force(protocol, versions, activations, clock().now())
+    """The protocol's read model (protocols.overview) as the API answers it: every version,
+    who acknowledged each, and the version in force."""
+    view = overview.protocol_view(protocol, clock().now())
     return {
         "id": protocol.id,
         "project_id": protocol.project_id,
         "account_id": protocol.project.account_id,
         "scenario": protocol.scenario,
         "version": protocol.version,
-        "in_force": current.number if current else None,
-        "versions": [_version.dump(v) for v in versions],
+        "in_force": view.current.number if view.current else None,
+        "versions": [_version.dump(v) for v in view.versions],
         "calendar_url": url_for("protocols_api.protocol_calendar", protocol_id=protocol.id),
         "created_at": protocol.created_at.isoformat(),
     }
@@ -105,20 +90,15 @@ def create_protocol(project_id):
 @blueprint.get("/projects/<int:project_id>/protocols")
 @documented("List a project's protocols", answers={200: Page(ProtocolOut)})
 def project_protocols(project_id):
-    actor = current_actor()
-    visible_project(actor, project_id)
-    query = queries.visible_protocols(actor).where(Protocol.project == project_id).order_by(Protocol.id)
-    return {"items": [present(p) for p in query], "next": None}
+    _, protocols = queries.protocols_of_project(current_actor(), project_id)
+    return {"items": [present(p) for p in protocols], "next": None}
 
 
 @blueprint.get("/protocols")
 @documented("List the protocols the caller may see", query=PageQuery, answers={200: Page(ProtocolOut)})
 def list_protocols():
     params = load_query()
-    query = queries.visible_protocols(current_actor())
-    if params["after"]:
-        query = query.where(Protocol.id > params["after"])
-    rows = list(query.order_by(Protocol.id).limit(params["limit"] + 1))
+    rows = queries.protocols_after(current_actor(), params["after"])
     return page(rows, params["limit"], present, "protocols_api.list_protocols")
 
 
@@ -198,10 +178,7 @@ def log_touchpoint(protocol_id):
 def list_touchpoints(protocol_id):
     params = load_query()
     queries.get_protocol(current_actor(), protocol_id)
-    query = Touchpoint.select().where(Touchpoint.protocol == protocol_id)
-    if params["after"]:
-        query = query.where(Touchpoint.id > params["after"])
-    rows = list(query.order_by(Touchpoint.id).limit(params["limit"] + 1))
+    rows = queries.touchpoints_after(protocol_id, params["after"])
     return page(rows, params["limit"], _touchpoint.dump, "protocols_api.list_touchpoints", protocol_id=protocol_id)
 
 
@@ -264,10 +241,7 @@ def protocol_calendar(protocol_id):
 def create_calendar_token():
     """A token that only reads calendar feeds, to paste into a calendar app as part of a URL.
     Auditors are refused, as on the protocol page: they add nothing, credentials included."""
-    actor = current_actor()
-    refuse_read_only(actor)
-    with write_transaction():
-        _, token = issue_token(actor.person, clock().now(), "calendar subscription", scope="calendar")
+    token = services.issue_calendar_token(current_actor(), clock())
     return {
         "token": token,
         "my_calendar_url": url_for("protocols_api.my_calendar", token=token, _external=True),

@@ -1,9 +1,9 @@
-"""What the page of one protocol shows, assembled from the use cases: its versions side
-by side with what changed, who acknowledged each, what the viewer may do, compliance over
-the range asked for with its chart, and the latest touchpoints."""
+"""What the page of one protocol shows, assembled from its read model (protocols.overview)
+and the reads beside it: its versions side by side with what changed, who acknowledged
+each, what the viewer may do, compliance over the range asked for with its chart, and the
+latest touchpoints."""
 
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from datetime import tzinfo
@@ -16,10 +16,12 @@ from mediation.errors import Invalid
 from protocols import agreement
 from protocols import compliance as rules
 from protocols import compliance_reading
+from protocols import overview
 from protocols import permissions
 from protocols import queries
 from protocols.models import Protocol
-from protocols.models import ProtocolVersion
+from protocols.overview import ProtocolView
+from protocols.overview import VersionView
 from web import protocol_schemas as schemas
 from web.ui import charts
 from web.ui import forms
@@ -35,78 +37,49 @@ class Versions:
     """A protocol's versions as the page sets them out: the one in force (or, not yet in
     force, the agreed one) as the base, then the others still worth comparing with it."""
 
-    protocol: Protocol
-    all: list[ProtocolVersion]
-    current: ProtocolVersion | None
-    agreed_at: dict = field(default_factory=dict)  # version id -> when both companies had acknowledged it
+    read: ProtocolView
 
     @property
-    def agreed(self) -> ProtocolVersion | None:
-        return next((v for v in self.all if v.status == "agreed"), None)
+    def base(self) -> VersionView | None:
+        return self.read.current or self.read.agreed
 
     @property
-    def base(self) -> ProtocolVersion | None:
-        return self.current or self.agreed
+    def others(self) -> list[VersionView]:
+        agreed = self.read.agreed
+        earlier = [agreed] if agreed is not None and agreed is not self.base else []
+        return earlier + [v for v in self.read.versions if v.status in agreement.PENDING]
 
     @property
-    def others(self) -> list[ProtocolVersion]:
-        agreed = [self.agreed] if self.agreed is not None and self.agreed is not self.base else []
-        return agreed + [v for v in self.all if v.status in agreement.PENDING]
-
-    @property
-    def columns(self) -> list[ProtocolVersion]:
+    def columns(self) -> list[VersionView]:
         return ([self.base] if self.base is not None else []) + self.others
 
     @property
-    def latest(self) -> ProtocolVersion:
-        return self.all[-1]
-
-    @property
-    def zone_name(self) -> str:
-        """The protocol's time zone: that of the version in force, else of the latest."""
-        return (self.current or self.latest).timezone
-
-    @property
     def zone(self) -> tzinfo:
-        return protocol_forms.zone_named(self.zone_name)
+        return protocol_forms.zone_named(self.read.zone_name)
 
-    def since(self, version: ProtocolVersion) -> str:
+    def since(self, version: VersionView) -> str:
         """From when an agreed version is in force, and when it was agreed if that differs."""
-        return protocol_terms.agreement_text(self.agreed_at.get(version.id), version.in_force_from, self.zone)
+        return protocol_terms.agreement_text(version.agreed_at, version.in_force_from, self.zone)
 
-    def apart(self, version: ProtocolVersion) -> bool:
+    def apart(self, version: VersionView) -> bool:
         """Whether `version` was agreed at another time than it came into force."""
-        return protocol_terms.agreed_apart(self.agreed_at.get(version.id), version.in_force_from, self.zone)
+        return protocol_terms.agreed_apart(version.agreed_at, version.in_force_from, self.zone)
 
-    def note(self, version: ProtocolVersion) -> str:
+    def note(self, version: VersionView) -> str:
         """Whether a column's version is in force, and if not when it will be."""
-        if version is self.current:
+        if version is self.read.current:
             return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
-        if version.status == "agreed" and self.protocol.scenario == rules.ESCALATION:
+        if version.status == "agreed" and self.read.protocol.scenario == rules.ESCALATION:
             return "in force while a dispute on the project is open"
         if version.status == "agreed":
             return self.since(version)
         return "pending: not in force"
 
 
-def versions_at(protocol: Protocol, now: datetime) -> Versions:
-    versions = queries.versions_of([protocol.id])[protocol.id]
-    activations = []
-    if protocol.scenario == rules.ESCALATION:
-        activations = queries.activations_of([protocol.id])[protocol.id]
-    return Versions(protocol, versions, rules.in_force(protocol, versions, activations, now))
-
-
-def with_agreements(view: Versions, acknowledgements: dict) -> Versions:
-    """`view` knowing when each of its versions was agreed, from their acknowledgements."""
-    agreed = {v.id: queries.agreed_at(acknowledgements[v.id]) for v in view.all}
-    return Versions(view.protocol, view.all, view.current, agreed)
-
-
 def compliance_range(args, zone: tzinfo, now: datetime):
     """(start, end, form values, errors): the days asked for in `zone`, `to` included, else
-    the last 90 days up to now; a range the schema or `compliance_reading.check_range` refuses falls
-    back to the default."""
+    the last 90 days up to now; a range the schema or `compliance_reading.check_range`
+    refuses falls back to the default."""
     given = {key: args.get(key, "").strip() for key in ("from", "to")}
     values = MultiDict({
         "from": given["from"] or (now - DEFAULT_RANGE).astimezone(zone).date().isoformat(),
@@ -131,15 +104,16 @@ def compliance_range(args, zone: tzinfo, now: datetime):
     return start, end, values, {}
 
 
-def _compliance(actor: Actor, clock, view: Versions, args, now: datetime) -> dict:
-    measured = any(v.in_force_from is not None for v in view.all)
-    start, end, values, errors = compliance_range(args, view.zone, now)
+def _compliance(actor: Actor, clock, layout: Versions, args, now: datetime) -> dict:
+    protocol_id = layout.read.protocol.id
+    measured = any(v.in_force_from is not None for v in layout.read.versions)
+    start, end, values, errors = compliance_range(args, layout.zone, now)
     result = chart = None
     if measured:
-        result = compliance_reading.compliance(actor, clock, view.protocol.id, start=start, end=end)
-        times = queries.touchpoint_times(view.protocol.id, start, end)
-        chart = charts.compliance_chart(result, times, start=start, end=end, now=now, zone=view.zone,
-                                        ident=f"compliance-{view.protocol.id}")
+        result = compliance_reading.compliance(actor, clock, protocol_id, start=start, end=end)
+        times = queries.touchpoint_times(protocol_id, start, end)
+        chart = charts.compliance_chart(result, times, start=start, end=end, now=now, zone=layout.zone,
+                                        ident=f"compliance-{protocol_id}")
     return {"measured": measured, "compliance": result, "chart": chart, "range_start": start, "range_end": end,
             "range_form": (values, errors if measured else {})}
 
@@ -156,11 +130,11 @@ def _touchpoints(protocol: Protocol, args) -> dict:
     }
 
 
-def _default_forms(view: Versions, now: datetime) -> dict:
+def _default_forms(layout: Versions, now: datetime) -> dict:
     """Each form of the page as it first appears: (values, errors)."""
-    current, zone = view.current, view.zone
+    current, zone = layout.read.current, layout.zone
     return {
-        "version": (protocol_forms.prefilled(view.latest, now), {}),
+        "version": (protocol_forms.prefilled(layout.read.latest, now), {}),
         "touchpoint": (MultiDict({
             "occurred_at": protocol_forms.local_input(now, zone),
             "channel": current.channel if current else "",
@@ -176,38 +150,38 @@ def _default_forms(view: Versions, now: datetime) -> dict:
 def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
     """Everything the protocol page's template reads, for `actor`, with the query `args`."""
     now = clock.now()
-    view = versions_at(protocol, now)
-    acknowledgements = queries.acknowledgements_of([v.id for v in view.all])
-    view = with_agreements(view, acknowledgements)
-    names = queries.names_of(protocol_terms.people_in(view.all))
+    read = overview.protocol_view(protocol, now)
+    layout = Versions(read)
+    versions = read.versions
+    names = queries.names_of(protocol_terms.people_in(versions))
     rows = protocol_terms.compare(
-        protocol_terms.terms_of(view.base, names, view.zone) if view.base is not None else None,
-        [protocol_terms.terms_of(v, names, view.zone) for v in view.others],
+        protocol_terms.terms_of(layout.base, names, layout.zone) if layout.base is not None else None,
+        [protocol_terms.terms_of(v, names, layout.zone) for v in layout.others],
     )
-    columns = view.columns
+    columns = layout.columns
     drafter = permissions.may_draft(actor, protocol.project.account_id)
     contact = permissions.may_contact(actor, protocol)
-    triggers = {v.id: [t for t in agreement.available_triggers(v.status) if t in agreement.REQUESTABLE_TRIGGERS]
-                if drafter else [] for v in columns}
-    compliance = _compliance(actor, clock, view, args, now)
+    triggers = {v.id: v.available_triggers if drafter else [] for v in columns}
+    compliance = _compliance(actor, clock, layout, args, now)
     touchpoints = _touchpoints(protocol, args)
     names |= queries.names_of({person for t in touchpoints["touchpoints"]
                                for person in (t.supplier_person_id, t.customer_person_id, t.logged_by_id)})
-    forms_state = _default_forms(view, now)
+    forms_state = _default_forms(layout, now)
     forms_state["range"] = compliance.pop("range_form")
+    acknowledgements = {v.id: list(v.acknowledgements) for v in versions}
     return {
         "protocol": protocol,
         "project": protocol.project,
-        "account": protocol.project.account,
-        "versions": view.all,
-        "current": view.current,
-        "base": view.base,
+        "account": read.account,
+        "versions": versions,
+        "current": read.current,
+        "base": layout.base,
         "columns": columns,
-        "notes": {v.id: view.note(v) for v in columns},
-        "since": {v.id: view.since(v) for v in view.all if v.in_force_from is not None},
-        "agreed_apart": {v.id for v in view.all if view.apart(v)},
-        "agreed_at": view.agreed_at,
-        "earlier": [v for v in view.all if v not in columns],
+        "notes": {v.id: layout.note(v) for v in columns},
+        "since": {v.id: layout.since(v) for v in versions if v.in_force_from is not None},
+        "agreed_apart": {v.id for v in versions if layout.apart(v)},
+        "agreed_at": {v.id: v.agreed_at for v in versions},
+        "earlier": [v for v in versions if v not in columns],
         "rows": rows,
         "acknowledgements": acknowledgements,
         "acknowledged_by_me": {v.id for v in columns
@@ -216,9 +190,9 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
         "has_actions": any((contact and v.status == "proposed") or triggers[v.id] for v in columns),
         "drafter": drafter,
         "contact": contact,
-        "takes_incidents": queries.takes_incident_reports(view.current),
-        "zone": view.zone,
-        "zone_name": view.zone_name,
+        "takes_incidents": read.takes_incident_reports,
+        "zone": layout.zone,
+        "zone_name": read.zone_name,
         "names": names,
         "calendar_url": url_for("protocols_api.protocol_calendar", protocol_id=protocol.id, _external=True),
         "forms": forms_state,

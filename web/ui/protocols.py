@@ -4,7 +4,6 @@ calendar link. Every page calls the same use cases as the JSON API (web.api.prot
 refusals propagate to the blueprint's error pages (403, or 404 across companies).
 """
 
-from datetime import timedelta
 from datetime import timezone
 from datetime import tzinfo
 
@@ -17,16 +16,12 @@ from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from mediation import directory_lists
-from mediation.access import refuse_read_only
-from mediation.credentials import issue_token
-from mediation.db import write_transaction
+from mediation import rosters
 from mediation.directory import visible_project
 from mediation.errors import Conflict
 from mediation.errors import Invalid
 from mediation.paging import page_of
-from protocols import agreement
-from protocols import compliance as rules
-from protocols import compliance_reading
+from protocols import overview
 from protocols import permissions
 from protocols import queries
 from protocols import services
@@ -34,7 +29,6 @@ from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
 from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
-from protocols.models import Protocol
 from web import boards
 from web import protocol_schemas as schemas
 from web.ui import forms
@@ -102,46 +96,27 @@ def board():
 
 def _people_choices(account) -> dict:
     """Whom a version or a touchpoint may name, as (id, label) choices for each select."""
-    supplier = queries.people_of(account.supplier_id)
-    customer = queries.people_of(account.customer_id)
+    people = rosters.people_of_accounts([account], active_only=True)
+    supplier = [p for p in people if p.organization_id == account.supplier_id]
+    customer = [p for p in people if p.organization_id == account.customer_id]
     return {
         "supplier": [(p.id, p.name) for p in supplier],
         "customer": [(p.id, p.name) for p in customer],
-        "backups": [(p.id, f"{p.name}, {account.supplier.name}") for p in supplier]
-        + [(p.id, f"{p.name}, {account.customer.name}") for p in customer],
+        "backups": [(p.id, f"{p.name}, {p.organization.name}") for p in supplier + customer],
     }
 
 
 def _project_page(project_id: int, values=None, errors=None, status=200):
     actor = viewer()
-    project = visible_project(actor, project_id)
-    account = project.account
-    protocols = list(queries.visible_protocols(actor).where(Protocol.project == project.id).order_by(Protocol.id))
-    ids = [p.id for p in protocols]
-    versions = queries.versions_of(ids)
-    activations = queries.activations_of(ids)
-    now = clock().now()
-    rows = []
-    for protocol in protocols:
-        current = rules.in_force(protocol, versions[protocol.id], activations[protocol.id], now)
-        state = None
-        if current is not None:
-            state = compliance_reading.compliance(actor, clock(), protocol.id, start=now, end=now + timedelta(seconds=1)).status
-        rows.append({
-            "protocol": protocol,
-            "current": current,
-            "agreed": next((v for v in versions[protocol.id] if v.status == "agreed"), None),
-            "pending": [v for v in versions[protocol.id] if v.status in agreement.PENDING],
-            "status": state,
-        })
-    used = {p.scenario for p in protocols}
+    read = overview.project_protocols(actor, clock(), project_id)
+    account = read.account
     return render_template(
         "protocols/project.html",
-        project=project,
+        project=read.project,
         account=account,
-        rows=rows,
+        rows=read.rows,
         drafter=permissions.may_draft(actor, account.id),
-        scenarios=[(s, s.replace("_", " ").capitalize()) for s in SCENARIOS if s not in used],
+        scenarios=[(s, s.replace("_", " ").capitalize()) for s in SCENARIOS if s not in read.scenarios],
         people=_people_choices(account),
         values=values if values is not None else NEW_PROTOCOL,
         errors=errors or {},
@@ -238,12 +213,15 @@ def transition(protocol_id, number):
 
 def _protocol_zone(protocol) -> tzinfo:
     """The zone in which the times typed into this protocol's forms are read."""
-    return protocol_page.versions_at(protocol, clock().now()).zone
+    return protocol_forms.zone_named(overview.protocol_view(protocol, clock().now()).zone_name)
 
 
-def _acknowledged(version, company: str, zone: tzinfo) -> str:
+def _acknowledged(protocol, number: int, company: str) -> str:
+    """What acknowledging version `number` for `company` came to, read after it."""
+    read = overview.protocol_view(protocol, clock().now())
+    version, zone = read.version(number), protocol_forms.zone_named(read.zone_name)
     if version.status == "agreed":
-        agreed = queries.agreed_at(queries.acknowledgements_of([version.id])[version.id])
+        agreed = version.agreed_at
         since = protocol_terms.moment_text(version.in_force_from, zone)
         text = f"Version {version.number} is agreed by both companies and in force from {since}"
         if protocol_terms.agreed_apart(agreed, version.in_force_from, zone):
@@ -261,7 +239,7 @@ def acknowledge(protocol_id):
     return _submit(
         protocol_id, "acknowledgement", schemas.AcknowledgementIn(),
         lambda who, data: services.acknowledge(who, clock(), protocol_id, **data),
-        lambda version: _acknowledged(version, actor.organization.name, _protocol_zone(protocol)),
+        lambda version: _acknowledged(protocol, version.number, actor.organization.name),
     )
 
 
@@ -301,10 +279,7 @@ def calendar_link(protocol_id):
     (only its hash is kept)."""
     actor = viewer()
     protocol = queries.get_protocol(actor, protocol_id)
-    refuse_read_only(actor)
-    with write_transaction():
-        _, token = issue_token(actor.person, clock().now(), f"calendar subscription (protocol {protocol.id})",
-                               scope="calendar")
+    token = services.issue_calendar_token(actor, clock(), protocol)
     response = make_response(render_template(
         "protocols/calendar_link.html",
         protocol=protocol,
