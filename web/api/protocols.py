@@ -12,7 +12,7 @@ from mediation.access import Actor
 from mediation.credentials import person_for_token
 from protocols import compliance_reading
 from protocols import feeds
-from protocols import overview
+from protocols import protocol_reading
 from protocols import queries
 from protocols import services
 from protocols.models import Protocol
@@ -58,9 +58,9 @@ def _on_protocol(protocol_id: str) -> tuple:
 
 
 def present(protocol: Protocol) -> dict:
-    """The protocol's read model (protocols.overview) as the API answers it: every version,
+    """The protocol's read model (protocols.protocol_reading) as the API answers it: every version,
     who acknowledged each, and the version in force."""
-    view = overview.protocol_view(protocol, clock().now())
+    view = protocol_reading.read(protocol, clock().now())
     return {
         "id": protocol.id,
         "project_id": protocol.project_id,

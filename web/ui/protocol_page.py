@@ -1,4 +1,4 @@
-"""What the page of one protocol shows, assembled from its read model (protocols.overview)
+"""What the page of one protocol shows, assembled from its read model (protocols.protocol_reading)
 and the reads beside it: its versions side by side with what changed, who acknowledged
 each, what the viewer may do, compliance over the range asked for with its chart, and the
 latest touchpoints."""
@@ -16,12 +16,12 @@ from mediation.errors import Invalid
 from protocols import agreement
 from protocols import compliance as rules
 from protocols import compliance_reading
-from protocols import overview
 from protocols import permissions
+from protocols import protocol_reading
 from protocols import queries
 from protocols.models import Protocol
-from protocols.overview import ProtocolView
-from protocols.overview import VersionView
+from protocols.protocol_reading import ProtocolRead
+from protocols.protocol_reading import VersionRead
 from web import protocol_schemas as schemas
 from web.ui import charts
 from web.ui import forms
@@ -37,35 +37,35 @@ class Versions:
     """A protocol's versions as the page sets them out: the one in force (or, not yet in
     force, the agreed one) as the base, then the others still worth comparing with it."""
 
-    read: ProtocolView
+    read: ProtocolRead
 
     @property
-    def base(self) -> VersionView | None:
+    def base(self) -> VersionRead | None:
         return self.read.current or self.read.agreed
 
     @property
-    def others(self) -> list[VersionView]:
+    def others(self) -> list[VersionRead]:
         agreed = self.read.agreed
         earlier = [agreed] if agreed is not None and agreed is not self.base else []
         return earlier + [v for v in self.read.versions if v.status in agreement.PENDING]
 
     @property
-    def columns(self) -> list[VersionView]:
+    def columns(self) -> list[VersionRead]:
         return ([self.base] if self.base is not None else []) + self.others
 
     @property
     def zone(self) -> tzinfo:
         return protocol_forms.zone_named(self.read.zone_name)
 
-    def since(self, version: VersionView) -> str:
+    def since(self, version: VersionRead) -> str:
         """From when an agreed version is in force, and when it was agreed if that differs."""
         return protocol_terms.agreement_text(version.agreed_at, version.in_force_from, self.zone)
 
-    def apart(self, version: VersionView) -> bool:
+    def apart(self, version: VersionRead) -> bool:
         """Whether `version` was agreed at another time than it came into force."""
         return protocol_terms.agreed_apart(version.agreed_at, version.in_force_from, self.zone)
 
-    def note(self, version: VersionView) -> str:
+    def note(self, version: VersionRead) -> str:
         """Whether a column's version is in force, and if not when it will be."""
         if version is self.read.current:
             return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
@@ -150,7 +150,7 @@ def _default_forms(layout: Versions, now: datetime) -> dict:
 def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
     """Everything the protocol page's template reads, for `actor`, with the query `args`."""
     now = clock.now()
-    read = overview.protocol_view(protocol, now)
+    read = protocol_reading.read(protocol, now)
     layout = Versions(read)
     versions = read.versions
     names = queries.names_of(protocol_terms.people_in(versions))

@@ -21,8 +21,8 @@ from mediation.directory import visible_project
 from mediation.errors import Conflict
 from mediation.errors import Invalid
 from mediation.paging import page_of
-from protocols import overview
 from protocols import permissions
+from protocols import protocol_reading
 from protocols import queries
 from protocols import services
 from protocols.cadence import UNITS
@@ -108,7 +108,7 @@ def _people_choices(account) -> dict:
 
 def _project_page(project_id: int, values=None, errors=None, status=200):
     actor = viewer()
-    read = overview.project_protocols(actor, clock(), project_id)
+    read = protocol_reading.project_protocols(actor, clock(), project_id)
     account = read.account
     return render_template(
         "protocols/project.html",
@@ -213,12 +213,12 @@ def transition(protocol_id, number):
 
 def _protocol_zone(protocol) -> tzinfo:
     """The zone in which the times typed into this protocol's forms are read."""
-    return protocol_forms.zone_named(overview.protocol_view(protocol, clock().now()).zone_name)
+    return protocol_forms.zone_named(protocol_reading.read(protocol, clock().now()).zone_name)
 
 
 def _acknowledged(protocol, number: int, company: str) -> str:
     """What acknowledging version `number` for `company` came to, read after it."""
-    read = overview.protocol_view(protocol, clock().now())
+    read = protocol_reading.read(protocol, clock().now())
     version, zone = read.version(number), protocol_forms.zone_named(read.zone_name)
     if version.status == "agreed":
         agreed = version.agreed_at

@@ -1,7 +1,7 @@
-"""Protocols as people read them, the one read model behind the API's answers and the
-pages: a protocol with every version, who acknowledged each, when it was agreed, what may
-be requested of it and which version is in force; and a project's protocols at a glance.
-Built from rows already read: nothing is attached to a stored row."""
+"""The read models of protocols: what the API answers and the pages show of a protocol,
+built once so the two never tell it differently (every version, who acknowledged each,
+when it was agreed, what may be requested of it, and which version is in force); and a
+project's protocols at a glance. Built beside the stored rows, never attached to them."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +27,7 @@ from protocols.queries import versions_of
 
 
 @dataclass(frozen=True, eq=False)
-class VersionView:
+class VersionRead:
     """One version: its terms as stored, and who acknowledged it for each company."""
 
     id: int
@@ -50,7 +50,7 @@ class VersionView:
     acknowledgements: tuple[Acknowledger, ...]
 
     @classmethod
-    def of(cls, row: ProtocolVersion, acknowledgements) -> "VersionView":
+    def of(cls, row: ProtocolVersion, acknowledgements) -> "VersionRead":
         return cls(
             row.id, row.number, row.status, row.cadence, row.phases, row.channel, row.supplier_point_person_id,
             row.customer_point_person_id, row.backup_ids, row.agenda, row.escalation, row.max_contacts_per_window,
@@ -80,24 +80,24 @@ class VersionView:
 
 
 @dataclass(frozen=True, eq=False)
-class ProtocolView:
+class ProtocolRead:
     """A protocol with its versions in order, and the one in force at the moment read."""
 
     protocol: Protocol
-    versions: list[VersionView]
-    current: VersionView | None
+    versions: list[VersionRead]
+    current: VersionRead | None
 
     @property
     def account(self) -> Account:
         return self.protocol.project.account
 
     @property
-    def agreed(self) -> VersionView | None:
+    def agreed(self) -> VersionRead | None:
         """The version agreed last, which may not be in force (yet, or without a dispute)."""
         return next((v for v in self.versions if v.status == "agreed"), None)
 
     @property
-    def latest(self) -> VersionView:
+    def latest(self) -> VersionRead:
         return self.versions[-1]
 
     @property
@@ -110,16 +110,16 @@ class ProtocolView:
         """Whether an incident can be reported now: the version in force has a response time."""
         return self.current is not None and has_response_time(self.current.schedule)
 
-    def version(self, number: int) -> VersionView:
+    def version(self, number: int) -> VersionRead:
         return next(v for v in self.versions if v.number == number)
 
 
-def protocol_view(protocol: Protocol, now: datetime) -> ProtocolView:
+def read(protocol: Protocol, now: datetime) -> ProtocolRead:
     """`protocol`, found by queries.get_protocol, as it stands at `now`."""
     rows, activations = versions_and_activations(protocol)
     acknowledged = acknowledgements_of([row.id for row in rows])
-    versions = [VersionView.of(row, acknowledged[row.id]) for row in rows]
-    return ProtocolView(protocol, versions, rules.in_force(protocol, versions, activations, now))
+    versions = [VersionRead.of(row, acknowledged[row.id]) for row in rows]
+    return ProtocolRead(protocol, versions, rules.in_force(protocol, versions, activations, now))
 
 
 @dataclass(frozen=True)
