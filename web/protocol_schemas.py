@@ -1,7 +1,5 @@
 """Marshmallow schemas of the protocol endpoints, in and out."""
 
-from datetime import timedelta
-
 from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
@@ -11,6 +9,7 @@ from marshmallow import validates_schema
 from protocols.agreement import REQUESTABLE_TRIGGERS
 from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
+from protocols.compliance_reading import MAX_RANGE
 from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
 from web.schemas import Body
@@ -21,7 +20,6 @@ from web.schemas import Text
 from web.schemas import Whole
 
 MAX_HOURS = 24 * 366
-MAX_RANGE = timedelta(days=731)
 
 
 class CadenceIn(Schema):
