@@ -78,9 +78,6 @@ def _terms_payload(version: ProtocolVersion) -> dict:
     }
 
 
-# --- writing -----------------------------------------------------------------------------
-
-
 def _lock(actor: Actor, protocol_id: int, expected_version: int | None) -> Protocol:
     protocol = get_protocol(actor, protocol_id)
     protocol = locked(Protocol.select().where(Protocol.id == protocol.id)).get()
