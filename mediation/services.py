@@ -21,7 +21,9 @@ from mediation.access import visible_accounts
 from mediation.access import visible_accounts_sql
 from mediation.db import execute
 from mediation.db import ROW_LOCK
+from mediation.db import columns
 from mediation.db import is_postgres
+from mediation.db import loaded
 from mediation.db import portable
 from mediation.db import write_transaction
 from mediation.disputes import Acceptance
@@ -63,12 +65,26 @@ def visible_disputes(actor: Actor):
     return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
 
 
+def _visible(actor: Actor) -> tuple[str, list]:
+    """The condition of `visible_disputes` on the dispute `d`, for hand-written SQL."""
+    accounts, params = visible_accounts_sql(actor)
+    return f'd."account_id" IN ({accounts})', params
+
+
+def _read_disputes(conditions: list[str], params: list, limit: int) -> list[Dispute]:
+    sql = (f'SELECT {columns(Dispute, "d")} FROM "dispute" AS d WHERE {" AND ".join(conditions)}'
+           f' ORDER BY d."id" LIMIT {int(limit)}')
+    return [loaded(Dispute, row) for row in execute(sql, params)]
+
+
 def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
-    """The dispute, or NotFound when it does not exist or belongs to another customer."""
-    dispute = visible_disputes(actor).where(Dispute.id == dispute_id).first()
-    if dispute is None:
+    """The dispute, or NotFound when it does not exist or belongs to another customer. Every
+    read of a dispute starts here, so its SQL is written by hand (see `mediation.db.portable`)."""
+    visible, params = _visible(actor)
+    found = _read_disputes([visible, 'd."id" = ?'], params + [dispute_id], limit=1)
+    if not found:
         raise NotFound("dispute", dispute_id)
-    return dispute
+    return found[0]
 
 
 def is_stale(dispute: Dispute, now) -> bool:
@@ -88,23 +104,23 @@ def list_disputes(
     after=None,
     limit=50,
 ) -> list[Dispute]:
-    """One page of visible disputes, newest id last, after the `after` cursor."""
-    query = visible_disputes(actor)
-    if state:
-        query = query.where(Dispute.state == state)
-    if account_id:
-        query = query.where(Dispute.account == account_id)
-    if project_id:
-        query = query.where(Dispute.project == project_id)
-    if severity:
-        query = query.where(Dispute.severity == severity)
+    """One page of visible disputes, newest id last, after the `after` cursor. Integrators
+    poll it and the disputes page reads it on every visit, so its SQL is written by hand
+    (see `mediation.db.portable`)."""
+    visible, params = _visible(actor)
+    conditions = [visible]
+    for column, value in (("state", state), ("account_id", account_id), ("project_id", project_id),
+                          ("severity", severity)):
+        if value:
+            conditions.append(f'd."{column}" = ?')
+            params.append(value)
     if stale is not None:
-        cutoff = now - STALE_INTAKE
-        stale_condition = (Dispute.state == "intake") & (Dispute.state_changed_at < cutoff)
-        query = query.where(stale_condition if stale else ~stale_condition)
+        conditions.append(('' if stale else 'NOT ') + '(d."state" = ? AND d."state_changed_at" < ?)')
+        params += ["intake", Dispute.state_changed_at.db_value(now - STALE_INTAKE)]
     if after:
-        query = query.where(Dispute.id > after)
-    return list(query.order_by(Dispute.id).limit(limit))
+        conditions.append('d."id" > ?')
+        params.append(after)
+    return _read_disputes(conditions, params, limit)
 
 
 def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1: one blueprint per area, shared request helpers."""
 
 import re
+from functools import cache
 
 from flask import current_app
 from flask import json
@@ -59,7 +60,13 @@ def _holds_lone_surrogate(data) -> bool:
 
 def load_query():
     """Query parameters validated by the view's declared query schema (422 naming the parameter)."""
-    return declared().query().load(request.args.to_dict())
+    return _query_schema(declared().query).load(request.args.to_dict())
+
+
+@cache
+def _query_schema(schema_class):
+    """One instance of each query schema, made once: making one copies each of its fields."""
+    return schema_class()
 
 
 def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **params):

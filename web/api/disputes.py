@@ -1,6 +1,8 @@
 """Disputes: open, list, read, record stories, options, acceptances, notes, commitments,
 fire transitions, read the history."""
 
+from functools import cache
+
 from flask import Blueprint
 
 from mediation import dispute_reading
@@ -28,7 +30,6 @@ from web.auth import current_actor
 
 blueprint = Blueprint("disputes_api", __name__)
 
-_summary = schemas.DisputeOut()
 _detail = schemas.DisputeDetailOut()
 _story = schemas.StoryOut()
 _option = schemas.OptionOut()
@@ -50,6 +51,13 @@ def _on_dispute(dispute_id: str) -> tuple:
     )
 
 
+@cache
+def _triggers_from(state: str) -> tuple[str, ...]:
+    """The lifecycle is defined once, so a state's triggers are asked of it once; every
+    dispute of a list answers them."""
+    return tuple(lifecycle.available_triggers(state))
+
+
 def _fields(dispute, now) -> dict:
     return {
         "id": dispute.id,
@@ -64,7 +72,7 @@ def _fields(dispute, now) -> dict:
         "co_mediator_id": dispute.co_mediator_id,
         "opened_by_id": dispute.opened_by_id,
         "stale": services.is_stale(dispute, now),
-        "available_triggers": lifecycle.available_triggers(dispute.state),
+        "available_triggers": list(_triggers_from(dispute.state)),
         "resolution": {
             "option_id": dispute.resolution_option_id,
             "summary": dispute.resolution_summary,
@@ -74,6 +82,21 @@ def _fields(dispute, now) -> dict:
         "updated_at": dispute.updated_at,
         "state_changed_at": dispute.state_changed_at,
     }
+
+
+MOMENTS = ("created_at", "updated_at", "state_changed_at")
+
+
+def summary_of(dispute, now) -> dict:
+    """What `DisputeOut` dumps of `_fields(dispute, now)`, built without marshmallow: those
+    fields are in the schema's order and of its types already, and only the moments become
+    ISO 8601 text. A list answers up to 200 disputes, and dumping them took marshmallow
+    longer than everything else the list does."""
+    answer = _fields(dispute, now)
+    for name in MOMENTS:
+        if answer[name] is not None:
+            answer[name] = answer[name].isoformat()
+    return answer
 
 
 def _overdue_or_not(commitment) -> CommitmentRead:
@@ -132,7 +155,7 @@ def list_disputes():
     limit = params.pop("limit")
     now = clock().now()
     rows = services.list_disputes(current_actor(), now, limit=limit + 1, **params)
-    return page(rows, limit, lambda d: _summary.dump(_fields(d, now)), "disputes_api.list_disputes")
+    return page(rows, limit, lambda d: summary_of(d, now), "disputes_api.list_disputes")
 
 
 @blueprint.get("/disputes/<int:dispute_id>")
