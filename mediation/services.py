@@ -287,8 +287,8 @@ def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Disput
     a record sent without `expected_version` is never refused as stale, and a check such
     as "already a party" sees what the writer before committed.
     """
-    accounts, params = visible_accounts_sql(actor)
-    sql = portable(f'SELECT d.* FROM "dispute" AS d WHERE d."id" = ? AND d."account_id" IN ({accounts})')
+    visible, params = _visible(actor)
+    sql = portable(f'SELECT d.* FROM "dispute" AS d WHERE d."id" = ? AND {visible}')
     if is_postgres():
         sql += f" {ROW_LOCK} OF d"
     dispute = next(iter(Dispute.raw(sql, dispute_id, *params)), None)
