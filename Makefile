@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/lifecycle.py
 	$(PYTHON) bench/compliance.py
 	$(PYTHON) bench/load.py
+	$(PYTHON) bench/http_reads.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results

@@ -1,5 +1,8 @@
 """Benchmark: Accord's cheapest reads against a bare Flask endpoint in the same server.
 
+Not named bench/http.py: the benchmarks run as scripts with this directory first on the
+path, where a file of that name would stand in for the standard library's `http`.
+
 For each database, in a fresh database of its own (a SQLite file in a temporary directory,
 or a PostgreSQL database created here and dropped afterwards):
 

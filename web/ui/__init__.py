@@ -51,6 +51,13 @@ class SessionCookies(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def open_session(self, app, request):
+        """Without a cookie there is nothing to verify, so no signer is built: an API
+        client sends none, on every call."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def _secure_headers(response):
     """Security headers on every response; a signed-in person's pages are never cached, so
