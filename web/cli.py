@@ -244,31 +244,33 @@ def _serve(database_url, host, port, threads):
     class Channel(HTTPChannel):
         error_task_class = TooLargeAnsweredAsTheApp
         drains_before_closing = False
-        draining_until = None
 
         def handle_close(self):
-            if not self.drains_before_closing or self.draining_until is not None or not self.connected:
+            if not self.drains_before_closing or not self.connected:
                 return super().handle_close()
             try:
                 self.socket.shutdown(socket.SHUT_WR)  # the answer, then end of stream
             except OSError:
                 return super().handle_close()
             self.draining_until = time.monotonic() + linger_seconds
+            self.__class__ = Draining
+
+    class Draining(HTTPChannel):
+        """A channel after its early answer, which it becomes only then. The loop asks every
+        open channel whether it is readable and writable on every turn, in the one thread
+        that serves all sockets: overriding those for every channel cut the requests served
+        under concurrent writes to a third (bench/load.py on SQLite)."""
 
         def readable(self):
-            if self.draining_until is None:
-                return super().readable()
             if time.monotonic() > self.draining_until:
                 super().handle_close()
                 return False
             return True
 
         def writable(self):
-            return False if self.draining_until is not None else super().writable()
+            return False
 
         def handle_read(self):
-            if self.draining_until is None:
-                return super().handle_read()
             self.recv(self.adj.recv_bytes)  # dropped; the end of the stream closes the channel
 
     listening = {}
