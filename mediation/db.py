@@ -16,10 +16,15 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+from peewee import AutoField
+from peewee import CharField
 from peewee import DatabaseProxy
+from peewee import ForeignKeyField
+from peewee import IntegerField
 from peewee import Model
 from peewee import PostgresqlDatabase
 from peewee import SqliteDatabase
+from peewee import TextField
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledDatabase
 from playhouse.pool import PooledPostgresqlDatabase
@@ -185,16 +190,32 @@ def columns(model, alias: str) -> str:
 def loaded(model, values):
     """The `model` instance of a row read with `columns`, its values converted as peewee
     converts those it reads itself. Its data is filled in at once rather than one field
-    at a time through the model's attributes: a list of disputes took longer to build
-    that way than to read."""
+    at a time through the model's attributes, and only the values the driver does not
+    already hand back as peewee would make them (moments, flags) are converted: a list of
+    disputes took longer to build field by field than to read."""
     instance = model(__no_default__=1)
-    instance.__data__ = {name: read(value) for (name, read), value in zip(_readers(model), values)}
+    names, readers = _readers(model)
+    data = dict(zip(names, values))
+    for name, read in readers:
+        data[name] = read(data[name])
+    instance.__data__ = data
     return instance
 
 
+# Column types whose values both drivers hand back as the int or str peewee makes of them.
+_AS_READ = (AutoField, IntegerField, CharField, TextField)
+
+
 @cache
-def _readers(model) -> tuple:
-    return tuple((field.name, field.python_value) for field in model._meta.sorted_fields)
+def _readers(model) -> tuple[tuple, tuple]:
+    """Every field's name, and the (name, conversion) of the fields that need one."""
+    fields = model._meta.sorted_fields
+    needing = []
+    for field in fields:
+        stored = field.rel_field if isinstance(field, ForeignKeyField) else field
+        if not isinstance(stored, _AS_READ):
+            needing.append((field.name, field.python_value))
+    return tuple(field.name for field in fields), tuple(needing)
 
 
 def execute(sql: str, params=()):
