@@ -56,6 +56,7 @@ from load import Server
 from load import free_port
 from load import percentile
 from load_world import seed
+from mediation import dispute_queries
 from mediation import services
 from mediation.access import Actor
 from mediation.clock import ManualClock
@@ -147,7 +148,7 @@ def seed_disputes() -> Seeded:
 
 def _drive(manager: Actor, lead: Actor, lane, clock, dispute_id: int, target: str) -> None:
     def fire(trigger, **data):
-        version = services.get_dispute(manager, dispute_id).version
+        version = dispute_queries.get_dispute(manager, dispute_id).version
         clock.advance(minutes=1)
         return services.transition(manager, clock, dispute_id, trigger=trigger, expected_version=version, **data)
 
@@ -167,7 +168,7 @@ def _drive(manager: Actor, lead: Actor, lane, clock, dispute_id: int, target: st
                                         value_to_supplier=supplier, value_to_customer=customer)
             state = fire("start_resolution").state
         elif state == "resolution":
-            option = services.details(manager, services.get_dispute(manager, dispute_id))["options"][0]
+            option = dispute_queries.details(manager, dispute_queries.get_dispute(manager, dispute_id))["options"][0]
             services.accept_option(manager, clock, dispute_id, option_id=option.id)
             services.accept_option(lead, clock, dispute_id, option_id=option.id)
             state = fire("resolve", option_id=option.id, summary="Split the difference.").state

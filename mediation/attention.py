@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mediation.access import Actor
+from mediation.dispute_queries import is_stale
+from mediation.dispute_queries import visible_disputes
 from mediation.disputes import Acceptance
 from mediation.disputes import Commitment
 from mediation.disputes import Dispute
@@ -16,8 +18,6 @@ from mediation.disputes import Party
 from mediation.disputes import Story
 from mediation.lifecycle import OPEN_STATES
 from mediation.parties import AccountManager
-from mediation.services import is_stale
-from mediation.services import visible_disputes
 
 LIMIT = 50
 

@@ -3,7 +3,7 @@ built once from what the reader may read, so the two never tell it differently."
 
 from dataclasses import dataclass
 
-from mediation import services
+from mediation import dispute_queries
 from mediation.access import Actor
 from mediation.disputes import Acceptance
 from mediation.disputes import Commitment
@@ -67,16 +67,16 @@ class DisputeRead:
 def read(actor: Actor, dispute: Dispute, now) -> DisputeRead:
     """Everything on `dispute` that `actor` may read but its notes and history, which are
     read a page at a time."""
-    found = services.details(actor, dispute)
+    found = dispute_queries.details(actor, dispute)
     by_option: dict[int, list[Acceptance]] = {}
     for acceptance in found["acceptances"]:
         by_option.setdefault(acceptance.option_id, []).append(acceptance)
     return DisputeRead(
         dispute=dispute,
-        stale=services.is_stale(dispute, now),
+        stale=dispute_queries.is_stale(dispute, now),
         parties=found["parties"],
         stories=found["stories"],
         options=[OptionRead(option, tuple(by_option.get(option.id, ()))) for option in found["options"]],
         acceptances=[AcceptanceRead(acceptance, acceptance.organization.kind) for acceptance in found["acceptances"]],
-        commitments=[CommitmentRead(c, services.is_overdue(c, now)) for c in found["commitments"]],
+        commitments=[CommitmentRead(c, dispute_queries.is_overdue(c, now)) for c in found["commitments"]],
     )

@@ -72,6 +72,14 @@ OPEN_STATES = ("intake", "story_gathering", "option_generation", "resolution")
 CLOSED_STATES = ("resolved", "withdrawn")
 STATES = OPEN_STATES + CLOSED_STATES
 
+# In which states each kind of record may be added to a dispute: the use cases refuse it
+# elsewhere, and the pages offer its form only there.
+PARTY_STATES = ("intake", "story_gathering")
+STORY_STATES = ("intake", "story_gathering")
+OPTION_STATES = ("option_generation",)
+ACCEPTANCE_STATES = ("resolution",)
+COMMITMENT_STATES = ("resolution", "resolved")
+
 INPUTS = MappingProxyType({i.name: i for i in (
     Input("reason", "Reason", "text", max_length=5_000),
     Input("override_reason", "Why go ahead without an option that gives value to both companies?", "text",

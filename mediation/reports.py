@@ -15,8 +15,8 @@ from datetime import timezone
 
 from peewee import fn
 
+from mediation import dispute_queries
 from mediation import lifecycle
-from mediation import services
 from mediation.access import Actor
 from mediation.db import is_postgres
 from mediation.disputes import Dispute
@@ -118,7 +118,7 @@ def _contains(column, text: str):
 
 
 def _matching(actor: Actor, filters: HistoryFilters):
-    query = services.visible_disputes(actor)
+    query = dispute_queries.visible_disputes(actor)
     if filters.text and filters.text.strip():
         text = filters.text.strip()
         query = query.where(_contains(Dispute.title, text) | _contains(Dispute.summary, text))
@@ -149,7 +149,7 @@ def _newest_first(query):
 
 def _rows(actor: Actor, disputes) -> list[HistoryRow]:
     """Each dispute with the number of events the actor may read in its history."""
-    return [HistoryRow(d, len(services.dispute_history(actor, d.id))) for d in disputes]
+    return [HistoryRow(d, len(dispute_queries.dispute_history(actor, d.id))) for d in disputes]
 
 
 def search(actor: Actor, filters: HistoryFilters, *, after: int | None = None, limit: int = PAGE_SIZE) -> HistoryPage:
@@ -167,8 +167,8 @@ def search(actor: Actor, filters: HistoryFilters, *, after: int | None = None, l
 def read_history(actor: Actor, dispute_id: int) -> tuple[HistoryRow, list[AuditEvent]]:
     """One dispute's history as the actor may read it; NotFound when they may not see it."""
     require_history_reader(actor)
-    dispute = services.get_dispute(actor, dispute_id)
-    events = services.dispute_history(actor, dispute_id)
+    dispute = dispute_queries.get_dispute(actor, dispute_id)
+    events = dispute_queries.dispute_history(actor, dispute_id)
     return HistoryRow(dispute, len(events)), events
 
 
@@ -197,13 +197,13 @@ def for_export(actor: Actor, filters: HistoryFilters, limit: int | None = None) 
 def export_of(actor: Actor, dispute_id: int) -> Export:
     """One dispute's history to export; NotFound when the actor may not see it."""
     require_history_reader(actor)
-    return Export(total=1, limit=1, disputes=[services.get_dispute(actor, dispute_id)])
+    return Export(total=1, limit=1, disputes=[dispute_queries.get_dispute(actor, dispute_id)])
 
 
 def exported_histories(actor: Actor, export: Export):
     """(row, events) for each dispute of `export`, read lazily so an export streams."""
     for dispute in export.disputes:
-        events = services.dispute_history(actor, dispute.id)
+        events = dispute_queries.dispute_history(actor, dispute.id)
         yield HistoryRow(dispute, len(events)), events
 
 

@@ -5,8 +5,6 @@ change is refused (StaleVersion) instead of silently overwritten. Anything raise
 inside the transaction rolls back every row and the event with it.
 """
 
-from datetime import timedelta
-
 from peewee import IntegrityError
 
 from mediation import hooks
@@ -17,15 +15,17 @@ from mediation.access import manages
 from mediation.access import refuse_read_only
 from mediation.access import sees_internal
 from mediation.access import visible_account
-from mediation.access import visible_accounts
-from mediation.access import visible_accounts_sql
 from mediation.db import execute
-from mediation.db import ROW_LOCK
-from mediation.db import columns
 from mediation.db import is_postgres
-from mediation.db import loaded
 from mediation.db import portable
+from mediation.db import ROW_LOCK
 from mediation.db import write_transaction
+from mediation.dispute_permissions import acceptance_capacity
+from mediation.dispute_permissions import case_capacity
+from mediation.dispute_permissions import is_party
+from mediation.dispute_permissions import participant_capacity
+from mediation.dispute_permissions import require_case_worker
+from mediation.dispute_queries import visible_sql
 from mediation.disputes import Acceptance
 from mediation.disputes import Commitment
 from mediation.disputes import Dispute
@@ -33,237 +33,24 @@ from mediation.disputes import Note
 from mediation.disputes import Option
 from mediation.disputes import Party
 from mediation.disputes import SEVERITIES
-from mediation.disputes import VISIBILITIES
 from mediation.disputes import Story
+from mediation.disputes import VISIBILITIES
 from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
 from mediation.guards import SCORE_RANGE
-from mediation.ledger import AuditEvent
 from mediation.ledger import append
-from mediation.ledger import events_of
+from mediation.lifecycle import ACCEPTANCE_STATES
+from mediation.lifecycle import COMMITMENT_STATES
+from mediation.lifecycle import OPTION_STATES
+from mediation.lifecycle import PARTY_STATES
+from mediation.lifecycle import STORY_STATES
 from mediation.parties import Account
-from mediation.parties import AccountManager
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
-
-STALE_INTAKE = timedelta(hours=24)
-STORY_STATES = ("intake", "story_gathering")
-PARTY_STATES = ("intake", "story_gathering")
-OPTION_STATES = ("option_generation",)
-ACCEPTANCE_STATES = ("resolution",)
-COMMITMENT_STATES = ("resolution", "resolved")
-
-
-# --- reading -----------------------------------------------------------------------------
-
-
-def visible_disputes(actor: Actor):
-    return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
-
-
-def _visible(actor: Actor) -> tuple[str, list]:
-    """The condition of `visible_disputes` on the dispute `d`, for hand-written SQL."""
-    accounts, params = visible_accounts_sql(actor)
-    return f'd."account_id" IN ({accounts})', params
-
-
-def _read_disputes(conditions: list[str], params: list, limit: int) -> list[Dispute]:
-    sql = (f'SELECT {columns(Dispute, "d")} FROM "dispute" AS d WHERE {" AND ".join(conditions)}'
-           f' ORDER BY d."id" LIMIT {int(limit)}')
-    return [loaded(Dispute, row) for row in execute(sql, params)]
-
-
-def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
-    """The dispute, or NotFound when it does not exist or belongs to another customer. Every
-    read of a dispute starts here, so its SQL is written by hand (see `mediation.db.portable`)."""
-    visible, params = _visible(actor)
-    found = _read_disputes([visible, 'd."id" = ?'], params + [dispute_id], limit=1)
-    if not found:
-        raise NotFound("dispute", dispute_id)
-    return found[0]
-
-
-def is_stale(dispute: Dispute, now) -> bool:
-    """A dispute left sitting in intake is flagged: conflict is addressed immediately."""
-    return dispute.state == "intake" and now - dispute.state_changed_at > STALE_INTAKE
-
-
-def list_disputes(
-    actor: Actor,
-    now,
-    *,
-    state=None,
-    account_id=None,
-    project_id=None,
-    severity=None,
-    stale=None,
-    after=None,
-    limit=50,
-) -> list[Dispute]:
-    """One page of visible disputes, newest id last, after the `after` cursor. Integrators
-    poll it and the disputes page reads it on every visit, so its SQL is written by hand
-    (see `mediation.db.portable`)."""
-    visible, params = _visible(actor)
-    conditions = [visible]
-    for column, value in (("state", state), ("account_id", account_id), ("project_id", project_id),
-                          ("severity", severity)):
-        if value:
-            conditions.append(f'd."{column}" = ?')
-            params.append(value)
-    if stale is not None:
-        conditions.append(('' if stale else 'NOT ') + '(d."state" = ? AND d."state_changed_at" < ?)')
-        params += ["intake", Dispute.state_changed_at.db_value(now - STALE_INTAKE)]
-    if after:
-        conditions.append('d."id" > ?')
-        params.append(after)
-    return _read_disputes(conditions, params, limit)
-
-
-def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,
-                    before: int | None = None, latest: bool = False) -> list[AuditEvent]:
-    """The dispute's events the caller may read, oldest first: every one, or the first
-    `limit` after the sequence `after`, or with `latest` the last `limit` before the
-    sequence `before` (a page read from the end of a long history). Customers never see
-    internal ones."""
-    get_dispute(actor, dispute_id)
-    internal = sees_internal(actor)
-    found = []
-    for event in events_of("dispute", dispute_id, after, before=before, newest_first=latest):
-        if internal or event.data.get("visibility") != "internal":
-            found.append(event)
-            if len(found) == limit:
-                break
-    return found[::-1] if latest else found
-
-
-def _readable_notes(actor: Actor, dispute: Dispute, before: int | None):
-    notes = Note.select().where(Note.dispute == dispute.id)
-    if not sees_internal(actor):
-        notes = notes.where(Note.visibility == "shared")
-    return notes if before is None else notes.where(Note.id < before)
-
-
-def notes_of(actor: Actor, dispute: Dispute, *, limit: int, after: int = 0, before: int | None = None,
-             latest: bool = False) -> list[Note]:
-    """The notes the caller may read, oldest first: the first `limit` after the note
-    `after`, or with `latest` the last `limit` before the note `before`. A dispute's notes
-    are the one record without bound, so they are read in pages."""
-    notes = _readable_notes(actor, dispute, before).where(Note.id > after)
-    if latest:
-        return list(notes.order_by(Note.id.desc()).limit(limit))[::-1]
-    return list(notes.order_by(Note.id).limit(limit))
-
-
-def count_notes(actor: Actor, dispute: Dispute, *, before: int | None = None) -> int:
-    """How many notes the caller may read (before the note `before`)."""
-    return _readable_notes(actor, dispute, before).count()
-
-
-def details(actor: Actor, dispute: Dispute) -> dict:
-    """Everything recorded on a dispute that the caller may read but its notes (see
-    notes_of), a few queries in all."""
-    internal = sees_internal(actor)
-    parties = list(
-        Party.select(Party, Person, Organization)
-        .join(Person, on=(Party.person == Person.id))
-        .join(Organization)
-        .where(Party.dispute == dispute.id)
-        .order_by(Party.id)
-    )
-    stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
-    if not internal:
-        stories = stories.where(Story.visibility == "shared")
-    acceptances = list(
-        Acceptance.select(Acceptance, Organization)
-        .join(Organization)
-        .where(Acceptance.dispute == dispute.id)
-        .order_by(Acceptance.id)
-    )
-    return {
-        "parties": parties,
-        "stories": list(stories),
-        "options": list(Option.select().where(Option.dispute == dispute.id).order_by(Option.id)),
-        "acceptances": acceptances,
-        "commitments": list(
-            Commitment.select().where(Commitment.dispute == dispute.id).order_by(Commitment.id)
-        ),
-    }
-
-
-# --- writing -----------------------------------------------------------------------------
-
-
-def _case_capacity(actor: Actor, dispute: Dispute) -> str | None:
-    """The capacity in which `actor` runs this dispute's process, or None."""
-    if dispute.mediator_id == actor.person_id:
-        return "mediator"
-    if dispute.co_mediator_id == actor.person_id:
-        return "co_mediator"
-    if manages(actor, dispute.account_id):
-        return "account_manager"
-    if is_supplier_admin(actor):
-        return "admin"
-    return None
-
-
-def _is_party(dispute: Dispute, person_id: int) -> bool:
-    return Party.select().where((Party.dispute == dispute.id) & (Party.person == person_id)).exists()
-
-
-def case_capacity(actor: Actor, dispute: Dispute) -> str | None:
-    """The capacity in which `actor` may run this dispute's process (transitions, options,
-    parties, mediators, commitments), or None; read-only auditors never do."""
-    if actor.is_read_only:
-        return None
-    return _case_capacity(actor, dispute)
-
-
-def participant_capacity(actor: Actor, dispute: Dispute) -> str | None:
-    """As `case_capacity`, or "party" for a party: who may write notes and tell a story
-    (a party only their own)."""
-    if actor.is_read_only:
-        return None
-    capacity = _case_capacity(actor, dispute)
-    if capacity is None and _is_party(dispute, actor.person_id):
-        return "party"
-    return capacity
-
-
-def acceptance_capacity(actor: Actor, dispute: Dispute) -> str | None:
-    """As `participant_capacity`, or "point_person": who may accept an option for their company."""
-    capacity = participant_capacity(actor, dispute)
-    if capacity is None and actor.has("point_person"):
-        return "point_person"
-    return capacity
-
-
-def openable_accounts(actor: Actor) -> list[Account]:
-    """The accounts on which `actor` may open a dispute: those they manage, or every one
-    they see as a supplier administrator."""
-    if actor.is_read_only:
-        return []
-    accounts = visible_accounts(actor).order_by(Account.name)
-    if is_supplier_admin(actor):
-        return list(accounts)
-    if not actor.has("account_manager"):
-        return []
-    managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
-    return list(accounts.where(Account.id.in_(managed)))
-
-
-def _require_case_worker(actor: Actor, dispute: Dispute) -> str:
-    refuse_read_only(actor)
-    capacity = _case_capacity(actor, dispute)
-    if capacity is None:
-        raise Forbidden(
-            "only the mediator, the co-mediator, the account's managers or an administrator "
-            "may do this"
-        )
-    return capacity
 
 
 def _require_state(dispute: Dispute, allowed: tuple[str, ...], what: str) -> None:
@@ -287,7 +74,7 @@ def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Disput
     a record sent without `expected_version` is never refused as stale, and a check such
     as "already a party" sees what the writer before committed.
     """
-    visible, params = _visible(actor)
+    visible, params = visible_sql(actor)
     sql = portable(f'SELECT d.* FROM "dispute" AS d WHERE d."id" = ? AND {visible}')
     if is_postgres():
         sql += f" {ROW_LOCK} OF d"
@@ -447,13 +234,13 @@ def open_dispute(
 def add_party(actor: Actor, clock, dispute_id: int, *, person_id: int, expected_version=None) -> Dispute:
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         _require_state(dispute, PARTY_STATES, "parties")
         account = dispute.account
         problems = _parties_errors(account, _people_by_id([person_id]), [person_id])
         if problems:
             raise Invalid({"person_id": problems})
-        if _is_party(dispute, person_id):
+        if is_party(dispute, person_id):
             raise Conflict(f"person {person_id} is already a party to this dispute")
         Party.create(dispute=dispute, person=person_id, added_at=clock.now())
         _commit_change(dispute, actor, capacity, clock, "party_added", {"person_id": person_id})
@@ -465,7 +252,7 @@ def assign_mediators(
 ) -> Dispute:
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         _require_state(dispute, lifecycle.OPEN_STATES, "mediators")
         people = _people_by_id([i for i in (mediator_id, co_mediator_id) if i])
         errors = {}
@@ -503,14 +290,14 @@ def record_story(
     refuse_read_only(actor)
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _case_capacity(actor, dispute)
+        capacity = case_capacity(actor, dispute)
         if capacity is None and party_id == actor.person_id:
             capacity = "party"
         if capacity is None:
             raise Forbidden("a party tells their own story; the mediators may record anyone's")
         _check_visibility(actor, visibility, "only the supplier records internal stories")
         _require_state(dispute, STORY_STATES, "stories")
-        if not _is_party(dispute, party_id):
+        if not is_party(dispute, party_id):
             raise Invalid.field("party_id", f"person {party_id} is not a party to this dispute")
         if declined and text:
             raise Invalid.field("text", "a declined story has no text")
@@ -544,7 +331,7 @@ def propose_option(
 ) -> Option:
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         _require_state(dispute, OPTION_STATES, "options")
         errors = {
             name: [f"must be between {SCORE_RANGE.start} and {SCORE_RANGE.stop - 1}"]
@@ -626,7 +413,7 @@ def record_commitment(
 ) -> Commitment:
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         _require_state(dispute, COMMITMENT_STATES, "commitments")
         problems = _parties_errors(dispute.account, _people_by_id([person_id]), [person_id])
         if problems:
@@ -655,7 +442,7 @@ def settle_commitment(
         raise Invalid.field("status", "must be kept or broken")
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         commitment = Commitment.get_or_none(
             (Commitment.id == commitment_id) & (Commitment.dispute == dispute.id)
         )
@@ -670,10 +457,6 @@ def settle_commitment(
             dispute, actor, capacity, clock, f"commitment_{status}", {"commitment_id": commitment.id}
         )
     return commitment
-
-
-def is_overdue(commitment: Commitment, now) -> bool:
-    return commitment.status == "open" and commitment.due_at < now
 
 
 def transition(
@@ -692,7 +475,7 @@ def transition(
     request = {"reason": reason, "override_reason": override_reason, "option_id": option_id, "summary": summary}
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = _require_case_worker(actor, dispute)
+        capacity = require_case_worker(actor, dispute)
         new_state = lifecycle.fire(dispute, trigger, request)
         declared = lifecycle.DECLARED[trigger]
         payload = {"trigger": trigger, **{name: request[name] for name in declared.inputs}}

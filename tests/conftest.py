@@ -18,6 +18,7 @@ from peewee import AutoField
 from peewee import sort_models
 
 from mediation import directory
+from mediation import dispute_queries
 from mediation import services
 from mediation.access import Actor
 from mediation.clock import ManualClock
@@ -216,11 +217,11 @@ class World:
         customer = "carla" if dispute.account_id == self.accounts["contoso"].id else "frank"
 
         def fire(trigger, **data):
-            current = services.get_dispute(actor, dispute.id)
+            current = dispute_queries.get_dispute(actor, dispute.id)
             return services.transition(actor, self.clock, dispute.id, trigger=trigger,
                                        expected_version=current.version, **data)
 
-        current = services.get_dispute(actor, dispute.id)
+        current = dispute_queries.get_dispute(actor, dispute.id)
         if to_state == "withdrawn":
             return fire("withdraw", reason="settled outside the process")
         path = ["story_gathering", "option_generation", "resolution", "resolved"]
@@ -228,7 +229,7 @@ class World:
             if current.state == "intake":
                 current = fire("gather_stories")
             elif current.state == "story_gathering":
-                for party in services.details(actor, current)["parties"]:
+                for party in dispute_queries.details(actor, current)["parties"]:
                     services.record_story(actor, self.clock, dispute.id, party_id=party.person.id,
                                           text=f"{party.person.name}'s side of it")
                 current = fire("generate_options")
@@ -239,7 +240,7 @@ class World:
                                         value_to_supplier=-1, value_to_customer=3)
                 current = fire("start_resolution")
             elif current.state == "resolution":
-                option = services.details(actor, current)["options"][0]
+                option = dispute_queries.details(actor, current)["options"][0]
                 services.accept_option(actor, self.clock, dispute.id, option_id=option.id)
                 services.accept_option(self.actor(customer), self.clock, dispute.id, option_id=option.id)
                 current = fire("resolve", option_id=option.id, summary="Split the difference")

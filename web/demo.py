@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mediation import directory
+from mediation import dispute_queries
 from mediation import services
 from mediation.access import Actor
 from mediation.clock import ManualClock
@@ -153,7 +154,7 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
         return made
 
     def reread(dispute):
-        return services.get_dispute(alice if dispute.account_id == contoso_account.id else bob, dispute.id)
+        return dispute_queries.get_dispute(alice if dispute.account_id == contoso_account.id else bob, dispute.id)
 
     # Resolved, with commitments (one kept).
     invoices = open_case(

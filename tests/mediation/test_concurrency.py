@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import ledger
 from mediation import services
 from mediation.access import Actor
@@ -264,7 +265,7 @@ def race_card(world) -> list[tuple[int, int, list[dict]]]:
     ])
 
     resolving = world.drive(world.open_dispute(), "resolution")
-    first, second = services.details(world.actor("alice"), resolving)["options"][:2]
+    first, second = dispute_queries.details(world.actor("alice"), resolving)["options"][:2]
     services.accept_option(world.actor("alice"), clock, resolving.id, option_id=first.id)
     services.accept_option(world.actor("carla"), clock, resolving.id, option_id=first.id)
     race(resolving, [
@@ -392,7 +393,7 @@ def test_people_adding_the_same_party_at_once_get_one_party_and_refusals(world, 
 
     assert_one_winner_per_race(races, outcomes, counts, accepted, len(people))
     for dispute in disputes:
-        parties = services.details(world.actor("alice"), dispute)["parties"]
+        parties = dispute_queries.details(world.actor("alice"), dispute)["parties"]
         assert sorted(p.person.id for p in parties) == sorted(world.id(k) for k in ("sam", "carla", "dev"))
 
 

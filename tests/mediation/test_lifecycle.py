@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import lifecycle
 from mediation import services
 from mediation import ledger
@@ -64,7 +65,7 @@ def refused(error):
 
 
 def current(world, dispute, by="alice"):
-    return services.get_dispute(world.actor(by), dispute.id)
+    return dispute_queries.get_dispute(world.actor(by), dispute.id)
 
 
 def fire(world, dispute, trigger, by="alice", **data):
@@ -115,7 +116,7 @@ def accept(world, dispute, option, by):
 
 
 def options_of(world, dispute):
-    return services.details(world.actor("alice"), current(world, dispute))["options"]
+    return dispute_queries.details(world.actor("alice"), current(world, dispute))["options"]
 
 
 def commit(world, dispute, person="carla", by="alice", days=14):
@@ -849,7 +850,7 @@ def test_a_company_may_accept_several_options(world):
     first, second = options_of(world, dispute)
     accept(world, dispute, first, "carla")
     accept(world, dispute, second, "carla")
-    assert len(services.details(world.actor("alice"), current(world, dispute))["acceptances"]) == 2
+    assert len(dispute_queries.details(world.actor("alice"), current(world, dispute))["acceptances"]) == 2
 
 
 def test_an_option_of_another_dispute_cannot_be_accepted(world):
@@ -952,11 +953,11 @@ def test_a_commitment_is_settled_on_its_own_dispute_only(world):
 def test_a_commitment_past_its_due_date_is_overdue_until_settled(world, clock):
     dispute = at_state(world, "resolved")
     commitment = commit(world, dispute, days=2)
-    assert not services.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
+    assert not dispute_queries.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
     clock.advance(days=2, seconds=1)
-    assert services.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
+    assert dispute_queries.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
     services.settle_commitment(world.actor("alice"), clock, dispute.id, commitment.id, status="kept")
-    assert not services.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
+    assert not dispute_queries.is_overdue(Commitment.get_by_id(commitment.id), clock.now())
 
 
 # --- auditors change nothing -----------------------------------------------------------------------------
@@ -1034,7 +1035,7 @@ def test_an_auditor_named_as_co_mediator_still_changes_nothing(world):
 def test_auditors_still_read_the_dispute_and_its_history(world, auditor):
     dispute = at_state(world, "resolved")
     assert current(world, dispute, by=auditor).state == "resolved"
-    assert [e.kind for e in services.dispute_history(world.actor(auditor), dispute.id)][0] == "opened"
+    assert [e.kind for e in dispute_queries.dispute_history(world.actor(auditor), dispute.id)][0] == "opened"
 
 
 # --- what customer people see ------------------------------------------------------------------------------
@@ -1053,28 +1054,28 @@ def _with_internal_and_shared_records(world):
 def test_customer_people_never_see_internal_stories_or_notes(world):
     dispute = _with_internal_and_shared_records(world)
     for customer in ("carla", "dev", "contoso_auditor"):
-        seen = services.details(world.actor(customer), dispute)
+        seen = dispute_queries.details(world.actor(customer), dispute)
         assert [s.text for s in seen["stories"]] == ["We billed what was logged", "We were overbilled"]
-        notes = services.notes_of(world.actor(customer), dispute, limit=10)
+        notes = dispute_queries.notes_of(world.actor(customer), dispute, limit=10)
         assert [n.text for n in notes] == ["Call on Friday"]
-        assert services.count_notes(world.actor(customer), dispute) == 1
+        assert dispute_queries.count_notes(world.actor(customer), dispute) == 1
 
 
 def test_supplier_people_see_internal_stories_and_notes(world):
     dispute = _with_internal_and_shared_records(world)
-    seen = services.details(world.actor("alice"), dispute)
+    seen = dispute_queries.details(world.actor("alice"), dispute)
     assert [s.visibility for s in seen["stories"]] == ["internal", "shared", "shared"]
-    notes = services.notes_of(world.actor("alice"), dispute, limit=10)
+    notes = dispute_queries.notes_of(world.actor("alice"), dispute, limit=10)
     assert [n.text for n in notes] == ["Margin is thin", "Call on Friday"]
-    assert services.count_notes(world.actor("alice"), dispute) == 2
+    assert dispute_queries.count_notes(world.actor("alice"), dispute) == 2
 
 
 def test_customer_people_never_see_internal_events_in_the_history(world):
     dispute = _with_internal_and_shared_records(world)
-    supplier_view = services.dispute_history(world.actor("alice"), dispute.id)
+    supplier_view = dispute_queries.dispute_history(world.actor("alice"), dispute.id)
     assert len(supplier_view) == 6
     for customer in ("carla", "contoso_auditor"):
-        seen = services.dispute_history(world.actor(customer), dispute.id)
+        seen = dispute_queries.dispute_history(world.actor(customer), dispute.id)
         assert [e.kind for e in seen] == ["opened", "story_recorded", "story_recorded", "note_added"]
         assert all(e.data.get("visibility") != "internal" for e in seen)
         texts = " ".join(e.payload for e in seen)
@@ -1084,9 +1085,9 @@ def test_customer_people_never_see_internal_events_in_the_history(world):
 def test_another_customers_people_cannot_find_the_dispute(world):
     dispute = world.open_dispute()
     with pytest.raises(NotFound):
-        services.get_dispute(world.actor("frank"), dispute.id)
+        dispute_queries.get_dispute(world.actor("frank"), dispute.id)
     with pytest.raises(NotFound):
-        services.dispute_history(world.actor("frank"), dispute.id)
+        dispute_queries.dispute_history(world.actor("frank"), dispute.id)
     with refused(NotFound):
         services.add_note(world.actor("frank"), world.clock, dispute.id, text="hi")
 
@@ -1097,9 +1098,9 @@ def test_another_customers_people_cannot_find_the_dispute(world):
 def test_a_dispute_sitting_in_intake_for_more_than_a_day_is_flagged(world, clock):
     dispute = world.open_dispute()
     clock.advance(hours=23, minutes=59, seconds=59)
-    assert not services.is_stale(current(world, dispute), clock.now())
+    assert not dispute_queries.is_stale(current(world, dispute), clock.now())
     clock.advance(seconds=2)
-    assert services.is_stale(current(world, dispute), clock.now())
+    assert dispute_queries.is_stale(current(world, dispute), clock.now())
 
 
 def test_records_in_intake_do_not_reset_the_stale_flag(world, clock):
@@ -1107,7 +1108,7 @@ def test_records_in_intake_do_not_reset_the_stale_flag(world, clock):
     clock.advance(hours=20)
     services.add_note(world.actor("alice"), clock, dispute.id, text="still looking")
     clock.advance(hours=5)
-    assert services.is_stale(current(world, dispute), clock.now())
+    assert dispute_queries.is_stale(current(world, dispute), clock.now())
 
 
 def test_leaving_intake_clears_the_stale_flag(world, clock):
@@ -1115,7 +1116,7 @@ def test_leaving_intake_clears_the_stale_flag(world, clock):
     clock.advance(hours=30)
     fire(world, dispute, "gather_stories")
     clock.advance(hours=30)
-    assert not services.is_stale(current(world, dispute), clock.now())
+    assert not dispute_queries.is_stale(current(world, dispute), clock.now())
 
 
 def test_listing_filters_disputes_by_the_stale_flag(world, clock):
@@ -1126,5 +1127,5 @@ def test_listing_filters_disputes_by_the_stale_flag(world, clock):
     fire(world, moved_on, "gather_stories")
     clock.advance(hours=1)
     alice = world.actor("alice")
-    assert [d.id for d in services.list_disputes(alice, clock.now(), stale=True)] == [old.id]
-    assert [d.id for d in services.list_disputes(alice, clock.now(), stale=False)] == [fresh.id, moved_on.id]
+    assert [d.id for d in dispute_queries.list_disputes(alice, clock.now(), stale=True)] == [old.id]
+    assert [d.id for d in dispute_queries.list_disputes(alice, clock.now(), stale=False)] == [fresh.id, moved_on.id]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import ledger
 from mediation import reports
 from mediation import services
@@ -94,7 +95,7 @@ def test_a_row_knows_its_outcome_dates_and_time_to_close(world, cases):
 
 def test_a_reopened_dispute_is_open_again_and_has_no_closing_date(world, cases, clock):
     quick = cases["quick"]
-    current = services.get_dispute(world.actor("alice"), quick.id)
+    current = dispute_queries.get_dispute(world.actor("alice"), quick.id)
     services.transition(world.actor("alice"), clock, quick.id, trigger="reopen", reason="commitment broken",
                         expected_version=current.version)
     assert "Quick fix" in found(world, HistoryFilters(outcome="open"))

@@ -3,6 +3,8 @@ dispute page shows before anyone presses a button."""
 
 import pytest
 
+from mediation import dispute_permissions
+from mediation import dispute_queries
 from mediation import lifecycle
 from mediation import services
 from mediation.errors import InvalidTrigger
@@ -17,7 +19,7 @@ def test_unmet_conditions_names_every_unmet_condition_and_writes_nothing(world):
         "parties_from_both_companies", "mediator_assigned",
     ]
     assert table_counts() == before
-    assert services.get_dispute(world.actor("admin"), dispute.id).version == dispute.version
+    assert dispute_queries.get_dispute(world.actor("admin"), dispute.id).version == dispute.version
 
 
 def test_unmet_conditions_is_empty_exactly_when_the_trigger_would_fire(world):
@@ -28,7 +30,7 @@ def test_unmet_conditions_is_empty_exactly_when_the_trigger_would_fire(world):
 
 def test_conditions_met_by_the_request_depend_on_what_it_carries(world):
     dispute = world.drive(world.open_dispute(), "resolution")
-    option = services.details(world.actor("alice"), dispute)["options"][0]
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
 
     assert lifecycle.unmet_conditions(dispute, "resolve", {}) == [
         "option_accepted_by_both_companies", "resolution_summary",
@@ -79,22 +81,22 @@ def test_each_condition_a_request_can_meet_reads_a_field_its_trigger_takes():
 def test_capacities_in_which_people_work_a_dispute(world, person, case, participant, accepting):
     dispute = world.open_dispute()
     actor = world.actor(person)
-    assert services.case_capacity(actor, dispute) == case
-    assert services.participant_capacity(actor, dispute) == participant
-    assert services.acceptance_capacity(actor, dispute) == accepting
+    assert dispute_permissions.case_capacity(actor, dispute) == case
+    assert dispute_permissions.participant_capacity(actor, dispute) == participant
+    assert dispute_permissions.acceptance_capacity(actor, dispute) == accepting
 
 
 def test_a_point_person_who_is_no_party_may_still_accept(world):
     dispute = world.open_dispute(parties=["sam", "dev"])
-    assert services.participant_capacity(world.actor("carla"), dispute) is None
-    assert services.acceptance_capacity(world.actor("carla"), dispute) == "point_person"
+    assert dispute_permissions.participant_capacity(world.actor("carla"), dispute) is None
+    assert dispute_permissions.acceptance_capacity(world.actor("carla"), dispute) == "point_person"
 
 
 def test_the_co_mediator_and_the_account_manager_run_the_case(world):
     dispute = world.open_dispute(by="admin", co_mediator_id=world.id("carla"))
-    assert services.case_capacity(world.actor("carla"), dispute) == "co_mediator"
-    assert services.case_capacity(world.actor("alice"), dispute) == "account_manager"
-    assert services.case_capacity(world.actor("bob"), dispute) is None
+    assert dispute_permissions.case_capacity(world.actor("carla"), dispute) == "co_mediator"
+    assert dispute_permissions.case_capacity(world.actor("alice"), dispute) == "account_manager"
+    assert dispute_permissions.case_capacity(world.actor("bob"), dispute) is None
 
 
 @pytest.mark.parametrize("person, accounts", [
@@ -107,7 +109,7 @@ def test_the_co_mediator_and_the_account_manager_run_the_case(world):
     ("contoso_admin", []),
 ])
 def test_disputes_are_opened_by_account_managers_on_their_accounts_and_by_supplier_admins(world, person, accounts):
-    assert [a.name for a in services.openable_accounts(world.actor(person))] == accounts
+    assert [a.name for a in dispute_permissions.openable_accounts(world.actor(person))] == accounts
 
 
 def test_every_trigger_is_declared_once_with_its_words_and_the_fields_it_takes():

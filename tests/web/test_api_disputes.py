@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import services
 from mediation.ledger import AuditEvent
 from tests.conftest import assert_problem
@@ -277,7 +278,7 @@ def _bare_dispute(world, state):
         actor = world.actor("alice")
         for party in ("sam", "carla"):
             services.record_story(actor, world.clock, dispute.id, party_id=world.id(party), text="My side.")
-        current = services.get_dispute(actor, dispute.id)
+        current = dispute_queries.get_dispute(actor, dispute.id)
         return services.transition(actor, world.clock, dispute.id, trigger="generate_options",
                                    expected_version=current.version)
     return world.drive(dispute, state)

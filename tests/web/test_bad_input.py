@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.exceptions import NotFound
 
+from mediation import dispute_queries
 from mediation import services
 from tests.conftest import assert_problem
 from tests.conftest import table_counts
@@ -100,8 +101,8 @@ def prepare(world, name, **path_ids):
                 description="Send the delivery log", due_at=world.clock.now() + timedelta(days=3),
             )
             context["commitment_id"] = commitment.id
-        current = services.get_dispute(actor, dispute.id)
-        options = services.details(actor, current)["options"]
+        current = dispute_queries.get_dispute(actor, dispute.id)
+        options = dispute_queries.details(actor, current)["options"]
         context.update(id=dispute.id, version=current.version, option_id=options[0].id if options else None)
     ids = {"id": context.get("id"), "commitment": context.get("commitment_id"), **path_ids}
     return API + target.path.format(**ids), target.body(world, context)

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from mediation import directory
+from mediation import dispute_queries
 from mediation import ledger
-from mediation import services
 from mediation.clock import SystemClock
 from mediation.credentials import person_for_token
 from mediation.db import database
@@ -173,7 +173,7 @@ def test_demo_builds_disputes_in_every_state(tmp_path):
     assert reopened.count() == 1
     assert {s.visibility for s in Story.select()} == {"shared", "internal"}
     intake = Dispute.get(Dispute.state == "intake")
-    assert services.is_stale(intake, SystemClock().now()), "the intake dispute is flagged as stale"
+    assert dispute_queries.is_stale(intake, SystemClock().now()), "the intake dispute is flagged as stale"
     assert ledger.verify().ok
     database.close()
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from peewee import DateTimeField
 
-from mediation import services
+from mediation import dispute_queries
 from mediation.credentials import ApiToken
 from mediation.credentials import issue_token
 from mediation.credentials import person_for_token
@@ -52,7 +52,7 @@ def spread(world):
 def long_way(actor, now, *, state=None, account_id=None, project_id=None, severity=None, stale=None, after=None,
              limit=50):
     """The list as peewee built it before."""
-    query = services.visible_disputes(actor)
+    query = dispute_queries.visible_disputes(actor)
     if state:
         query = query.where(Dispute.state == state)
     if account_id:
@@ -62,7 +62,7 @@ def long_way(actor, now, *, state=None, account_id=None, project_id=None, severi
     if severity:
         query = query.where(Dispute.severity == severity)
     if stale is not None:
-        condition = (Dispute.state == "intake") & (Dispute.state_changed_at < now - services.STALE_INTAKE)
+        condition = (Dispute.state == "intake") & (Dispute.state_changed_at < now - dispute_queries.STALE_INTAKE)
         query = query.where(condition if stale else ~condition)
     if after:
         query = query.where(Dispute.id > after)
@@ -89,7 +89,7 @@ def test_the_list_finds_what_the_peewee_query_found(spread, who):
                          {"project_id": spread.projects["contoso"].id}]
     for given in filters:
         expected = long_way(actor, now, **given)
-        found = services.list_disputes(actor, now, **given)
+        found = dispute_queries.list_disputes(actor, now, **given)
         assert [d.__data__ for d in found] == [d.__data__ for d in expected], given
 
 
@@ -98,18 +98,18 @@ def test_a_dispute_is_found_as_the_peewee_query_found_it(spread, who):
     actor = spread.actor(who)
     last = Dispute.select().order_by(Dispute.id.desc()).first().id
     for dispute_id in range(1, last + 2):
-        expected = services.visible_disputes(actor).where(Dispute.id == dispute_id).first()
+        expected = dispute_queries.visible_disputes(actor).where(Dispute.id == dispute_id).first()
         if expected is None:
             with pytest.raises(NotFound):
-                services.get_dispute(actor, dispute_id)
+                dispute_queries.get_dispute(actor, dispute_id)
         else:
-            assert services.get_dispute(actor, dispute_id).__data__ == expected.__data__
+            assert dispute_queries.get_dispute(actor, dispute_id).__data__ == expected.__data__
 
 
 def test_a_summary_is_what_the_schema_dumps(spread):
     actor = spread.actor("admin")
     now = spread.clock.now()
-    disputes = services.list_disputes(actor, now, limit=200)
+    disputes = dispute_queries.list_disputes(actor, now, limit=200)
     assert {d.state for d in disputes} == set(STATES)
     dump = schemas.DisputeOut().dump
     for dispute in disputes:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import services
 from mediation.credentials import ApiToken
 from mediation.credentials import issue_token
@@ -83,8 +84,8 @@ def contoso_case(world, state) -> dict:
             description="Confirm the new cap in writing", due_at=world.clock.now() + timedelta(days=5),
         )
         case["commitment_id"] = commitment.id
-    found = services.get_dispute(actor, dispute.id)
-    options = services.details(actor, found)["options"]
+    found = dispute_queries.get_dispute(actor, dispute.id)
+    options = dispute_queries.details(actor, found)["options"]
     case["option_id"] = options[0].id if options else UNKNOWN
     case["version"] = found.version
     return case

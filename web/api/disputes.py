@@ -5,6 +5,7 @@ from functools import cache
 
 from flask import Blueprint
 
+from mediation import dispute_queries
 from mediation import dispute_reading
 from mediation import lifecycle
 from mediation import services
@@ -71,7 +72,7 @@ def _fields(dispute, now) -> dict:
         "mediator_id": dispute.mediator_id,
         "co_mediator_id": dispute.co_mediator_id,
         "opened_by_id": dispute.opened_by_id,
-        "stale": services.is_stale(dispute, now),
+        "stale": dispute_queries.is_stale(dispute, now),
         "available_triggers": list(_triggers_from(dispute.state)),
         "resolution": {
             "option_id": dispute.resolution_option_id,
@@ -100,7 +101,7 @@ def summary_of(dispute, now) -> dict:
 
 
 def _overdue_or_not(commitment) -> CommitmentRead:
-    return CommitmentRead(commitment, services.is_overdue(commitment, clock().now()))
+    return CommitmentRead(commitment, dispute_queries.is_overdue(commitment, clock().now()))
 
 
 def present(actor, dispute) -> dict:
@@ -117,8 +118,8 @@ def present(actor, dispute) -> dict:
         for party in found.parties
     ]
     protocol = escalation.escalation_protocol(dispute.project_id)
-    notes = services.notes_of(actor, dispute, limit=DETAIL_NOTES, latest=True)
-    earlier = services.count_notes(actor, dispute, before=notes[0].id) if len(notes) == DETAIL_NOTES else 0
+    notes = dispute_queries.notes_of(actor, dispute, limit=DETAIL_NOTES, latest=True)
+    earlier = dispute_queries.count_notes(actor, dispute, before=notes[0].id) if len(notes) == DETAIL_NOTES else 0
     return _detail.dump(
         {
             **_fields(dispute, now),
@@ -154,7 +155,7 @@ def list_disputes():
     params = load_query()
     limit = params.pop("limit")
     now = clock().now()
-    rows = services.list_disputes(current_actor(), now, limit=limit + 1, **params)
+    rows = dispute_queries.list_disputes(current_actor(), now, limit=limit + 1, **params)
     return page(rows, limit, lambda d: summary_of(d, now), "disputes_api.list_disputes")
 
 
@@ -163,7 +164,7 @@ def list_disputes():
             answers={200: schemas.DisputeDetailOut}, links=_on_dispute(BODY_ID))
 def get_dispute(dispute_id):
     actor = current_actor()
-    return present(actor, services.get_dispute(actor, dispute_id))
+    return present(actor, dispute_queries.get_dispute(actor, dispute_id))
 
 
 @blueprint.post("/disputes/<int:dispute_id>/transitions")
@@ -245,8 +246,8 @@ def add_note(dispute_id):
 def notes(dispute_id):
     params = load_query()
     actor = current_actor()
-    dispute = services.get_dispute(actor, dispute_id)
-    found = services.notes_of(actor, dispute, after=params["after"] or 0, limit=params["limit"] + 1)
+    dispute = dispute_queries.get_dispute(actor, dispute_id)
+    found = dispute_queries.notes_of(actor, dispute, after=params["after"] or 0, limit=params["limit"] + 1)
     return page(found, params["limit"], _note.dump, "disputes_api.notes", dispute_id=dispute_id)
 
 
@@ -277,6 +278,6 @@ def settle_commitment(dispute_id, commitment_id):
 def history(dispute_id):
     params = load_query()
     limit = params["limit"]
-    events = services.dispute_history(current_actor(), dispute_id, after=params["after"] or 0, limit=limit + 1)
+    events = dispute_queries.dispute_history(current_actor(), dispute_id, after=params["after"] or 0, limit=limit + 1)
     return page(events, limit, _event.dump, "disputes_api.history", cursor=lambda e: e.sequence,
                 dispute_id=dispute_id)

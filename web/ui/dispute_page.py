@@ -9,10 +9,11 @@ form comes back as a `Failure`, shown next to that form with what was typed.
 from dataclasses import dataclass
 from dataclasses import field
 
+from mediation import dispute_permissions
+from mediation import dispute_queries
 from mediation import dispute_reading
 from mediation import lifecycle
 from mediation import rosters
-from mediation import services
 from mediation.access import Actor
 from mediation.access import sees_internal
 from mediation.dispute_reading import DisputeRead
@@ -167,26 +168,26 @@ def _choices(people) -> list[tuple[int, str]]:
 def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: list, options: list) -> dict:
     """Which record forms this person may use now, with their choices; the states each
     form appears in are the states the service accepts it in."""
-    case = services.case_capacity(actor, dispute) is not None
-    participant = services.participant_capacity(actor, dispute) is not None
+    case = dispute_permissions.case_capacity(actor, dispute) is not None
+    participant = dispute_permissions.participant_capacity(actor, dispute) is not None
     active = [person for person in everyone if person.is_active]
     party_ids = {party.person.id for party in found.parties}
     tellers = [party.person for party in found.parties if case or party.person.id == actor.person_id]
     unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
     state = dispute.state
-    accepting = state in services.ACCEPTANCE_STATES and services.acceptance_capacity(actor, dispute) is not None
+    accepting = state in lifecycle.ACCEPTANCE_STATES and dispute_permissions.acceptance_capacity(actor, dispute) is not None
     return {
-        "story": participant and state in services.STORY_STATES and bool(tellers),
+        "story": participant and state in lifecycle.STORY_STATES and bool(tellers),
         "story_parties": _choices(tellers),
         "visibility": sees_internal(actor),
-        "option": case and state in services.OPTION_STATES,
+        "option": case and state in lifecycle.OPTION_STATES,
         "accept": accepting,
         "accept_options": [(option.id, option.summary) for option in unaccepted],
         "note": participant,
-        "commitment": case and state in services.COMMITMENT_STATES,
+        "commitment": case and state in lifecycle.COMMITMENT_STATES,
         "commitment_people": _choices(active),
         "settle": case,
-        "party": case and state in services.PARTY_STATES,
+        "party": case and state in lifecycle.PARTY_STATES,
         "party_people": _choices(p for p in active if p.id not in party_ids),
         "mediators": case and state in lifecycle.OPEN_STATES,
         "supplier_people": _choices(p for p in active if p.organization_id == dispute.account.supplier_id),
@@ -212,10 +213,10 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         {read.id: read.row for read in found.commitments},
     )
     events = _latest(
-        services.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
+        dispute_queries.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
         HISTORY_PAGE, history_before, lambda event: event.sequence,
     )
-    notes = _latest(services.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
+    notes = _latest(dispute_queries.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
                     NOTES_PAGE, notes_before, lambda note: note.id)
     forms = _record_forms(actor, dispute, found, everyone, options)
     return {

@@ -15,6 +15,8 @@ from flask import request
 from flask import url_for
 from marshmallow import ValidationError
 
+from mediation import dispute_permissions
+from mediation import dispute_queries
 from mediation import rosters
 from mediation import services
 from mediation.access import visible_accounts
@@ -81,17 +83,17 @@ def list_disputes():
     chosen = {name: request.args[name] for name in (*FILTERS, "after") if request.args.get(name)}
     filters = {name: value for name, value in chosen.items() if name != "after"}
     context = dict(_filter_choices(actor), filters=filters, after=chosen.get("after"), rows=[], next_url=None,
-                   errors={}, can_open=bool(services.openable_accounts(actor)))
+                   errors={}, can_open=bool(dispute_permissions.openable_accounts(actor)))
     try:
         params = schemas.DisputeQuery().load(chosen)
     except ValidationError as error:
         context["errors"] = error.messages
         return render_template("disputes/list.html", **context), 422
     params.pop("limit")
-    found = page_of(services.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params), PAGE_SIZE)
+    found = page_of(dispute_queries.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params), PAGE_SIZE)
     if found.more:
         context["next_url"] = url_for(".list_disputes", **filters, after=found.last.id)
-    context["rows"] = [(dispute, services.is_stale(dispute, now)) for dispute in found.items]
+    context["rows"] = [(dispute, dispute_queries.is_stale(dispute, now)) for dispute in found.items]
     return render_template("disputes/list.html", **context)
 
 
@@ -123,7 +125,7 @@ def _open_form(actor, accounts, values, errors, status=200):
 def new_dispute():
     """Only the account's managers and the supplier's administrators open disputes (403)."""
     actor = viewer()
-    accounts = services.openable_accounts(actor)
+    accounts = dispute_permissions.openable_accounts(actor)
     if not accounts:
         raise Forbidden("disputes are opened by the account's managers or an administrator")
     if request.method == "GET":
@@ -149,7 +151,7 @@ def new_dispute():
 
 
 def _page(actor, dispute_id: int, failure: Failure | None = None):
-    dispute = services.get_dispute(actor, dispute_id)
+    dispute = dispute_queries.get_dispute(actor, dispute_id)
     context = build(actor, dispute, clock().now(), failure,
                     history_before=forms.cursor(request.args, "history_before"),
                     notes_before=forms.cursor(request.args, "notes_before"))

@@ -4,6 +4,7 @@ nothing, anonymous visitors sign in first, and every form needs its CSRF token."
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import services
 from tests.conftest import table_counts
 from tests.web.ui.pages import dispute_page
@@ -105,7 +106,7 @@ def test_a_form_without_its_csrf_token_is_refused(world, browser_as, token):
     data = {"trigger": "withdraw", "expected_version": "1", "reason": "No token."}
     if token:
         data["csrf_token"] = token
-    before = services.get_dispute(world.actor("alice"), dispute.id).version
+    before = dispute_queries.get_dispute(world.actor("alice"), dispute.id).version
     response = alice.client.post(f"/disputes/{dispute.id}/transitions", data=data)
     assert response.status_code == 400
-    assert services.get_dispute(world.actor("alice"), dispute.id).version == before
+    assert dispute_queries.get_dispute(world.actor("alice"), dispute.id).version == before

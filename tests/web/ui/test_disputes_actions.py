@@ -2,6 +2,7 @@
 in words, refused transitions that change nothing, version conflicts and triggers no
 longer possible shown over the dispute as it is now."""
 
+from mediation import dispute_queries
 from mediation import services
 from mediation.disputes import Dispute
 from tests.conftest import table_counts
@@ -92,7 +93,7 @@ def test_without_an_option_of_mutual_value_starting_resolution_asks_why(world, b
 
 def test_resolving_needs_an_option_both_companies_accepted(world, browser_as):
     dispute = world.drive(world.open_dispute(), "resolution")
-    option = services.details(world.actor("alice"), dispute)["options"][0]
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
     services.accept_option(world.actor("alice"), world.clock, dispute.id, option_id=option.id)
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
     assert card.find("form") is None

@@ -2,7 +2,7 @@
 mediator, Carla (the customer's point person) telling her story and accepting for Contoso
 in her own browser; then a broken commitment reopens it."""
 
-from mediation import services
+from mediation import dispute_queries
 from mediation.disputes import Dispute
 from mediation.ledger import AuditEvent
 from tests.web.ui.pages import act
@@ -19,8 +19,8 @@ def followed(browser, response, status=302) -> str:
 
 
 def option_ids(world, dispute_id) -> dict[str, int]:
-    dispute = services.get_dispute(world.actor("alice"), dispute_id)
-    return {o.summary: o.id for o in services.details(world.actor("alice"), dispute)["options"]}
+    dispute = dispute_queries.get_dispute(world.actor("alice"), dispute_id)
+    return {o.summary: o.id for o in dispute_queries.details(world.actor("alice"), dispute)["options"]}
 
 
 def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_pages(world, browser_as):
@@ -108,7 +108,7 @@ def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_page
         (AuditEvent.subject_type == "dispute") & (AuditEvent.subject_id == did)).count()
 
     # The commitment is broken: Alice marks it and reopens the dispute.
-    commitment = services.details(world.actor("alice"), dispute)["commitments"][0]
+    commitment = dispute_queries.details(world.actor("alice"), dispute)["commitments"][0]
     response = alice.post(f"/disputes/{did}/commitments/{commitment.id}", data={"status": "broken"})
     assert "Commitment marked broken." in followed(alice, response)
     assert "moved to Story gathering" in followed(alice, act(

@@ -3,7 +3,7 @@ what was typed kept, and the dispute it opens."""
 
 import pytest
 
-from mediation import services
+from mediation import dispute_queries
 from mediation.disputes import Dispute
 from tests.conftest import table_counts
 from tests.web.ui.pages import field_error
@@ -122,7 +122,7 @@ def test_opening_a_dispute_redirects_to_its_page_with_a_message(world, browser_a
     assert (dispute.title, dispute.state, dispute.severity) == ("Overtime billed above the cap", "intake", "high")
     assert (dispute.mediator_id, dispute.co_mediator_id) == (world.id("alice"), world.id("carla"))
     assert dispute.project_id == world.projects["contoso"].id
-    parties = services.details(world.actor("alice"), dispute)["parties"]
+    parties = dispute_queries.details(world.actor("alice"), dispute)["parties"]
     assert [p.person.id for p in parties] == [world.id("sam"), world.id("carla")]
 
     page = alice.get(response.headers["Location"]).get_data(as_text=True)

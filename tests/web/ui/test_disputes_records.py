@@ -4,6 +4,7 @@ stories, options, commitments and the escalation protocol."""
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import services
 from mediation.disputes import Dispute
 from tests.conftest import table_counts
@@ -73,7 +74,7 @@ def test_a_declined_story_is_shown_as_declined_to_tell(world, browser_as):
 
 def test_only_participants_accept_and_a_second_acceptance_for_a_company_is_refused(world, browser_as):
     dispute = world.drive(world.open_dispute(), "resolution")
-    option = services.details(world.actor("alice"), dispute)["options"][0]
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
     services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=option.id)
     accepting = {"option_id": str(option.id)}
     response = browser_as("contoso_admin").post(f"/disputes/{dispute.id}/acceptances", data=accepting)
@@ -85,7 +86,7 @@ def test_only_participants_accept_and_a_second_acceptance_for_a_company_is_refus
 
 def test_the_accept_form_offers_only_options_the_company_has_not_accepted(world, browser_as):
     dispute = world.drive(world.open_dispute(), "resolution")
-    options = services.details(world.actor("alice"), dispute)["options"]
+    options = dispute_queries.details(world.actor("alice"), dispute)["options"]
     services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=options[0].id)
     form = dispute_page(browser_as("carla"), dispute.id).by_id("accept")
     assert [o.text for o in form.find_all("option")] == [options[1].summary]

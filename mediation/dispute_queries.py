@@ -1,0 +1,170 @@
+"""Finding the disputes a caller may see, and reading what is recorded on them.
+
+Every read of a dispute starts with `get_dispute` or `list_disputes`, which apply the
+tenant rule (mediation.access); what a customer may read of a dispute (never its
+internal stories, notes or events) is decided here too. The read model built from these
+answers is mediation.dispute_reading.
+"""
+
+from datetime import timedelta
+
+from mediation.access import Actor
+from mediation.access import sees_internal
+from mediation.access import visible_accounts
+from mediation.access import visible_accounts_sql
+from mediation.db import columns
+from mediation.db import execute
+from mediation.db import loaded
+from mediation.disputes import Acceptance
+from mediation.disputes import Commitment
+from mediation.disputes import Dispute
+from mediation.disputes import Note
+from mediation.disputes import Option
+from mediation.disputes import Party
+from mediation.disputes import Story
+from mediation.errors import NotFound
+from mediation.ledger import AuditEvent
+from mediation.ledger import events_of
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+
+
+STALE_INTAKE = timedelta(hours=24)
+
+
+def visible_disputes(actor: Actor):
+    return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def visible_sql(actor: Actor) -> tuple[str, list]:
+    """The condition of `visible_disputes` on the dispute `d`, for hand-written SQL."""
+    accounts, params = visible_accounts_sql(actor)
+    return f'd."account_id" IN ({accounts})', params
+
+
+def _read_disputes(conditions: list[str], params: list, limit: int) -> list[Dispute]:
+    sql = (f'SELECT {columns(Dispute, "d")} FROM "dispute" AS d WHERE {" AND ".join(conditions)}'
+           f' ORDER BY d."id" LIMIT {int(limit)}')
+    return [loaded(Dispute, row) for row in execute(sql, params)]
+
+
+def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
+    """The dispute, or NotFound when it does not exist or belongs to another customer. Every
+    read of a dispute starts here, so its SQL is written by hand (see `mediation.db.portable`)."""
+    visible, params = visible_sql(actor)
+    found = _read_disputes([visible, 'd."id" = ?'], params + [dispute_id], limit=1)
+    if not found:
+        raise NotFound("dispute", dispute_id)
+    return found[0]
+
+
+def is_stale(dispute: Dispute, now) -> bool:
+    """A dispute left sitting in intake is flagged: conflict is addressed immediately."""
+    return dispute.state == "intake" and now - dispute.state_changed_at > STALE_INTAKE
+
+
+def list_disputes(
+    actor: Actor,
+    now,
+    *,
+    state=None,
+    account_id=None,
+    project_id=None,
+    severity=None,
+    stale=None,
+    after=None,
+    limit=50,
+) -> list[Dispute]:
+    """One page of visible disputes, newest id last, after the `after` cursor. Integrators
+    poll it and the disputes page reads it on every visit, so its SQL is written by hand
+    (see `mediation.db.portable`)."""
+    visible, params = visible_sql(actor)
+    conditions = [visible]
+    for column, value in (("state", state), ("account_id", account_id), ("project_id", project_id),
+                          ("severity", severity)):
+        if value:
+            conditions.append(f'd."{column}" = ?')
+            params.append(value)
+    if stale is not None:
+        conditions.append(('' if stale else 'NOT ') + '(d."state" = ? AND d."state_changed_at" < ?)')
+        params += ["intake", Dispute.state_changed_at.db_value(now - STALE_INTAKE)]
+    if after:
+        conditions.append('d."id" > ?')
+        params.append(after)
+    return _read_disputes(conditions, params, limit)
+
+
+def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,
+                    before: int | None = None, latest: bool = False) -> list[AuditEvent]:
+    """The dispute's events the caller may read, oldest first: every one, or the first
+    `limit` after the sequence `after`, or with `latest` the last `limit` before the
+    sequence `before` (a page read from the end of a long history). Customers never see
+    internal ones."""
+    get_dispute(actor, dispute_id)
+    internal = sees_internal(actor)
+    found = []
+    for event in events_of("dispute", dispute_id, after, before=before, newest_first=latest):
+        if internal or event.data.get("visibility") != "internal":
+            found.append(event)
+            if len(found) == limit:
+                break
+    return found[::-1] if latest else found
+
+
+def _readable_notes(actor: Actor, dispute: Dispute, before: int | None):
+    notes = Note.select().where(Note.dispute == dispute.id)
+    if not sees_internal(actor):
+        notes = notes.where(Note.visibility == "shared")
+    return notes if before is None else notes.where(Note.id < before)
+
+
+def notes_of(actor: Actor, dispute: Dispute, *, limit: int, after: int = 0, before: int | None = None,
+             latest: bool = False) -> list[Note]:
+    """The notes the caller may read, oldest first: the first `limit` after the note
+    `after`, or with `latest` the last `limit` before the note `before`. A dispute's notes
+    are the one record without bound, so they are read in pages."""
+    notes = _readable_notes(actor, dispute, before).where(Note.id > after)
+    if latest:
+        return list(notes.order_by(Note.id.desc()).limit(limit))[::-1]
+    return list(notes.order_by(Note.id).limit(limit))
+
+
+def count_notes(actor: Actor, dispute: Dispute, *, before: int | None = None) -> int:
+    """How many notes the caller may read (before the note `before`)."""
+    return _readable_notes(actor, dispute, before).count()
+
+
+def details(actor: Actor, dispute: Dispute) -> dict:
+    """Everything recorded on a dispute that the caller may read but its notes (see
+    notes_of), a few queries in all."""
+    internal = sees_internal(actor)
+    parties = list(
+        Party.select(Party, Person, Organization)
+        .join(Person, on=(Party.person == Person.id))
+        .join(Organization)
+        .where(Party.dispute == dispute.id)
+        .order_by(Party.id)
+    )
+    stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
+    if not internal:
+        stories = stories.where(Story.visibility == "shared")
+    acceptances = list(
+        Acceptance.select(Acceptance, Organization)
+        .join(Organization)
+        .where(Acceptance.dispute == dispute.id)
+        .order_by(Acceptance.id)
+    )
+    return {
+        "parties": parties,
+        "stories": list(stories),
+        "options": list(Option.select().where(Option.dispute == dispute.id).order_by(Option.id)),
+        "acceptances": acceptances,
+        "commitments": list(
+            Commitment.select().where(Commitment.dispute == dispute.id).order_by(Commitment.id)
+        ),
+    }
+
+
+def is_overdue(commitment: Commitment, now) -> bool:
+    return commitment.status == "open" and commitment.due_at < now
