@@ -14,6 +14,7 @@ from mediation.db import BaseModel
 from mediation.db import columns
 from mediation.db import execute
 from mediation.db import loaded
+from mediation.db import write_transaction
 from mediation.fields import UTCDateTimeField
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -62,14 +63,15 @@ def issue_token(person: Person, now, label: str = "", scope: str = "api") -> tup
     if scope not in SCOPES:
         raise ValueError(f"unknown token scope '{scope}'")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.create(
-        person=person,
-        token_hash=_digest(plain),
-        hint=plain[: len(TOKEN_PREFIX) + 6],
-        label=label,
-        scope=scope,
-        created_at=now,
-    )
+    with write_transaction():
+        row = ApiToken.create(
+            person=person,
+            token_hash=_digest(plain),
+            hint=plain[: len(TOKEN_PREFIX) + 6],
+            label=label,
+            scope=scope,
+            created_at=now,
+        )
     return row, plain
 
 
@@ -101,9 +103,10 @@ def person_for_token(plain: str, scopes=("api",)) -> Person | None:
 
 def revoke_token(token_id: int, now) -> bool:
     """Revoke a token by id; False when it does not exist or was already revoked."""
-    changed = (
-        ApiToken.update(revoked_at=now)
-        .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
-        .execute()
-    )
+    with write_transaction():
+        changed = (
+            ApiToken.update(revoked_at=now)
+            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+            .execute()
+        )
     return changed == 1

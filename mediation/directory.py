@@ -292,6 +292,12 @@ def find_person(email: str) -> Person:
     return person
 
 
+def every_organization() -> list[Organization]:
+    """Every organization of the installation, in order of id: what its operator (the
+    `accord` command, acting as no one in particular) lists."""
+    return list(Organization.select().order_by(Organization.id))
+
+
 def find_organization(name: str) -> Organization:
     org = Organization.get_or_none(Organization.name == name.strip())
     if org is None:

@@ -114,6 +114,17 @@ def projects_page(actor: Actor, after: int | None, limit: int, account_id: int |
     return _page(query, Project, after, limit)
 
 
+def projects_by_name(actor: Actor) -> list[Project]:
+    return list(directory.visible_projects(actor).order_by(Project.name, Project.id))
+
+
+def active_projects_by_name(actor: Actor, account_ids) -> list[Project]:
+    """The active projects of these accounts that `actor` sees: where a new dispute may be
+    filed."""
+    query = directory.visible_projects(actor).where(Project.account.in_(sorted(set(account_ids))) & Project.active)
+    return list(query.order_by(Project.name))
+
+
 def organizations_by_name(actor: Actor) -> list[Organization]:
     return list(directory.visible_organizations(actor).order_by(Organization.name))
 

@@ -249,7 +249,7 @@ def events_of(subject_type: str, subject_id: int, after: int = 0, *, before: int
             after = batch[-1].sequence
 
 
-def _events_in_order():
+def every_event():
     """Every event by sequence, in batches, so memory stays flat on long chains."""
     after = None
     while True:
@@ -272,7 +272,7 @@ def verify(digest: Digest | None = None) -> Verification:
     prev_hash = GENESIS_HASH
     checked = 0
     last = None
-    for event in _events_in_order():
+    for event in every_event():
         problem = None
         if event.sequence != expected_sequence:
             problem = (

@@ -75,6 +75,13 @@ def record(kind: str, now, *, email=None, person_id=None, address=None, path=Non
     )
 
 
+def record_refusal(kind: str, now, *, person_id=None, address=None, path=None, detail="") -> None:
+    """A refused request, kept in a transaction of its own: nothing else of the request it
+    refused is written."""
+    with write_transaction():
+        record(kind, now, person_id=person_id, address=address, path=path, detail=detail)
+
+
 @dataclass(frozen=True)
 class SignIn:
     """The outcome of a sign-in attempt: a person and a fresh session key, or a refusal."""

@@ -16,7 +16,6 @@ from mediation.credentials import issue_token
 from mediation.credentials import revoke_token
 from mediation.db import configured_url
 from mediation.db import open_database
-from mediation.db import write_transaction
 from mediation.errors import DomainError
 from mediation.errors import Invalid
 from mediation.schema import SchemaTooNew
@@ -26,7 +25,6 @@ from mediation.schema import pending
 from mediation.schema import refuse_newer
 from protocols.schema import ALL_PLANS
 from mediation.parties import ROLES
-from mediation.parties import Organization
 from protocols import install as install_protocols
 from protocols import agreement
 from protocols.board import board as protocol_board
@@ -105,7 +103,7 @@ def org_add(ctx, name, kind):
 def org_list(ctx):
     """List organizations."""
     _need_schema(ctx)
-    for row in Organization.select().order_by(Organization.id):
+    for row in directory.every_organization():
         click.echo(f"{row.id}\t{row.kind}\t{row.name}")
 
 
@@ -171,8 +169,7 @@ def token_create(ctx, email, label, scope):
         person = directory.find_person(email)
     except DomainError as error:
         raise _fail(error) from None
-    with write_transaction():
-        _, plain = issue_token(person, ctx.obj["clock"].now(), label, scope)
+    _, plain = issue_token(person, ctx.obj["clock"].now(), label, scope)
     click.echo(plain)
 
 
@@ -182,8 +179,7 @@ def token_create(ctx, email, label, scope):
 def token_revoke(ctx, token_id):
     """Revoke a token by its id."""
     _need_schema(ctx)
-    with write_transaction():
-        revoked = revoke_token(token_id, ctx.obj["clock"].now())
+    revoked = revoke_token(token_id, ctx.obj["clock"].now())
     if not revoked:
         raise click.ClickException(f"token {token_id} does not exist or is already revoked")
     click.echo(f"token {token_id} revoked")
@@ -360,7 +356,7 @@ def audit_export(ctx, subject):
             raise click.BadParameter("use TYPE:ID, e.g. dispute:3", param_hint="--subject")
         events = ledger.history(kind, int(ident))
     else:
-        events = ledger.AuditEvent.select().order_by(ledger.AuditEvent.sequence).iterator()
+        events = ledger.every_event()
     for event in events:
         click.echo(json.dumps(dump(event), default=str))
 

@@ -8,6 +8,7 @@ from flask import json
 from flask import request
 from flask import url_for
 
+from mediation.paging import Page
 from mediation.paging import page_of
 from web.api.documented import declared
 from web.auth import current_actor
@@ -72,7 +73,11 @@ def _query_schema(schema_class):
 def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **params):
     """`{"items": [...], "next": url-or-null}` from up to limit+1 rows fetched in the order
     of `cursor` (the id, unless told otherwise)."""
-    found = page_of(items, limit)
+    return paged(page_of(items, limit), dump, endpoint, cursor, **params)
+
+
+def paged(found: Page, dump, endpoint: str, cursor=lambda item: item.id, **params):
+    """`{"items": [...], "next": url-or-null}` of a page already read."""
     next_url = None
     if found.more:
         query = {k: v for k, v in request.args.items() if k != "after"}

@@ -3,17 +3,13 @@
 from flask import Blueprint
 
 from mediation import directory
+from mediation import directory_lists
 from mediation.access import visible_account
-from mediation.access import visible_accounts
-from mediation.parties import Account
-from mediation.parties import Organization
-from mediation.parties import Person
-from mediation.parties import Project
 from web import schemas
 from web.api import clock
 from web.api import load_body
 from web.api import load_query
-from web.api import page
+from web.api import paged
 from web.api.answers import MeOut
 from web.api.documented import BODY_ID
 from web.api.documented import Page
@@ -29,12 +25,10 @@ _account = schemas.AccountOut()
 _project = schemas.ProjectOut()
 
 
-def _listing(query, model, endpoint, dump):
+def _listing(read, endpoint, dump):
+    """One page of a directory list: `read(actor, after, limit)` is a directory_lists page."""
     params = load_query()
-    if params["after"]:
-        query = query.where(model.id > params["after"])
-    rows = list(query.order_by(model.id).limit(params["limit"] + 1))
-    return page(rows, params["limit"], dump, endpoint)
+    return paged(read(current_actor(), params["after"], params["limit"]), dump, endpoint)
 
 
 def _dump_accounts(accounts):
@@ -58,8 +52,7 @@ def me():
 @documented("List the organizations the caller may see", query=schemas.PageQuery,
             answers={200: Page(schemas.OrganizationOut)})
 def list_organizations():
-    return _listing(directory.visible_organizations(current_actor()), Organization,
-                    "directory_api.list_organizations", _org.dump)
+    return _listing(directory_lists.organizations_page, "directory_api.list_organizations", _org.dump)
 
 
 @blueprint.post("/organizations")
@@ -84,7 +77,7 @@ def get_organization(organization_id):
 @documented("List the people the caller may see", query=schemas.PageQuery,
             answers={200: Page(schemas.PersonOut)})
 def list_people():
-    return _listing(directory.visible_people(current_actor()), Person, "directory_api.list_people", _person.dump)
+    return _listing(directory_lists.people_page, "directory_api.list_people", _person.dump)
 
 
 @blueprint.post("/people")
@@ -124,12 +117,7 @@ def set_roles(person_id):
 @documented("List the accounts the caller may see", query=schemas.PageQuery,
             answers={200: Page(schemas.AccountOut)})
 def list_accounts():
-    params = load_query()
-    query = visible_accounts(current_actor())
-    if params["after"]:
-        query = query.where(Account.id > params["after"])
-    rows = list(query.order_by(Account.id).limit(params["limit"] + 1))
-    result = page(rows, params["limit"], lambda a: a, "directory_api.list_accounts")
+    result = _listing(directory_lists.accounts_page, "directory_api.list_accounts", lambda a: a)
     result["items"] = _dump_accounts(result["items"])
     return result
 
@@ -158,7 +146,7 @@ def get_account(account_id):
 @documented("List the projects the caller may see", query=schemas.PageQuery,
             answers={200: Page(schemas.ProjectOut)})
 def list_projects():
-    return _listing(directory.visible_projects(current_actor()), Project, "directory_api.list_projects", _project.dump)
+    return _listing(directory_lists.projects_page, "directory_api.list_projects", _project.dump)
 
 
 @blueprint.post("/projects")

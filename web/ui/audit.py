@@ -19,12 +19,11 @@ from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
 
+from mediation import directory_lists
 from mediation import ledger
 from mediation import lifecycle
 from mediation import reports
-from mediation.access import visible_accounts
 from mediation.errors import Invalid
-from mediation.parties import Account
 from web.limits import admitted
 from web.limits import expensive
 from web.schemas import QueryId
@@ -75,10 +74,6 @@ def readers_only():
     actor = viewer()
     if actor is not None:
         reports.require_history_reader(actor)
-
-
-def _accounts(actor) -> list[Account]:
-    return list(visible_accounts(actor).order_by(Account.name, Account.id))
 
 
 def _filters(accounts) -> tuple[reports.HistoryFilters | None, dict]:
@@ -145,7 +140,7 @@ def human_duration(delta: timedelta | None) -> str:
 @blueprint.get("/audit")
 def histories():
     actor = viewer()
-    accounts = _accounts(actor)
+    accounts = directory_lists.accounts_by_name(actor)
     filters, errors = _filters(accounts)
     page = reports.search(actor, filters, after=_after()) if filters else None
     check, digest_errors = _digest_check(actor)
@@ -257,7 +252,7 @@ def _about(actor, scope: dict) -> dict:
 
 
 def _filtered_export(actor) -> reports.Export:
-    filters, errors = _filters(_accounts(actor))
+    filters, errors = _filters(directory_lists.accounts_by_name(actor))
     if errors:
         raise Invalid(errors)
     return reports.for_export(actor, filters)

@@ -15,12 +15,11 @@ from flask import request
 from flask import url_for
 from marshmallow import ValidationError
 
+from mediation import directory_lists
 from mediation import dispute_permissions
 from mediation import dispute_queries
 from mediation import rosters
 from mediation import services
-from mediation.access import visible_accounts
-from mediation.directory import visible_projects
 from mediation.disputes import SEVERITIES
 from mediation.errors import Conflict
 from mediation.errors import Forbidden
@@ -31,8 +30,6 @@ from mediation.errors import StaleVersion
 from mediation.lifecycle import CONDITIONS
 from mediation.lifecycle import STATES
 from mediation.paging import page_of
-from mediation.parties import Account
-from mediation.parties import Project
 from web import schemas
 from web.ui import dispute_words
 from web.ui import forms
@@ -61,9 +58,9 @@ def _words():
 
 
 def _filter_choices(actor) -> dict:
-    accounts = list(visible_accounts(actor).order_by(Account.name))
+    accounts = directory_lists.accounts_by_name(actor)
     names = {account.id: account.name for account in accounts}
-    projects = list(visible_projects(actor).order_by(Project.name))
+    projects = directory_lists.projects_by_name(actor)
     return {
         "accounts": {account.id: account for account in accounts},
         "projects": {project.id: project for project in projects},
@@ -104,7 +101,7 @@ def _open_form(actor, accounts, values, errors, status=200):
     people = rosters.people_of_accounts(accounts, active_only=True)
     account_ids = [account.id for account in accounts]
     names = {account.id: account.name for account in accounts}
-    projects = visible_projects(actor).where(Project.account.in_(account_ids) & Project.active).order_by(Project.name)
+    projects = directory_lists.active_projects_by_name(actor, account_ids)
     suppliers = [p for p in people if p.organization.kind == "supplier"]
     customers = [p for p in people if p.organization.kind == "customer"]
     context = {

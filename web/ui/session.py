@@ -26,7 +26,6 @@ from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
-from mediation.db import write_transaction
 
 blueprint = Blueprint("session_ui", __name__)
 csrf = CSRFProtect()
@@ -60,9 +59,8 @@ def render_error(status: int, title: str, detail: str):
 
 def record_refusal(kind: str, detail: str = "") -> None:
     actor = g.get("viewer")
-    with write_transaction():
-        sessions.record(kind, clock().now(), person_id=actor.person_id if actor else None,
-                        address=_address(), path=request.path, detail=detail)
+    sessions.record_refusal(kind, clock().now(), person_id=actor.person_id if actor else None,
+                            address=_address(), path=request.path, detail=detail)
 
 
 def _safe_next(target: str | None) -> str:
