@@ -39,8 +39,8 @@ from mediation import services
 from mediation.credentials import issue_token
 from mediation.db import write_transaction
 from mediation.parties import Person
+from protocols import board
 from protocols import feeds
-from protocols import board as protocol_services
 from tests.conftest import CSRF_FIELD
 from tests.conftest import PASSWORD
 from tests.conftest import Browser
@@ -335,8 +335,8 @@ def test_the_board_is_computed_once_while_nothing_changes_and_again_when_anythin
         api, world, clock, browser_as, monkeypatch):
     protocol = agreed(world)
     computed = []
-    real_board = protocol_services.board
-    monkeypatch.setattr(protocol_services, "board", lambda actor, clock: computed.append(actor.person_id)
+    real_board = board.board
+    monkeypatch.setattr(board, "board", lambda actor, clock: computed.append(actor.person_id)
                         or real_board(actor, clock))
     alice = browser_as("alice")
     alice.get("/")
@@ -363,14 +363,14 @@ def test_the_board_is_computed_once_while_nothing_changes_and_again_when_anythin
 def test_one_persons_boards_asked_for_at_once_are_computed_once(app, world, monkeypatch):
     agreed(world)
     computed = []
-    real_board = protocol_services.board
+    real_board = board.board
 
     def slow_board(actor, clock):
         computed.append(actor.person_id)
         time.sleep(0.3)
         return real_board(actor, clock)
 
-    monkeypatch.setattr(protocol_services, "board", slow_board)
+    monkeypatch.setattr(board, "board", slow_board)
     headers = {"Authorization": f"Bearer {world.token('alice')}"}
     answers = []
 
