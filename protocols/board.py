@@ -15,7 +15,7 @@ from mediation.parties import Account
 from mediation.parties import Project
 from protocols import compliance as rules
 from protocols.cadence import schedule_of
-from protocols.compliance import ESCALATION
+from protocols.models import ESCALATION
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint

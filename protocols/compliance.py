@@ -36,8 +36,8 @@ from protocols.cadence import ResponseTime
 from protocols.cadence import Window
 from protocols.cadence import periodic_windows
 from protocols.cadence import phase_spans
+from protocols.models import ESCALATION
 
-ESCALATION = "escalation"
 DUE_SOON_CAP = timedelta(days=1)
 STATUS_URGENCY = ("overdue", "over_communicating", "due_soon", "on_track")
 

@@ -6,6 +6,7 @@ from mediation.ledger import AuditEvent
 from mediation.ledger import append
 from mediation.lifecycle import CLOSED_STATES
 from mediation.lifecycle import OPEN_STATES
+from protocols.models import ESCALATION
 from protocols.models import EscalationActivation
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
@@ -14,7 +15,7 @@ from protocols.models import ProtocolVersion
 def escalation_protocol(project_id) -> Protocol | None:
     if project_id is None:
         return None
-    return Protocol.get_or_none((Protocol.project == project_id) & (Protocol.scenario == "escalation"))
+    return Protocol.get_or_none((Protocol.project == project_id) & (Protocol.scenario == ESCALATION))
 
 
 def _record(protocol, dispute, signature, now, kind):

@@ -15,7 +15,8 @@ from mediation.parties import Person
 from mediation.parties import Project
 from protocols.cadence import schedule_of
 
-SCENARIOS = ("routine", "onboarding", "incident", "escalation", "executive_review")
+ESCALATION = "escalation"  # the scenario a dispute on the project puts in force (protocols.escalation)
+SCENARIOS = ("routine", "onboarding", "incident", ESCALATION, "executive_review")
 CHANNELS = ("email", "phone", "video", "in_person", "chat", "ticket")
 
 

@@ -21,7 +21,7 @@ from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
-from protocols.compliance import ESCALATION
+from protocols.models import ESCALATION
 from protocols.models import Acknowledgement
 from protocols.models import EscalationActivation
 from protocols.models import Incident

@@ -26,6 +26,7 @@ from protocols import agreement
 from protocols import compliance as rules
 from protocols import escalation
 from protocols.cadence import has_response_time
+from protocols.models import ESCALATION
 from protocols.models import Acknowledgement
 from protocols.models import Incident
 from protocols.models import Protocol
@@ -225,7 +226,7 @@ def _agree(protocol, target, signature, now, kinds, starts) -> None:
     ProtocolVersion.update(in_force_from=starts).where(ProtocolVersion.id == target.id).execute()
     _set_status(protocol, target, "agree", signature, now, kinds, agreed_at=now.isoformat(),
                 in_force_from=starts.isoformat())
-    if protocol.scenario == rules.ESCALATION:
+    if protocol.scenario == ESCALATION:
         escalation.activate_for_open_disputes(protocol, signature, now, since=starts)
 
 

@@ -14,11 +14,11 @@ from werkzeug.datastructures import MultiDict
 from mediation.access import Actor
 from mediation.errors import Invalid
 from protocols import agreement
-from protocols import compliance as rules
 from protocols import compliance_reading
 from protocols import permissions
 from protocols import protocol_reading
 from protocols import queries
+from protocols.models import ESCALATION
 from protocols.models import Protocol
 from protocols.protocol_reading import ProtocolRead
 from protocols.protocol_reading import VersionRead
@@ -69,7 +69,7 @@ class Versions:
         """Whether a column's version is in force, and if not when it will be."""
         if version is self.read.current:
             return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
-        if version.status == "agreed" and self.read.protocol.scenario == rules.ESCALATION:
+        if version.status == "agreed" and self.read.protocol.scenario == ESCALATION:
             return "in force while a dispute on the project is open"
         if version.status == "agreed":
             return self.since(version)
