@@ -8,6 +8,7 @@ from mediation.parties import Project
 from protocols.models import Acknowledgement
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
+from protocols.models import named_people
 from protocols.permissions import may_contact
 from protocols.queries import visible_protocols
 
@@ -36,7 +37,8 @@ def awaiting_acknowledgement(actor: Actor) -> list[ProtocolVersion]:
 def answered_for(actor: Actor, entries: list) -> list:
     """The board entries a person answers for. A customer's people answer for their own
     company's protocols, and the supplier's administrators oversee all; other supplier
-    people answer for the accounts they manage and the protocols that name them."""
+    people answer for the accounts they manage and the protocols whose agreed versions name
+    them."""
     if not actor.is_supplier or is_supplier_admin(actor):
         return entries
     managed = {account for (account,) in AccountManager.select(AccountManager.account)
@@ -46,6 +48,5 @@ def answered_for(actor: Actor, entries: list) -> list:
         .where(ProtocolVersion.protocol.in_([e.protocol_id for e in entries])
                & (ProtocolVersion.status == "agreed"))
     )
-    naming = {v.protocol_id for v in in_force
-              if actor.person_id in (v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids)}
+    naming = {v.protocol_id for v in in_force if actor.person_id in named_people(v)}
     return [e for e in entries if e.account_id in managed or e.protocol_id in naming]

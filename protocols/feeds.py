@@ -6,16 +6,13 @@ from mediation.access import Actor
 from mediation.parties import Person
 from protocols import calendar
 from protocols.compliance import expectations
+from protocols.models import named_people
 from protocols.queries import activations_of
 from protocols.queries import get_protocol
 from protocols.queries import versions_of
 from protocols.queries import visible_protocols
 
 RECENT = timedelta(days=90)
-
-
-def _names(version, person_id: int) -> bool:
-    return person_id in {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
 
 
 def _events(protocols, now, person_id: int | None = None) -> list:
@@ -26,7 +23,7 @@ def _events(protocols, now, person_id: int | None = None) -> list:
     named = set()
     for version_list in versions.values():
         for v in version_list:
-            named |= {v.supplier_point_person_id, v.customer_point_person_id, *v.backup_ids}
+            named |= named_people(v)
             named |= {step["person_id"] for step in v.escalation}
     people = {p.id: p for p in Person.select().where(Person.id.in_(list(named)))} if named else {}
     events = []
@@ -35,7 +32,7 @@ def _events(protocols, now, person_id: int | None = None) -> list:
         for expectation in expectations(protocol, versions[protocol.id], activations[protocol.id]):
             if expectation.end is not None and expectation.end < now - RECENT:
                 continue
-            if person_id is not None and not _names(by_number[expectation.version], person_id):
+            if person_id is not None and person_id not in named_people(by_number[expectation.version]):
                 continue
             events += calendar.events_for(protocol, protocol.project.name, by_number[expectation.version],
                                           expectation, people)

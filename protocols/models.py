@@ -70,6 +70,13 @@ class ProtocolVersion(BaseModel):
         return schedule_of(self.cadence, self.phases)
 
 
+def named_people(version) -> frozenset[int]:
+    """Who a version names: its two point people and its backups, the people who act on the
+    protocol for their company; not its escalation steps' people, who are only escalated to.
+    `version` is a ProtocolVersion or anything with the same attributes."""
+    return frozenset({version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids})
+
+
 class Acknowledgement(BaseModel):
     version = ForeignKeyField(ProtocolVersion, backref="acknowledgements", on_delete="CASCADE")
     person = ForeignKeyField(Person, on_delete="RESTRICT")

@@ -9,14 +9,14 @@ from mediation.access import refuse_read_only
 from mediation.errors import Forbidden
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
+from protocols.models import named_people
 
 
 def _named_in(protocol_id: int, person_id: int) -> bool:
-    for version in ProtocolVersion.select().where(ProtocolVersion.protocol == protocol_id):
-        named = {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
-        if person_id in named:
-            return True
-    return False
+    """Whether any version of the protocol names the person, whatever its status: drafts
+    and superseded versions count too."""
+    versions = ProtocolVersion.select().where(ProtocolVersion.protocol == protocol_id)
+    return any(person_id in named_people(version) for version in versions)
 
 
 def drafting_capacity(actor: Actor, account_id: int) -> str:
