@@ -6,6 +6,7 @@ from mediation.access import Actor
 from mediation.parties import Person
 from protocols import calendar
 from protocols.compliance import expectations
+from protocols.models import mentioned_people
 from protocols.models import named_people
 from protocols.queries import activations_of
 from protocols.queries import get_protocol
@@ -20,12 +21,11 @@ def _events(protocols, now, person_id: int | None = None) -> list:
     ids = [p.id for p in protocols]
     versions = versions_of(ids)
     activations = activations_of(ids)
-    named = set()
+    mentioned = set()
     for version_list in versions.values():
         for v in version_list:
-            named |= named_people(v)
-            named |= {step["person_id"] for step in v.escalation}
-    people = {p.id: p for p in Person.select().where(Person.id.in_(list(named)))} if named else {}
+            mentioned |= mentioned_people(v)
+    people = {p.id: p for p in Person.select().where(Person.id.in_(list(mentioned)))} if mentioned else {}
     events = []
     for protocol in protocols:
         by_number = {v.number: v for v in versions[protocol.id]}

@@ -77,6 +77,12 @@ def named_people(version) -> frozenset[int]:
     return frozenset({version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids})
 
 
+def mentioned_people(version) -> frozenset[int]:
+    """Everyone a version mentions, the people it names and those of its escalation steps:
+    whose names to look up to show it."""
+    return named_people(version) | {step["person_id"] for step in version.escalation}
+
+
 class Acknowledgement(BaseModel):
     version = ForeignKeyField(ProtocolVersion, backref="acknowledgements", on_delete="CASCADE")
     person = ForeignKeyField(Person, on_delete="RESTRICT")

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import tzinfo
 
+from protocols.models import mentioned_people
+
 WEEKDAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 CHANNEL_NAMES = {"email": "Email", "phone": "Phone", "video": "Video call", "in_person": "In person",
                  "chat": "Chat", "ticket": "Ticket"}
@@ -112,12 +114,8 @@ def terms_of(version, names: dict[int, str], zone: tzinfo) -> dict[str, str]:
 
 
 def people_in(versions) -> set[int]:
-    """Every person a version names, for one look-up of their names."""
-    ids = set()
-    for version in versions:
-        ids |= {version.supplier_point_person_id, version.customer_point_person_id, *version.backup_ids}
-        ids |= {step["person_id"] for step in version.escalation}
-    return ids
+    """Everyone the versions mention, for one look-up of their names."""
+    return set().union(*(mentioned_people(version) for version in versions))
 
 
 @dataclass(frozen=True)
