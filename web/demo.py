@@ -21,7 +21,7 @@ from mediation.db import write_transaction
 from mediation.schema import migrate
 from protocols import install as install_protocols
 from protocols import services as protocol_services
-from protocols.models import ProtocolVersion
+from protocols.queries import versions_of
 from protocols.schema import ALL_PLANS
 
 DEMO_PASSWORD = "accord-demo-password"
@@ -353,8 +353,8 @@ def _log_contact(clock, actors, p, agreed, now) -> None:
             actors[actor], clock, agreed[key].id, occurred_at=when, channel=channel,
             supplier_person_id=p[supplier], customer_person_id=p[customer], summary=summary)
 
-    start = {key: ProtocolVersion.get(ProtocolVersion.protocol == protocol.id).in_force_from
-             for key, protocol in agreed.items()}
+    versions = versions_of([protocol.id for protocol in agreed.values()])
+    start = {key: versions[protocol.id][0].in_force_from for key, protocol in agreed.items()}
     # Onboarding: daily for two weeks, then on Mondays and Thursdays, on time.
     berlin = ZoneInfo("Europe/Berlin")
     window = start["onboarding"]
