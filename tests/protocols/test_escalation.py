@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from mediation import directory
+from mediation import dispute_queries
 from mediation import hooks
 from mediation import ledger
 from mediation import services as disputes
@@ -67,7 +68,7 @@ def open_dispute(world, project="contoso"):
 
 def reopen(world, dispute):
     actor = world.actor("alice")
-    current = disputes.get_dispute(actor, dispute.id)
+    current = dispute_queries.get_dispute(actor, dispute.id)
     return disputes.transition(actor, world.clock, dispute.id, trigger="reopen",
                                expected_version=current.version, reason="The credit note was never issued.")
 
@@ -170,7 +171,7 @@ def test_reopening_the_dispute_switches_the_escalation_protocol_into_force_again
         "escalation_in_force", "escalation_stood_down", "escalation_in_force"]
 
     world.clock.advance(days=1)
-    world.drive(disputes.get_dispute(world.actor("alice"), dispute.id), "withdrawn")
+    world.drive(dispute_queries.get_dispute(world.actor("alice"), dispute.id), "withdrawn")
     assert in_force(protocol.id, world.clock.now()) is None
     assert [kind for kind, _ in switches("protocol", protocol.id)][-1] == "escalation_stood_down"
 

@@ -99,7 +99,7 @@ def _text(kind: str, data: dict, names: Names) -> str:
 
 
 def entries(events, names: Names) -> list[Entry]:
-    """One entry per event, oldest first, as `services.dispute_history` gives them."""
+    """One entry per event, oldest first, as `dispute_queries.dispute_history` gives them."""
     timeline = []
     for event in events:
         data = event.data
