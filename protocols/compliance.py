@@ -222,11 +222,16 @@ def _walks(expectations: list[Expectation], start: datetime, end: datetime, now:
     periodic window that ended by `now` however long ago (a response-time phase may have
     run since, and the status looks at it), until one past `now`, for the windows around
     `now` and the next due time. Two walks, not one from the earlier start to the later
-    end: a range far from `now` (a version back-dated years) costs its own windows only."""
+    end: a range far from `now` (a version back-dated years) costs its own windows only.
+    Walks that overlap are one: a range that reaches `now`, as the board's does, is walked
+    once."""
     margin = lookback(expectations)
     last = _last_ended_window(expectations, now)
     around_now = now - margin if last is None else min(now - margin, last.start)
-    return (start - margin, end), (around_now, now)
+    first, second = sorted(((start - margin, end), (around_now, now)))
+    if second[0] <= first[1]:
+        return ((first[0], max(first[1], second[1])),)
+    return first, second
 
 
 def _walk(expectations: list[Expectation], since: datetime, until: datetime):
@@ -238,6 +243,20 @@ def _walk(expectations: list[Expectation], since: datetime, until: datetime):
             yield expectation, window
             if window.start > until:
                 break
+
+
+def _periodic(expectations: list[Expectation], start: datetime, end: datetime,
+              now: datetime) -> list[tuple[Expectation, Window]]:
+    """The periodic windows to assess, in time order, each once. One walk gives them in that
+    order already, since versions in force follow one another; two are merged."""
+    walks = _walks(expectations, start, end, now)
+    if len(walks) == 1:
+        return list(_walk(expectations, *walks[0]))
+    walked = {}
+    for since, until in walks:
+        for expectation, window in _walk(expectations, since, until):
+            walked[(window.start, window.end)] = (expectation, window)
+    return [walked[key] for key in sorted(walked)]
 
 
 def _last_ended_window(expectations: list[Expectation], now: datetime) -> Window | None:
@@ -313,12 +332,7 @@ def assess(
     timeline = _Timeline(touchpoints)
     result = Compliance(status="on_track", next_due_at=None)
 
-    # Both walks in time order, each window once: versions in force follow one another.
-    walked = {}
-    for since, until in _walks(expectations, start, end, now):
-        for expectation, window in _walk(expectations, since, until):
-            walked[(window.start, window.end)] = (expectation, window)
-    periodic: list[tuple[Expectation, Window]] = [walked[key] for key in sorted(walked)]
+    periodic = _periodic(expectations, start, end, now)
 
     for expectation, window in periodic:
         if start <= window.start < end:
