@@ -35,24 +35,22 @@ answer 200.
 import argparse
 import asyncio
 import os
-import secrets
 import sqlite3
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 from pathlib import Path
-from urllib.parse import urlparse
 
 import aiohttp
 
 from load import Server
+from load import fresh_database
 from load import free_port
 from load import percentile
 from load_world import seed
@@ -183,26 +181,6 @@ def _discuss(manager: Actor, lead: Actor, clock, dispute_id: int, lane) -> None:
                                description="Send the credit note.", due_at=clock.now() + timedelta(days=14))
 
 
-@contextmanager
-def fresh_database(kind: str, settings: Settings, workdir: str):
-    """A database URL nobody else uses, dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir}/http.sqlite3"
-        return
-    import psycopg
-
-    name = f"accord_http_{secrets.token_hex(6)}"
-    with psycopg.connect(settings.postgres_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlparse(settings.postgres_url)._replace(path=f"/{name}").geturl()
-    finally:
-        if database.obj is not None and not database.is_closed():
-            database.close()
-        with psycopg.connect(settings.postgres_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 # --- the servers -----------------------------------------------------------------------------
 
 
@@ -264,7 +242,7 @@ async def hammer(url: str, token: str, settings: Settings, measured: Measured) -
 
 def measure(kind: str, settings: Settings) -> tuple[list[Measured], str]:
     with tempfile.TemporaryDirectory(prefix="accord-http-") as workdir, \
-            fresh_database(kind, settings, workdir) as url:
+            fresh_database(kind, settings.postgres_url, workdir, "http") as url:
         print(f"\n== {kind}: seeding {url}", flush=True)
         open_database(url)
         seeded = seed_disputes()

@@ -148,22 +148,23 @@ def server_command(settings: Settings, kind: str, port: int) -> tuple[list[str],
 
 
 @contextmanager
-def fresh_database(kind: str, settings: Settings, workdir: str):
-    """A database URL nobody else uses, dropped afterwards."""
+def fresh_database(kind: str, postgres_url: str, workdir: str, label: str = "load"):
+    """A database URL nobody else uses, dropped afterwards: a SQLite file in `workdir`, or
+    a database created on the PostgreSQL server of `postgres_url`."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir}/load.sqlite3"
+        yield f"sqlite:///{workdir}/{label}.sqlite3"
         return
     import psycopg
 
-    name = f"accord_load_{secrets.token_hex(6)}"
-    with psycopg.connect(settings.postgres_url, autocommit=True) as admin:
+    name = f"accord_{label}_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield urlparse(settings.postgres_url)._replace(path=f"/{name}").geturl()
+        yield urlparse(postgres_url)._replace(path=f"/{name}").geturl()
     finally:
         if database.obj is not None and not database.is_closed():
             database.close()
-        with psycopg.connect(settings.postgres_url, autocommit=True) as admin:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -207,7 +208,7 @@ async def drive(base_url: str, world, settings: Settings):
 
 
 def measure(kind: str, settings: Settings) -> Run:
-    with tempfile.TemporaryDirectory(prefix="accord-load-") as workdir, fresh_database(kind, settings, workdir) as url:
+    with tempfile.TemporaryDirectory(prefix="accord-load-") as workdir, fresh_database(kind, settings.postgres_url, workdir) as url:
         print(f"\n== {kind}: seeding {url}", flush=True)
         open_database(url)
         world = seed()
