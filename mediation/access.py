@@ -16,6 +16,7 @@ from mediation.parties import Account
 from mediation.parties import AccountManager
 from mediation.parties import Organization
 from mediation.parties import Person
+from mediation.parties import Project
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,46 @@ def visible_account(actor: Actor, account_id: int) -> Account:
     if account is None:
         raise NotFound("account", account_id)
     return account
+
+
+def visible_organizations(actor: Actor):
+    if actor.is_supplier:
+        return Organization.select().where(
+            (Organization.id == actor.organization.id) | (Organization.kind == "customer")
+        )
+    partners = visible_accounts(actor).select(Account.supplier)
+    return Organization.select().where(
+        (Organization.id == actor.organization.id) | Organization.id.in_(partners)
+    )
+
+
+def visible_organization(actor: Actor, organization_id: int) -> Organization:
+    found = visible_organizations(actor).where(Organization.id == organization_id).first()
+    if found is None:
+        raise NotFound("organization", organization_id)
+    return found
+
+
+def visible_people(actor: Actor):
+    return Person.select().where(Person.organization.in_(visible_organizations(actor).select(Organization.id)))
+
+
+def visible_person(actor: Actor, person_id: int) -> Person:
+    found = visible_people(actor).where(Person.id == person_id).first()
+    if found is None:
+        raise NotFound("person", person_id)
+    return found
+
+
+def visible_projects(actor: Actor):
+    return Project.select().where(Project.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def visible_project(actor: Actor, project_id: int) -> Project:
+    found = visible_projects(actor).where(Project.id == project_id).first()
+    if found is None:
+        raise NotFound("project", project_id)
+    return found
 
 
 def manages(actor: Actor, account_id: int) -> bool:

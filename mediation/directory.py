@@ -8,7 +8,8 @@ from mediation.access import Actor
 from mediation.access import is_supplier_admin
 from mediation.access import manages
 from mediation.access import visible_account
-from mediation.access import visible_accounts
+from mediation.access import visible_organizations
+from mediation.access import visible_person
 from mediation.credentials import hash_password
 from mediation.db import locked
 from mediation.db import write_transaction
@@ -59,46 +60,6 @@ def _known_roles(roles) -> list[str]:
 def _check_roles_fit(roles, organization: Organization) -> None:
     if "account_manager" in roles and organization.kind != "supplier":
         raise Invalid.field("roles", "account managers belong to a supplier")
-
-
-def visible_organizations(actor: Actor):
-    if actor.is_supplier:
-        return Organization.select().where(
-            (Organization.id == actor.organization.id) | (Organization.kind == "customer")
-        )
-    partners = visible_accounts(actor).select(Account.supplier)
-    return Organization.select().where(
-        (Organization.id == actor.organization.id) | Organization.id.in_(partners)
-    )
-
-
-def visible_organization(actor: Actor, organization_id: int) -> Organization:
-    found = visible_organizations(actor).where(Organization.id == organization_id).first()
-    if found is None:
-        raise NotFound("organization", organization_id)
-    return found
-
-
-def visible_people(actor: Actor):
-    return Person.select().where(Person.organization.in_(visible_organizations(actor).select(Organization.id)))
-
-
-def visible_person(actor: Actor, person_id: int) -> Person:
-    found = visible_people(actor).where(Person.id == person_id).first()
-    if found is None:
-        raise NotFound("person", person_id)
-    return found
-
-
-def visible_projects(actor: Actor):
-    return Project.select().where(Project.account.in_(visible_accounts(actor).select(Account.id)))
-
-
-def visible_project(actor: Actor, project_id: int) -> Project:
-    found = visible_projects(actor).where(Project.id == project_id).first()
-    if found is None:
-        raise NotFound("project", project_id)
-    return found
 
 
 def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> Organization:

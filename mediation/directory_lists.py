@@ -2,15 +2,18 @@
 person may see, and what each row shows beside it (names, head counts, project counts,
 managers), read for a whole page of rows at once rather than one query per row.
 
-Who sees what is decided by `mediation.directory`'s visible_* queries and nowhere here.
+Who sees what is decided by `mediation.access`'s visible_* queries and nowhere here.
 """
 
 from peewee import fn
 
-from mediation import directory
 from mediation.access import Actor
 from mediation.access import visible_account
 from mediation.access import visible_accounts
+from mediation.access import visible_organization
+from mediation.access import visible_organizations
+from mediation.access import visible_people
+from mediation.access import visible_projects
 from mediation.paging import Page
 from mediation.paging import page_of
 from mediation.parties import Account
@@ -90,14 +93,14 @@ def _page(query, model, after: int | None, limit: int) -> Page:
 
 
 def organizations_page(actor: Actor, after: int | None, limit: int) -> Page[Organization]:
-    return _page(directory.visible_organizations(actor), Organization, after, limit)
+    return _page(visible_organizations(actor), Organization, after, limit)
 
 
 def people_page(actor: Actor, after: int | None, limit: int, organization_id: int | None = None) -> Page[Person]:
     """People `actor` sees, of one organization when given (NotFound for one they do not see)."""
-    query = directory.visible_people(actor)
+    query = visible_people(actor)
     if organization_id:
-        query = query.where(Person.organization == directory.visible_organization(actor, organization_id).id)
+        query = query.where(Person.organization == visible_organization(actor, organization_id).id)
     return _page(query, Person, after, limit)
 
 
@@ -108,25 +111,25 @@ def accounts_page(actor: Actor, after: int | None, limit: int) -> Page[Account]:
 def projects_page(actor: Actor, after: int | None, limit: int, account_id: int | None = None) -> Page[Project]:
     """Projects `actor` sees, with their accounts, of one account when given (NotFound for
     one they do not see)."""
-    query = directory.visible_projects(actor).select(Project, Account).join(Account)
+    query = visible_projects(actor).select(Project, Account).join(Account)
     if account_id:
         query = query.where(Project.account == visible_account(actor, account_id).id)
     return _page(query, Project, after, limit)
 
 
 def projects_by_name(actor: Actor) -> list[Project]:
-    return list(directory.visible_projects(actor).order_by(Project.name, Project.id))
+    return list(visible_projects(actor).order_by(Project.name, Project.id))
 
 
 def active_projects_by_name(actor: Actor, account_ids) -> list[Project]:
     """The active projects of these accounts that `actor` sees: where a new dispute may be
     filed."""
-    query = directory.visible_projects(actor).where(Project.account.in_(sorted(set(account_ids))) & Project.active)
+    query = visible_projects(actor).where(Project.account.in_(sorted(set(account_ids))) & Project.active)
     return list(query.order_by(Project.name))
 
 
 def organizations_by_name(actor: Actor) -> list[Organization]:
-    return list(directory.visible_organizations(actor).order_by(Organization.name))
+    return list(visible_organizations(actor).order_by(Organization.name))
 
 
 def accounts_by_name(actor: Actor) -> list[Account]:
@@ -136,8 +139,8 @@ def accounts_by_name(actor: Actor) -> list[Account]:
 def counts(actor: Actor) -> dict[str, int]:
     """How many of each the directory holds that `actor` sees."""
     return {
-        "organizations": directory.visible_organizations(actor).count(),
-        "people": directory.visible_people(actor).count(),
+        "organizations": visible_organizations(actor).count(),
+        "people": visible_people(actor).count(),
         "accounts": visible_accounts(actor).count(),
-        "projects": directory.visible_projects(actor).count(),
+        "projects": visible_projects(actor).count(),
     }

@@ -14,7 +14,7 @@ from peewee import fn
 
 from mediation.access import Actor
 from mediation.access import visible_accounts
-from mediation.directory import visible_project
+from mediation.access import visible_project
 from mediation.errors import NotFound
 from mediation.paging import page_of
 from mediation.parties import Account

@@ -15,7 +15,7 @@ from mediation.access import refuse_read_only
 from mediation.credentials import issue_token
 from mediation.db import locked
 from mediation.db import write_transaction
-from mediation.directory import visible_project
+from mediation.access import visible_project
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion

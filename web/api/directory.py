@@ -5,6 +5,9 @@ from flask import Blueprint
 from mediation import directory
 from mediation import directory_lists
 from mediation.access import visible_account
+from mediation.access import visible_organization
+from mediation.access import visible_person
+from mediation.access import visible_project
 from web import schemas
 from web.api import clock
 from web.api import load_body
@@ -70,7 +73,7 @@ def create_organization():
 @blueprint.get("/organizations/<int:organization_id>")
 @documented("Read an organization", answers={200: schemas.OrganizationOut})
 def get_organization(organization_id):
-    return _org.dump(directory.visible_organization(current_actor(), organization_id))
+    return _org.dump(visible_organization(current_actor(), organization_id))
 
 
 @blueprint.get("/people")
@@ -95,7 +98,7 @@ def create_person():
 @blueprint.get("/people/<int:person_id>")
 @documented("Read a person", answers={200: schemas.PersonOut})
 def get_person(person_id):
-    return _person.dump(directory.visible_person(current_actor(), person_id))
+    return _person.dump(visible_person(current_actor(), person_id))
 
 
 @blueprint.post("/people/<int:person_id>/disable")
@@ -164,4 +167,4 @@ def create_project():
 @blueprint.get("/projects/<int:project_id>")
 @documented("Read a project", answers={200: schemas.ProjectOut})
 def get_project(project_id):
-    return _project.dump(directory.visible_project(current_actor(), project_id))
+    return _project.dump(visible_project(current_actor(), project_id))

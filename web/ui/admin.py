@@ -20,6 +20,8 @@ from mediation import directory
 from mediation import directory_lists
 from mediation.access import is_supplier_admin
 from mediation.access import visible_account
+from mediation.access import visible_organization
+from mediation.access import visible_person
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.parties import ORGANIZATION_KINDS
@@ -155,7 +157,7 @@ def _people_page(form, errors):
     params = _query(_PeopleListing())
     chosen = None
     if params["organization_id"]:
-        chosen = directory.visible_organization(actor, params["organization_id"])
+        chosen = visible_organization(actor, params["organization_id"])
     rows, next_after = _rows(directory_lists.people_page(actor, params["after"], PER_PAGE, params["organization_id"]))
     organizations = directory_lists.organizations_by_name(actor)
     manageable = [o for o in organizations if directory.manages_people_of(actor, o.id)]
@@ -204,7 +206,7 @@ def _person_page(person: Person, errors):
 def person(person_id):
     """A person's details and the form that changes their roles."""
     actor = viewer()
-    found = directory.visible_person(actor, person_id)
+    found = visible_person(actor, person_id)
     if request.method == "GET":
         return _person_page(found, {})
     changed, errors = _submit(

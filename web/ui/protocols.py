@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from mediation import directory_lists
 from mediation import rosters
-from mediation.directory import visible_project
+from mediation.access import visible_project
 from mediation.errors import Conflict
 from mediation.errors import Invalid
 from mediation.paging import page_of
