@@ -75,12 +75,18 @@ def visible_accounts_sql(actor: Actor) -> tuple[str, list]:
     return f'SELECT a."id" FROM "account" AS a WHERE a."{_tenant_side(actor)}_id" = ?', [actor.organization.id]
 
 
+def _one_of(visible, kind: str, ident: int):
+    """The row of `visible` with id `ident`, or NotFound: one the caller may not see is
+    reported as not existing."""
+    found = visible.where(visible.model.id == ident).first()
+    if found is None:
+        raise NotFound(kind, ident)
+    return found
+
+
 def visible_account(actor: Actor, account_id: int) -> Account:
     """The account, or NotFound when it does not exist or is another tenant's."""
-    account = visible_accounts(actor).where(Account.id == account_id).first()
-    if account is None:
-        raise NotFound("account", account_id)
-    return account
+    return _one_of(visible_accounts(actor), "account", account_id)
 
 
 def visible_organizations(actor: Actor):
@@ -95,10 +101,7 @@ def visible_organizations(actor: Actor):
 
 
 def visible_organization(actor: Actor, organization_id: int) -> Organization:
-    found = visible_organizations(actor).where(Organization.id == organization_id).first()
-    if found is None:
-        raise NotFound("organization", organization_id)
-    return found
+    return _one_of(visible_organizations(actor), "organization", organization_id)
 
 
 def visible_people(actor: Actor):
@@ -106,10 +109,7 @@ def visible_people(actor: Actor):
 
 
 def visible_person(actor: Actor, person_id: int) -> Person:
-    found = visible_people(actor).where(Person.id == person_id).first()
-    if found is None:
-        raise NotFound("person", person_id)
-    return found
+    return _one_of(visible_people(actor), "person", person_id)
 
 
 def visible_projects(actor: Actor):
@@ -117,10 +117,7 @@ def visible_projects(actor: Actor):
 
 
 def visible_project(actor: Actor, project_id: int) -> Project:
-    found = visible_projects(actor).where(Project.id == project_id).first()
-    if found is None:
-        raise NotFound("project", project_id)
-    return found
+    return _one_of(visible_projects(actor), "project", project_id)
 
 
 def manages(actor: Actor, account_id: int) -> bool:
