@@ -64,21 +64,17 @@ def is_stale(dispute: Dispute, now) -> bool:
     return dispute.state == "intake" and now - dispute.state_changed_at > STALE_INTAKE
 
 
-def list_disputes(
-    actor: Actor,
-    now,
-    *,
-    state=None,
-    account_id=None,
-    project_id=None,
-    severity=None,
-    stale=None,
-    after=None,
-    limit=50,
-) -> list[Dispute]:
+def list_disputes(actor: Actor, now, *, limit=50, **filters) -> list[Dispute]:
     """One page of visible disputes, newest id last, after the `after` cursor. Integrators
     poll it and the disputes page reads it on every visit, so its SQL is written by hand
     (see `mediation.db.portable`)."""
+    conditions, params = list_conditions(actor, now, **filters)
+    return _read_disputes(conditions, params, limit)
+
+
+def list_conditions(actor: Actor, now, *, state=None, account_id=None, project_id=None, severity=None,
+                    stale=None, after=None) -> tuple[list[str], list]:
+    """The conditions on the dispute `d` of a list with these filters, and their parameters."""
     visible, params = visible_sql(actor)
     conditions = [visible]
     for column, value in (("state", state), ("account_id", account_id), ("project_id", project_id),
@@ -92,7 +88,7 @@ def list_disputes(
     if after:
         conditions.append('d."id" > ?')
         params.append(after)
-    return _read_disputes(conditions, params, limit)
+    return conditions, params
 
 
 def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,

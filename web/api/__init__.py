@@ -8,6 +8,7 @@ from flask import json
 from flask import request
 from flask import url_for
 
+from mediation.dispute_summaries import SummaryPage
 from mediation.paging import Page
 from mediation.paging import page_of
 from web.api.documented import declared
@@ -78,12 +79,22 @@ def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **
 
 def paged(found: Page, dump, endpoint: str, cursor=lambda item: item.id, **params):
     """`{"items": [...], "next": url-or-null}` of a page already read."""
-    next_url = None
-    if found.more:
-        query = {k: v for k, v in request.args.items() if k != "after"}
-        query.update(params)
-        next_url = url_for(endpoint, after=cursor(found.last), **query)
-    return {"items": [dump(item) for item in found.items], "next": next_url}
+    following = _next_url(endpoint, cursor(found.last), **params) if found.more else None
+    return {"items": [dump(item) for item in found.items], "next": following}
+
+
+def paged_text(found: SummaryPage, endpoint: str):
+    """The answer of `paged` for a page whose items the database wrote as JSON text."""
+    following = _next_url(endpoint, found.last_id) if found.more else None
+    body = f'{{"items":{found.items},"next":{json.dumps(following)}}}\n'
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def _next_url(endpoint: str, after, **params) -> str:
+    """This request's URL for the page after the cursor `after`."""
+    query = {k: v for k, v in request.args.items() if k != "after"}
+    query.update(params)
+    return url_for(endpoint, after=after, **query)
 
 
 # Endpoints that authenticate themselves (a calendar app sends its token in the URL).
