@@ -68,9 +68,9 @@ from mediation.db import open_database  # noqa: E402
 from mediation.disputes import Dispute  # noqa: E402
 from mediation.schema import migrate  # noqa: E402
 from mediation.parties import Project  # noqa: E402
-from protocols import install as install_protocols  # noqa: E402
+from outreach import install as install_outreach  # noqa: E402
 from protocols import board  # noqa: E402
-from protocols.schema import ALL_PLANS  # noqa: E402
+from outreach.schema import ALL_PLANS  # noqa: E402
 from protocols.models import Acknowledgement  # noqa: E402
 from protocols.models import EscalationActivation  # noqa: E402
 from protocols.models import Incident  # noqa: E402
@@ -696,7 +696,7 @@ def main(argv=None) -> int:
 
     try:
         open_database(f"sqlite:///{path}")
-        install_protocols()
+        install_outreach()
         migrate(clock, plans=ALL_PLANS)
         pragmas = {
             name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]

@@ -19,9 +19,9 @@ from mediation.clock import ManualClock
 from mediation.credentials import issue_token
 from mediation.db import write_transaction
 from mediation.schema import migrate
-from protocols import install as install_protocols
+from outreach import install as install_outreach
 from protocols import services as protocols
-from protocols.schema import ALL_PLANS
+from outreach.schema import ALL_PLANS
 
 CUSTOMERS = (
     ("Contoso Retail", "contoso", "alice", "carla", "dev"),
@@ -74,7 +74,7 @@ def seed(now: datetime | None = None) -> World:
     """Migrate the open database and fill it; protocols are agreed 30 days before `now`."""
     now = now or datetime.now(timezone.utc)
     clock = ManualClock(now - timedelta(days=31))
-    install_protocols()
+    install_outreach()
     migrate(clock, plans=ALL_PLANS)
 
     def person(email, name, org, roles=()):

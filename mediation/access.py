@@ -69,6 +69,14 @@ def visible_accounts(actor: Actor):
     return Account.select().where(getattr(Account, _tenant_side(actor)) == actor.organization.id)
 
 
+def seeing_account(account_id: int):
+    """The condition on Person of the people who see the account: the tenant rule turned
+    around, for choosing whom to tell of what happens on it."""
+    companies = Account.select(Account.supplier).where(Account.id == account_id).union_all(
+        Account.select(Account.customer).where(Account.id == account_id))
+    return Person.organization.in_(companies)
+
+
 def visible_accounts_sql(actor: Actor) -> tuple[str, list]:
     """`visible_accounts` as a subquery of their ids with its parameters, for the SQL that
     is written by hand (see mediation.db.portable)."""

@@ -76,6 +76,15 @@ def _involving(actor: Actor):
     return involved
 
 
+def involved_in(dispute: Dispute) -> set[int]:
+    """The people part of the dispute, as `_involving` has them: its parties, its mediators
+    and the managers of its account."""
+    parties = Party.select(Party.person).where(Party.dispute == dispute.id)
+    managers = AccountManager.select(AccountManager.person).where(AccountManager.account == dispute.account_id)
+    found = {person_id for (person_id,) in parties.union_all(managers).tuples()}
+    return found | {dispute.mediator_id, dispute.co_mediator_id} - {None}
+
+
 def _acceptances(actor: Actor) -> list[Waiting]:
     """A customer's point people answer for their company on every dispute it has; anyone
     else only where they are involved."""

@@ -20,6 +20,7 @@ from peewee import CharField
 from peewee import IntegerField
 from peewee import TextField
 
+from mediation import hooks
 from mediation.db import BaseModel
 from mediation.db import database
 from mediation.db import execute
@@ -185,7 +186,8 @@ def append(
     to_state: str | None = None,
     payload: dict | None = None,
 ) -> Digest:
-    """Chain one event onto the head and return the new head.
+    """Chain one event onto the head and return the new head; the installed listeners
+    (mediation.hooks) are told of it in the same transaction.
 
     Must run inside the caller's write transaction.
     """
@@ -213,6 +215,7 @@ def append(
     placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
     values = [AuditEvent._meta.fields[name].db_value(fields[name]) for name in _INSERT_COLUMNS]
     execute(f"INSERT INTO audit_event ({columns}) VALUES ({placeholders})", values)
+    hooks.event_appended(AuditEvent(**fields))
     return Digest(fields["sequence"], fields["hash"])
 
 

@@ -71,6 +71,15 @@ INITIAL_STATE = "intake"
 OPEN_STATES = ("intake", "story_gathering", "option_generation", "resolution")
 CLOSED_STATES = ("resolved", "withdrawn")
 STATES = OPEN_STATES + CLOSED_STATES
+# Each state in words, for the pages and for what is sent to people.
+STATE_WORDS = {
+    "intake": "Intake",
+    "story_gathering": "Story gathering",
+    "option_generation": "Option generation",
+    "resolution": "Resolution",
+    "resolved": "Resolved",
+    "withdrawn": "Withdrawn",
+}
 
 # In which states each kind of record may be added to a dispute: the use cases refuse it
 # elsewhere, and the pages offer its form only there.

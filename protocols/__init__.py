@@ -1,12 +1,9 @@
 """Communication protocols agreed per project between the two companies.
 
-`install()` connects them to dispute changes (a dispute on a project puts its escalation
-protocol in force): every program that changes disputes calls it once at start-up.
+A dispute on a project puts its escalation protocol in force: `DISPUTE_LISTENERS` are told
+of every dispute change once `outreach.install()` has installed them.
 """
 
-from mediation import hooks
 from protocols import escalation
 
-
-def install() -> None:
-    hooks.install(escalation.switch_escalation)
+DISPUTE_LISTENERS = (escalation.switch_escalation,)

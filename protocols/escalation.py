@@ -25,7 +25,7 @@ def _record(protocol, dispute, signature, now, kind):
 
 
 def switch_escalation(dispute, from_state, to_state, signature, now) -> None:
-    """The dispute-change listener that `protocols.install()` installs."""
+    """The dispute-change listener that `outreach.install()` installs."""
     opens = (from_state is None or from_state in CLOSED_STATES) and to_state in OPEN_STATES
     ends = from_state in OPEN_STATES and to_state in CLOSED_STATES
     if not (opens or ends):

@@ -20,6 +20,12 @@ SCENARIOS = ("routine", "onboarding", "incident", ESCALATION, "executive_review"
 CHANNELS = ("email", "phone", "video", "in_person", "chat", "ticket")
 
 
+def protocol_name(scenario: str, project: str) -> str:
+    """A protocol in words, as people read it in what they are sent: "Routine protocol of
+    Warehouse system rollout"."""
+    return f"{scenario.replace('_', ' ').capitalize()} protocol of {project}"
+
+
 class JSONField(TextField):
     """JSON stored as text, the same on SQLite and PostgreSQL."""
 

@@ -1,8 +1,6 @@
-"""The protocols' migration plan, applied after the mediation plan it builds on."""
+"""The protocols' migration plan, applied after the mediation plan it builds on (see
+outreach.schema for every plan in order)."""
 
-from mediation.schema import MEDIATION
 from mediation.schema import Plan
 
 PROTOCOLS = Plan("protocols", "protocols.migrations")
-
-ALL_PLANS = (MEDIATION, PROTOCOLS)

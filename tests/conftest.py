@@ -30,11 +30,11 @@ from mediation.db import write_transaction
 from mediation.schema import SchemaVersion
 from mediation.schema import migrate
 from mediation.parties import Person
-from protocols import install as install_protocols
-from protocols.schema import ALL_PLANS
+from outreach import install as install_outreach
+from outreach.schema import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
-install_protocols()
+install_outreach()
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -125,6 +125,16 @@ def database_url(tmp_path, request):
 @pytest.fixture
 def clock():
     return ManualClock(START)
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on a free port of this machine; `.url` for ACCORD_SMTP_URL,
+    `.inbox.messages` what it received."""
+    from tests.mail_server import MailServer
+
+    with MailServer() as server:
+        yield server
 
 
 @pytest.fixture
@@ -301,6 +311,9 @@ class Api:
 
     def post(self, path, json=None, as_="alice", **kwargs):
         return self.client.post(path, json=json, headers=self._headers(as_), **kwargs)
+
+    def put(self, path, json=None, as_="alice", **kwargs):
+        return self.client.put(path, json=json, headers=self._headers(as_), **kwargs)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from mediation.db import database
 from mediation.db import open_database
 from mediation.db import release_connection
 from mediation.errors import DomainError
-from protocols import install as install_protocols
+from outreach import install as install_outreach
 from web import problems
 from web.schemas import MAX_ID
 from web.ui import PAGE_CONFIG
@@ -25,7 +25,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH, and
+    """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH,
+    BASE_URL (where links sent to people lead; else the request's own), and
     the limits EXPENSIVE_SLOTS, EXPENSIVE_PER_PERSON (web.limits) and BOARD_SECONDS (web.boards)."""
     app = Flask(__name__)
     app.config.from_mapping(
@@ -34,13 +35,14 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         CLOCK=SystemClock(),
         SESSION_COOKIE_SECURE=os.environ.get("ACCORD_SECURE_COOKIES") == "1",
+        BASE_URL=os.environ.get("ACCORD_BASE_URL", ""),
         **PAGE_CONFIG,
     )
     app.config.update(config or {})
     app.json.sort_keys = False
     app.url_map.converters["int"] = StoredId
     open_database(app.config["DATABASE_URL"])
-    install_protocols()
+    install_outreach()
     _connect_per_request(app)
     _register_problem_handlers(app)
 

@@ -1,7 +1,9 @@
 """`accord`: the one command line entry point."""
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -23,9 +25,12 @@ from mediation.schema import current_version
 from mediation.schema import migrate
 from mediation.schema import pending
 from mediation.schema import refuse_newer
-from protocols.schema import ALL_PLANS
+from outreach.schema import ALL_PLANS
 from mediation.parties import ROLES
-from protocols import install as install_protocols
+from outreach import delivery
+from outreach import sending
+from outreach.config import MailConfig
+from outreach import install as install_outreach
 from protocols import agreement
 from protocols.board import board as protocol_board
 from web.serving import serve_app
@@ -62,7 +67,7 @@ def _fail(error: DomainError):
 def main(ctx, database_url):
     """Accord: dispute mediation and communication protocols between a supplier and its customers."""
     ctx.ensure_object(dict)
-    install_protocols()
+    install_outreach()
     ctx.obj["database_url"] = database_url or configured_url()
     ctx.obj["clock"] = SystemClock()
 
@@ -218,7 +223,32 @@ def demo(demo_url, host, port, serve):
         click.echo(f"Open http://{host}:{port}/ in a browser and sign in as any person above with the demo password,")
         click.echo("for example alice@northwind.example (account manager) or carla@contoso.example (Contoso's point person).")
         click.echo(f"Or try the API: curl -H 'Authorization: Bearer {people.entries[0].token}' http://{host}:{port}/api/v1/me")
-        serve_app(demo_url, host, port, threads=8, announce=click.echo)
+        click.echo(f"Notifications are delivered every {DEMO_INTERVAL_SECONDS} s while the demo runs.")
+        stop = threading.Event()
+        try:
+            serve_app(demo_url, host, port, threads=8, announce=click.echo, alongside=lambda: delivery.run(
+                SystemClock(), _mail_config(), stop, DEMO_INTERVAL_SECONDS, report=_report_news))
+        finally:
+            stop.set()
+
+
+DEMO_INTERVAL_SECONDS = 10
+
+
+def _report_news(done: delivery.Round) -> None:
+    if done.news:
+        click.echo(f"delivery: {done}")
+
+
+def _mail_config() -> MailConfig:
+    """The mail settings of the environment; a malformed ACCORD_SMTP_URL stops the command."""
+    config = MailConfig.from_environment()
+    if config.smtp_url:
+        try:
+            sending.smtp_server(config.smtp_url)
+        except sending.SmtpUrlError as error:
+            raise click.ClickException(str(error)) from None
+    return config
 
 
 @main.group()
@@ -316,6 +346,31 @@ def _report_health(ctx, health, what: str) -> None:
     for problem in health.problems:
         click.echo(f"PROBLEM: {what}: {problem}", err=True)
     ctx.exit(1)
+
+
+@main.command()
+@click.pass_context
+def notify(ctx):
+    """Deliver everything due now, then exit (for cron); running it again sends nothing new."""
+    _need_schema(ctx)
+    click.echo(f"notify: {delivery.deliver_due(ctx.obj['clock'], _mail_config())}")
+
+
+@main.command()
+@click.option("--interval", default=delivery.INTERVAL_SECONDS, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between rounds of delivery.")
+@click.pass_context
+def worker(ctx, interval):
+    """Deliver continuously, a round every INTERVAL seconds, until stopped (Ctrl+C or SIGTERM)."""
+    _need_schema(ctx)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"worker: delivering every {interval:g} s (Ctrl+C to stop)")
+    try:
+        delivery.run(ctx.obj["clock"], _mail_config(), stop, interval, report=lambda done: click.echo(f"worker: {done}"))
+    except KeyboardInterrupt:
+        stop.set()
+    click.echo("worker: stopped")
 
 
 @main.command()

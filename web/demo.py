@@ -19,10 +19,13 @@ from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
 from mediation.schema import migrate
-from protocols import install as install_protocols
+from outreach import delivery
+from outreach import install as install_outreach
+from outreach import settings
+from outreach.config import MailConfig
 from protocols import services as protocol_services
 from protocols.queries import versions_of
-from protocols.schema import ALL_PLANS
+from outreach.schema import ALL_PLANS
 
 DEMO_PASSWORD = "accord-demo-password"
 
@@ -78,7 +81,7 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     now = now or datetime.now(timezone.utc)
     clock = ManualClock(now - timedelta(days=40))
     reset_database(url)
-    install_protocols()
+    install_outreach()
     migrate(clock, progress, plans=ALL_PLANS)
 
     progress("adding organizations, people and accounts")
@@ -292,8 +295,22 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     progress("logging touchpoints and incidents")
     clock.set(now - timedelta(minutes=30))
     _log_contact(clock, actors, p, agreed_protocols, now)
+    progress("notifying people of what waits on them")
+    _notify(actors, now)
     progress("demo ready")
     return demo
+
+
+def _notify(actors, now: datetime) -> None:
+    """A few people's own notification settings, then a round of delivery at `now`: what
+    waits is told, and the mail due waits in the outbox (the demo's worker sends it when
+    ACCORD_SMTP_URL is set)."""
+    settings.change_settings(actors["carla"], now, timezone="Europe/Berlin",
+                             quiet_hours={"from": "20:00", "to": "07:00"})
+    settings.change_settings(actors["frank"], now, timezone="America/Chicago", digest_hour=7,
+                             kinds={"dispute_update": "weekly", "protocol_update": "weekly"})
+    settings.change_settings(actors["alice"], now, kinds={"touchpoint_due": "immediate"})
+    delivery.deliver_due(ManualClock(now), MailConfig(base_url=MailConfig.from_environment().base_url))
 
 
 def _terms(supplier, customer, channel, agenda, **extra):

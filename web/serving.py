@@ -3,6 +3,7 @@ answer to a body over the limit."""
 
 import logging
 import socket
+import threading
 import time
 
 from waitress.channel import HTTPChannel
@@ -13,8 +14,10 @@ from web import create_app
 from web import problems
 
 
-def serve_app(database_url: str, host: str, port: int, threads: int, announce=print) -> None:
+def serve_app(database_url: str, host: str, port: int, threads: int, announce=print, alongside=None) -> None:
     """Expensive requests get at most half the threads, so cheap ones always find one.
+    `alongside`, if given, runs in a thread of its own once the app has opened the database
+    (the demo delivers notifications so).
 
     A body over the app's limit is refused by waitress before it is read (by default it
     would take up to a gigabyte, to a file on disk): at once when its Content-Length says
@@ -29,6 +32,8 @@ def serve_app(database_url: str, host: str, port: int, threads: int, announce=pr
     connection is half-closed and what still comes is read and dropped, for a few seconds
     at most, before it is closed (as web servers do after an early answer)."""
     app = create_app({"DATABASE_URL": database_url, "EXPENSIVE_SLOTS": max(1, threads // 2)})
+    if alongside is not None:
+        threading.Thread(target=alongside, daemon=True, name="alongside").start()
     limit = app.config["MAX_CONTENT_LENGTH"]
     linger_seconds = 5
 

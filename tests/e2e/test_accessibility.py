@@ -45,11 +45,16 @@ PAGES = {
     "accounts": ("admin", "/admin/accounts", []),
     "projects": ("admin", "/admin/projects", []),
     "diagrams": ("carla", "/diagrams", []),
+    "notifications": ("carla", "/notifications", []),
+    "profile and notification settings": ("carla", "/profile", []),
+    "outbox": ("admin", "/admin/outbox", []),
 }
-SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams"}
+SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
+               "outbox": "outbox"}
 
 # Read on a phone as well: they must fit its screen.
 PHONE_PAGES = {
+    "notifications": ("carla", "/notifications", []),
     "dispute in resolution, customer": ("frank", "/disputes", [RESOLUTION]),
     "dispute resolved": ("alice", "/disputes", [RESOLVED]),
     "disputes list": ("frank", "/disputes", []),

@@ -15,7 +15,7 @@ from mediation.schema import SchemaVersion
 from mediation.schema import current_version
 from mediation.schema import migrate
 from mediation.schema import pending
-from protocols.schema import ALL_PLANS
+from outreach.schema import ALL_PLANS
 
 
 @pytest.fixture

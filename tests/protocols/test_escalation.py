@@ -365,9 +365,9 @@ def test_a_back_dated_escalation_protocol_is_in_force_for_the_disputes_open_sinc
 
 
 def test_a_program_that_never_installed_the_listeners_cannot_change_a_dispute(world, monkeypatch):
-    """Forgetting `protocols.install()` is loud, not a silently skipped escalation."""
+    """Forgetting `outreach.install()` is loud, not a silently skipped escalation."""
     monkeypatch.setattr(hooks, "_listeners", None)
-    with pytest.raises(RuntimeError, match=r"protocols\.install"):
+    with pytest.raises(RuntimeError, match=r"outreach\.install"):
         world.open_dispute(project_id=world.projects["contoso"].id)
     assert Dispute.select().count() == 0, "the refused change left nothing behind"
 

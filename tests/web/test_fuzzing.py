@@ -103,6 +103,7 @@ DOMAIN_RULES = {
     "protocols.log_touchpoint": "not in the future; while the protocol was in force; people of the right companies",
     "protocols.report_incident": "not in the future; a response-time cadence in force then",
     "protocols.compliance": "`from` before `to`, at most two years apart",
+    "notifications.change_settings": "a known time zone",
 }
 
 # Rules between fields of one request that the parsing schema checks and JSON Schema cannot

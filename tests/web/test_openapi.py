@@ -17,6 +17,7 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from outreach.models import Notification
 from tests.conftest import assert_problem
 from web.api.documented import operation_of
 from web.protocol_schemas import CadenceIn
@@ -282,6 +283,7 @@ def ids(api, world, signed_in):
         "dispute_id": dispute.id, "commitment_id": commitment.json["id"], "protocol_id": protocol.json["id"],
         "number": 1, "project_id": world.projects["contoso"].id, "account_id": world.accounts["contoso"].id,
         "organization_id": world.orgs["contoso"].id, "person_id": world.id("gina"),
+        "notification_id": Notification.select().first().id,
     }
 
 
@@ -332,6 +334,9 @@ class Conforming:
 
     def post(self, path, json=None, as_="alice", **kwargs):
         return self.check("POST", path, self.api.post(path, json, as_=as_, **kwargs))
+
+    def put(self, path, json=None, as_="alice", **kwargs):
+        return self.check("PUT", path, self.api.put(path, json, as_=as_, **kwargs))
 
     def check(self, method, path, response):
         rule, _ = self.adapter.match(urlsplit(path).path, method, return_rule=True)
@@ -465,6 +470,16 @@ def test_every_operation_answers_as_described(conforming, world, described):
     assert c.get(f"{API}/protocols/{pid}/calendar.ics").status_code == 200
     token = ok(c.post(f"{API}/me/calendar-token", as_="carla"), 201)["token"]
     assert c.get(f"{API}/me/calendar.ics?token={token}", as_=None).status_code == 200
+
+    # notifications
+    notifications = ok(c.get(f"{API}/me/notifications?limit=1", as_="carla"))
+    assert notifications["next"]
+    ok(c.post(f"{API}/me/notifications/{notifications['items'][0]['id']}/read", as_="carla"))
+    assert ok(c.post(f"{API}/me/notifications/read", as_="carla"))["marked"] > 0
+    ok(c.get(f"{API}/me/notification-settings", as_="carla"))
+    ok(c.put(f"{API}/me/notification-settings", {"kinds": {"dispute_update": "weekly"}, "digest_hour": 9,
+                                                  "timezone": "Europe/Berlin",
+                                                  "quiet_hours": {"from": "20:00", "to": "07:00"}}, as_="carla"))
 
     # audit
     digest = ok(c.get(f"{API}/audit/digest", as_="auditor"))

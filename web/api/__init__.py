@@ -77,24 +77,25 @@ def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **
     return paged(page_of(items, limit), dump, endpoint, cursor, **params)
 
 
-def paged(found: Page, dump, endpoint: str, cursor=lambda item: item.id, **params):
-    """`{"items": [...], "next": url-or-null}` of a page already read."""
-    following = _next_url(endpoint, cursor(found.last), **params) if found.more else None
+def paged(found: Page, dump, endpoint: str, cursor=lambda item: item.id, cursor_param="after", **params):
+    """`{"items": [...], "next": url-or-null}` of a page already read; the next page starts
+    at the query parameter `cursor_param` (`after`, or `before` for a list newest first)."""
+    following = _next_url(endpoint, cursor_param, cursor(found.last), **params) if found.more else None
     return {"items": [dump(item) for item in found.items], "next": following}
 
 
 def paged_text(found: SummaryPage, endpoint: str):
     """The answer of `paged` for a page whose items the database wrote as JSON text."""
-    following = _next_url(endpoint, found.last_id) if found.more else None
+    following = _next_url(endpoint, "after", found.last_id) if found.more else None
     body = f'{{"items":{found.items},"next":{json.dumps(following)}}}\n'
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
-def _next_url(endpoint: str, after, **params) -> str:
-    """This request's URL for the page after the cursor `after`."""
-    query = {k: v for k, v in request.args.items() if k != "after"}
+def _next_url(endpoint: str, cursor_param: str, value, **params) -> str:
+    """This request's URL for the page that starts at `value` of the cursor."""
+    query = {k: v for k, v in request.args.items() if k != cursor_param}
     query.update(params)
-    return url_for(endpoint, after=after, **query)
+    return url_for(endpoint, **{cursor_param: value}, **query)
 
 
 # Endpoints that authenticate themselves (a calendar app sends its token in the URL).
@@ -113,9 +114,10 @@ def register(app) -> None:
     from web.api import audit
     from web.api import directory
     from web.api import disputes
+    from web.api import notifications
     from web.api import openapi
     from web.api import protocols
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, audit, openapi):
+    for module in (directory, disputes, protocols, audit, notifications, openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -11,6 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from mediation.reports import reads_histories
+from outreach import inbox
 from web.ui import session
 from web.ui.session import csrf
 from web.ui.session import render_error
@@ -84,7 +85,8 @@ def navigation(actor) -> list[tuple[str, str]]:
 
 def _page_context():
     actor = session.viewer()
-    return {"viewer": actor, "navigation": navigation(actor)}
+    unread = inbox.unread_count(actor) if actor is not None else 0
+    return {"viewer": actor, "navigation": navigation(actor), "unread_notifications": unread}
 
 
 def register(app: Flask) -> None:
@@ -94,7 +96,10 @@ def register(app: Flask) -> None:
     from web.ui import diagrams
     from web.ui import disputes
     from web.ui import home
+    from web.ui import notifications
+    from web.ui import outbox
     from web.ui import protocols
+    from web.ui import unsubscribe
 
     app.session_interface = SessionCookies()
     csrf.init_app(app)
@@ -108,5 +113,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, home, disputes, protocols, audit, admin, diagrams, api_reference):
+    for module in (session, home, disputes, protocols, notifications, audit, admin, outbox, unsubscribe, diagrams,
+                   api_reference):
         app.register_blueprint(module.blueprint)

@@ -5,15 +5,9 @@ conditions and their fields are declared with the triggers themselves."""
 from mediation.lifecycle import CONDITIONS
 from mediation.lifecycle import DECLARED
 from mediation.lifecycle import INPUTS
+from mediation.lifecycle import STATE_WORDS
 
-STATES = {
-    "intake": "Intake",
-    "story_gathering": "Story gathering",
-    "option_generation": "Option generation",
-    "resolution": "Resolution",
-    "resolved": "Resolved",
-    "withdrawn": "Withdrawn",
-}
+STATES = STATE_WORDS
 
 SEVERITIES = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
 SEVERITY_BADGES = {"low": "", "medium": "", "high": "warn", "critical": "critical"}

@@ -1,0 +1,64 @@
+"""Rounds of delivery: each finds what has come due (outreach.scan), composes the mail due
+(outreach.composing) and sends the outbox (outreach.sending). `accord notify` runs one
+round and exits, for cron; `accord worker` and the demo run rounds until stopped. Rounds
+may run in several processes at once: each notification and mail is written once, and a
+mail is sent by one sender at a time."""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outreach import sending
+from outreach.composing import compose
+from outreach.config import MailConfig
+from outreach.scan import scan
+
+INTERVAL_SECONDS = 30
+log = logging.getLogger("accord.delivery")
+
+
+@dataclass(frozen=True)
+class Round:
+    told: int  # notifications written
+    composed: int  # mails composed
+    sent: sending.Sent
+    waiting: int  # mails in the outbox after the round
+    smtp: bool
+
+    def __str__(self) -> str:
+        parts = [_count(self.told, "new notification"), _count(self.composed, "mail") + " composed"]
+        if self.smtp:
+            parts.append(f"{self.sent.sent} sent")
+            if self.sent.failed:
+                parts.append(f"{self.sent.failed} refused, to be tried again")
+        parts.append(f"{self.waiting} waiting in the outbox" + ("" if self.smtp else " (no ACCORD_SMTP_URL)"))
+        return ", ".join(parts)
+
+    @property
+    def news(self) -> bool:
+        return bool(self.told or self.composed or self.sent.sent or self.sent.failed)
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}{'' if number == 1 else 's'}"
+
+
+def deliver_due(clock, config: MailConfig) -> Round:
+    """Find what is due, compose the mail due, send what the outbox holds."""
+    told = scan(clock.now())
+    composed = compose(clock.now(), config)
+    sent = sending.send_due(clock.now(), config)
+    return Round(told, composed, sent, sending.waiting(), bool(config.smtp_url))
+
+
+def run(clock, config: MailConfig, stop: threading.Event, interval: float = INTERVAL_SECONDS,
+        report: Callable[[Round], None] = lambda done: None) -> None:
+    """Rounds every `interval` seconds until `stop` is set; a round that fails is reported
+    and the next one tries again."""
+    while not stop.is_set():
+        try:
+            report(deliver_due(clock, config))
+        except Exception:
+            log.exception("a round of delivery failed; the next round tries again")
+        stop.wait(interval)
