@@ -34,6 +34,9 @@ class ApiToken(BaseModel):
     revoked_at = UTCDateTimeField(null=True)
 
 
+PASSWORD_LENGTH = (10, 1024)  # the fewest and most characters of a password
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from outreach import sending
+from outreach import webhook_sending
 from outreach.composing import compose
 from outreach.config import MailConfig
 from outreach.scan import scan
@@ -25,6 +26,7 @@ class Round:
     sent: sending.Sent
     waiting: int  # mails in the outbox after the round
     smtp: bool
+    hooks: webhook_sending.Delivered
 
     def __str__(self) -> str:
         parts = [_count(self.told, "new notification"), _count(self.composed, "mail") + " composed"]
@@ -33,11 +35,15 @@ class Round:
             if self.sent.failed:
                 parts.append(f"{self.sent.failed} refused, to be tried again")
         parts.append(f"{self.waiting} waiting in the outbox" + ("" if self.smtp else " (no ACCORD_SMTP_URL)"))
+        parts.append(f"{self.hooks.delivered} webhook deliver{'y' if self.hooks.delivered == 1 else 'ies'}")
+        if self.hooks.failed:
+            parts.append(f"{self.hooks.failed} failed, to be tried again")
         return ", ".join(parts)
 
     @property
     def news(self) -> bool:
-        return bool(self.told or self.composed or self.sent.sent or self.sent.failed)
+        return bool(self.told or self.composed or self.sent.sent or self.sent.failed or self.hooks.delivered
+                    or self.hooks.failed)
 
 
 def _count(number: int, what: str) -> str:
@@ -45,11 +51,13 @@ def _count(number: int, what: str) -> str:
 
 
 def deliver_due(clock, config: MailConfig) -> Round:
-    """Find what is due, compose the mail due, send what the outbox holds."""
+    """Find what is due, compose the mail due, send what the outbox holds, deliver the
+    webhooks due."""
     told = scan(clock.now())
     composed = compose(clock.now(), config)
     sent = sending.send_due(clock.now(), config)
-    return Round(told, composed, sent, sending.waiting(), bool(config.smtp_url))
+    hooks = webhook_sending.deliver_due(clock.now())
+    return Round(told, composed, sent, sending.waiting(), bool(config.smtp_url), hooks)
 
 
 def run(clock, config: MailConfig, stop: threading.Event, interval: float = INTERVAL_SECONDS,

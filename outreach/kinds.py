@@ -29,6 +29,8 @@ KINDS = {
              "a dispute you are part of changed stage, or gained an option, an acceptance or a commitment"),
         Kind("protocol_update", "daily", "Protocol updates",
              "a protocol version on your projects was proposed, agreed, superseded or retired"),
+        Kind("webhook_disabled", "immediate", "Webhooks disabled",
+             "a webhook of your organization failed for a day and was disabled (administrators)"),
     )
 }
 FREQUENCIES = ("immediate", "daily", "weekly", "off")

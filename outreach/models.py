@@ -10,6 +10,7 @@ from peewee import TextField
 
 from mediation.db import BaseModel
 from mediation.fields import UTCDateTimeField
+from mediation.parties import Organization
 from mediation.parties import Person
 
 
@@ -82,3 +83,69 @@ class NotificationSettings(BaseModel):
     @property
     def frequencies(self) -> dict[str, str]:
         return json.loads(self.frequencies_text)
+
+
+class Webhook(BaseModel):
+    """An organization's subscription of a URL to event kinds (`events`: a JSON list, or
+    ["*"] for all). The secret signs each delivery; it is shown once, when subscribing."""
+
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    url = CharField(max_length=2000)
+    events_text = TextField(column_name="events")
+    secret = CharField(max_length=100)
+    created_by = ForeignKeyField(Person, on_delete="RESTRICT")
+    created_at = UTCDateTimeField()
+    disabled_at = UTCDateTimeField(null=True)
+    disabled_because = TextField(null=True)
+
+    @property
+    def events(self) -> list[str]:
+        return json.loads(self.events_text)
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one subscription, as its organization may read it; delivered at least
+    once, every attempt under the same `message_id` (the webhook-id header)."""
+
+    webhook = ForeignKeyField(Webhook, backref="deliveries", on_delete="CASCADE")
+    event_sequence = IntegerField()
+    message_id = CharField(max_length=64)
+    kind = CharField(max_length=64)
+    payload = TextField()
+    created_at = UTCDateTimeField()
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True)
+    claimed_until = UTCDateTimeField(null=True)
+    delivered_at = UTCDateTimeField(null=True)
+    given_up_at = UTCDateTimeField(null=True)
+    last_status = IntegerField(null=True)
+
+    class Meta:
+        table_name = "webhook_delivery"
+        indexes = ((("webhook", "event_sequence"), True), (("next_attempt_at",), False))
+
+
+class WebhookAttempt(BaseModel):
+    delivery = ForeignKeyField(WebhookDelivery, backref="attempt_rows", on_delete="CASCADE")
+    attempted_at = UTCDateTimeField()
+    status_code = IntegerField(null=True)
+    duration_ms = IntegerField()
+    error = TextField(null=True)
+
+    class Meta:
+        table_name = "webhook_attempt"
+
+
+class PasswordLink(BaseModel):
+    """A single-use link to set a password: an invitation, or a reset. Only the token's
+    hash is kept; the token itself is in the mail alone."""
+
+    person = ForeignKeyField(Person, on_delete="CASCADE")
+    purpose = CharField(max_length=16)  # invitation or reset
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "password_link"

@@ -12,27 +12,30 @@ from outreach.models import Notification
 
 @dataclass(frozen=True)
 class Notice:
-    """What to tell: of which kind, about which subject of which account, once per `period`."""
+    """What to tell: of which kind, about which subject of which account (or, for what
+    belongs to no account, of which organization), once per `period`."""
 
     kind: str
     subject_type: str
     subject_id: int
-    account_id: int
+    account_id: int | None
     period: str
     title: str
     path: str
     urgent: bool = False
     event_sequence: int | None = None
+    organization_id: int | None = None
 
 
 def notify(people: Iterable[int], notice: Notice, now: datetime) -> int:
     """Tell `people` of `notice`, leaving out the disabled and those who do not see its
-    account; how many were told anew."""
+    account (or are not of its organization); how many were told anew."""
     wanted = set(people)
     if not wanted:
         return 0
-    told = (Person.select(Person.id)
-            .where(Person.id.in_(wanted) & Person.disabled_at.is_null() & seeing_account(notice.account_id)))
+    audience = (seeing_account(notice.account_id) if notice.account_id is not None
+                else Person.organization == notice.organization_id)
+    told = Person.select(Person.id).where(Person.id.in_(wanted) & Person.disabled_at.is_null() & audience)
     rows = [
         {
             "person": person_id, "kind": notice.kind, "subject_type": notice.subject_type,

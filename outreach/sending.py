@@ -46,8 +46,9 @@ def message_of(mail: Mail, config: MailConfig) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = f"<accord.{mail.key.replace(':', '.')}@{config.domain}>"
-    message["List-Unsubscribe"] = f"<{config.link(f'/unsubscribe/{mail.unsubscribe_token}')}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if mail.unsubscribe_token:  # not on an invitation or a password reset
+        message["List-Unsubscribe"] = f"<{config.link(f'/unsubscribe/{mail.unsubscribe_token}')}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body, subtype="html")

@@ -138,6 +138,17 @@ def mail_server():
 
 
 @pytest.fixture
+def webhook_receiver(monkeypatch):
+    """A real HTTP server on this machine receiving webhook deliveries; private addresses
+    such as its own are allowed for the test (ACCORD_WEBHOOK_ALLOW_PRIVATE=1)."""
+    from tests.webhook_receiver import WebhookReceiver
+
+    monkeypatch.setenv("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1")
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
 def db(database_url, clock):
     open_database(database_url)
     migrate(clock, plans=ALL_PLANS)
@@ -314,6 +325,9 @@ class Api:
 
     def put(self, path, json=None, as_="alice", **kwargs):
         return self.client.put(path, json=json, headers=self._headers(as_), **kwargs)
+
+    def delete(self, path, as_="alice", **kwargs):
+        return self.client.delete(path, headers=self._headers(as_), **kwargs)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from marshmallow import validate
 from outreach.kinds import FREQUENCIES
 from outreach.kinds import KINDS
 from outreach.settings import CLOCK_TIME
+from outreach.webhooks import ALL
+from outreach.webhooks import EVENT_KINDS
 from web.schemas import MAX_ID
 from web.schemas import MAX_PAGE
 from web.schemas import QueryInteger
@@ -21,7 +23,7 @@ class NotificationQuery(Schema):
 
 
 class SubjectOut(Schema):
-    type = fields.String(metadata={"description": "dispute or protocol"})
+    type = fields.String(metadata={"description": "dispute, protocol or webhook"})
     id = fields.Integer()
 
 
@@ -68,3 +70,48 @@ class NotificationSettingsOut(Schema):
     digest_hour = fields.Integer()
     timezone = fields.String()
     quiet_hours = fields.Nested(QuietHours, allow_none=True)
+
+
+class WebhookIn(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                        metadata={"description": "https; not a private, loopback or link-local address"})
+    events = fields.List(fields.String(validate=validate.OneOf((ALL, *EVENT_KINDS))), required=True,
+                         validate=validate.Length(min=1, max=len(EVENT_KINDS)),
+                         metadata={"description": "audit event kinds, or [\"*\"] for every kind"})
+
+
+class WebhookOut(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    events = fields.List(fields.String())
+    created_at = fields.DateTime()
+    disabled_at = fields.DateTime(allow_none=True)
+    disabled_because = fields.String(allow_none=True)
+
+
+class SubscribedOut(WebhookOut):
+    secret = fields.String(metadata={"description": "whsec_ and base64: it signs every delivery; shown this once"})
+
+
+class WebhookQuery(Schema):
+    before = QueryInteger(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    limit = QueryInteger(load_default=25, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class AttemptOut(Schema):
+    attempted_at = fields.DateTime()
+    status_code = fields.Integer(allow_none=True)
+    duration_ms = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    webhook_id = fields.String(metadata={"description": "the webhook-id header of every attempt"})
+    kind = fields.String()
+    event = fields.Dict(metadata={"description": "the body delivered"})
+    created_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+    given_up_at = fields.DateTime(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    attempts = fields.List(fields.Nested(AttemptOut))

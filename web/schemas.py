@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 
+from mediation.credentials import PASSWORD_LENGTH
 from mediation.disputes import COMMITMENT_STATUSES
 from mediation.disputes import SEVERITIES
 from mediation.disputes import VISIBILITIES
@@ -143,7 +144,7 @@ class PersonIn(Schema):
     name = Title(required=True)
     organization_id = Id(required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
-    password = Text(load_default=None, validate=validate.Length(min=10, max=1024), load_only=True)
+    password = Text(load_default=None, validate=validate.Length(*PASSWORD_LENGTH), load_only=True)
 
 
 class RolesIn(Schema):

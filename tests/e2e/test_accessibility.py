@@ -48,6 +48,7 @@ PAGES = {
     "notifications": ("carla", "/notifications", []),
     "profile and notification settings": ("carla", "/profile", []),
     "outbox": ("admin", "/admin/outbox", []),
+    "webhooks": ("admin", "/admin/webhooks", []),
 }
 SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
                "outbox": "outbox"}

@@ -120,6 +120,7 @@ def test_a_page_form_over_the_limit_is_refused_with_an_error_page_and_changes_no
 # Lists without pages, and what bounds them.
 BOUNDED_LISTS = {
     f"{API}/projects/{{project_id}}/protocols": "one protocol per scenario of the project (a unique index)",
+    f"{API}/webhooks": "an organization has at most 20 webhooks (outreach.webhooks.MAX_WEBHOOKS)",
 }
 
 

@@ -52,7 +52,8 @@ def test_nobody_reaches_anyone_elses_notifications(api, world):
 def test_settings_are_read_and_changed_field_by_field(api, world):
     settings = api.get("/api/v1/me/notification-settings", as_="carla").get_json()
     assert settings == {"kinds": {"waiting_on_you": "immediate", "stale_dispute": "immediate",
-                                  "touchpoint_due": "daily", "dispute_update": "daily", "protocol_update": "daily"},
+                                  "touchpoint_due": "daily", "dispute_update": "daily", "protocol_update": "daily",
+                                  "webhook_disabled": "immediate"},
                         "digest_hour": 8, "timezone": "UTC", "quiet_hours": None}
     changed = api.put("/api/v1/me/notification-settings", as_="carla", json={
         "kinds": {"dispute_update": "weekly"}, "timezone": "Europe/Berlin",

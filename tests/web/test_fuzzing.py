@@ -104,6 +104,7 @@ DOMAIN_RULES = {
     "protocols.report_incident": "not in the future; a response-time cadence in force then",
     "protocols.compliance": "`from` before `to`, at most two years apart",
     "notifications.change_settings": "a known time zone",
+    "webhooks.subscribe": "an https URL whose host resolves to public addresses",
 }
 
 # Rules between fields of one request that the parsing schema checks and JSON Schema cannot

@@ -17,7 +17,9 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from outreach import webhooks
 from outreach.models import Notification
+from outreach.models import WebhookDelivery
 from tests.conftest import assert_problem
 from web.api.documented import operation_of
 from web.protocol_schemas import CadenceIn
@@ -268,8 +270,11 @@ def test_every_api_view_declares_its_contract(app):
 
 
 @pytest.fixture
-def ids(api, world, signed_in):
+def ids(api, world, signed_in, monkeypatch):
     """A real object for every kind of id in a path, so a request reaches its view's parsing."""
+    monkeypatch.setenv("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1")
+    webhook, _ = webhooks.subscribe(world.actor("admin"), world.clock.now(), url="http://127.0.0.1:9/hook",
+                                    events=["*"])
     dispute = world.drive(world.open_dispute(), "resolution")
     commitment = api.post(f"{API}/disputes/{dispute.id}/commitments", {
         "person_id": world.id("sam"), "description": "Send the timesheets",
@@ -284,6 +289,7 @@ def ids(api, world, signed_in):
         "number": 1, "project_id": world.projects["contoso"].id, "account_id": world.accounts["contoso"].id,
         "organization_id": world.orgs["contoso"].id, "person_id": world.id("gina"),
         "notification_id": Notification.select().first().id,
+        "webhook_id": webhook.id, "delivery_id": WebhookDelivery.select().first().id,
     }
 
 
@@ -338,6 +344,9 @@ class Conforming:
     def put(self, path, json=None, as_="alice", **kwargs):
         return self.check("PUT", path, self.api.put(path, json, as_=as_, **kwargs))
 
+    def delete(self, path, as_="alice", **kwargs):
+        return self.check("DELETE", path, self.api.delete(path, as_=as_, **kwargs))
+
     def check(self, method, path, response):
         rule, _ = self.adapter.match(urlsplit(path).path, method, return_rule=True)
         template = template_of(rule)
@@ -349,6 +358,10 @@ class Conforming:
         if "$ref" in answer:
             pointer = answer["$ref"].removeprefix("#")
             answer = self.described["components"]["responses"][pointer.rsplit("/", 1)[1]]
+        if "content" not in answer:
+            assert response.data == b"", f"{method} {template} {status} is described without a body"
+            (self.succeeded if response.status_code < 300 else self.refused).add(operation["operationId"])
+            return response
         assert response.mimetype in answer["content"], f"{method} {template}: {response.mimetype}"
         if response.mimetype.endswith("json"):
             schema = {"$ref": f"{DOCUMENT}#{pointer}/content/{_escaped(response.mimetype)}/schema"}
@@ -374,7 +387,7 @@ def ok(response, status=200) -> dict:
     return response.json
 
 
-def test_every_operation_answers_as_described(conforming, world, described):
+def test_every_operation_answers_as_described(conforming, world, described, monkeypatch):
     c, ids = conforming, world.id
     northwind, contoso = world.orgs["northwind"].id, world.orgs["contoso"].id
 
@@ -480,6 +493,17 @@ def test_every_operation_answers_as_described(conforming, world, described):
     ok(c.put(f"{API}/me/notification-settings", {"kinds": {"dispute_update": "weekly"}, "digest_hour": 9,
                                                   "timezone": "Europe/Berlin",
                                                   "quiet_hours": {"from": "20:00", "to": "07:00"}}, as_="carla"))
+
+    # webhooks, delivered to a receiver of this machine
+    monkeypatch.setenv("ACCORD_WEBHOOK_ALLOW_PRIVATE", "1")
+    hook = ok(c.post(f"{API}/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"]}, as_="admin"), 201)
+    assert hook["secret"].startswith("whsec_")
+    ok(c.get(f"{API}/webhooks", as_="admin"))
+    world.open_dispute()
+    delivered = ok(c.get(f"{API}/webhooks/{hook['id']}/deliveries?limit=1", as_="admin"))
+    assert delivered["next"]
+    ok(c.post(f"{API}/webhooks/{hook['id']}/deliveries/{delivered['items'][0]['id']}/redeliver", as_="admin"), 202)
+    ok(c.delete(f"{API}/webhooks/{hook['id']}", as_="admin"), 204)
 
     # audit
     digest = ok(c.get(f"{API}/audit/digest", as_="auditor"))

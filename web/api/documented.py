@@ -49,9 +49,10 @@ class Operation:
 
 def documented(summary: str, *, answers: dict, body=None, query=None, refuses=(), links=()):
     """Declare a view's contract. `answers` maps each success status to a schema class, a
-    `Page` of one, `CALENDAR`, or a plain JSON schema; `refuses` lists the statuses its service refuses with
-    (403, 409, ...) beyond those the request's shape implies (401, 400/413/422 for a body,
-    422 for a query, 404 for an id in the path)."""
+    `Page` of one, `CALENDAR`, a plain JSON schema, or None for an answer without a body;
+    `refuses` lists the statuses its service refuses with (403, 409, ...) beyond those the
+    request's shape implies (401, 400/413/422 for a body, 422 for a query, 404 for an id in
+    the path)."""
 
     def attach(view):
         view.operation = Operation(summary, answers, body, query, tuple(refuses), tuple(links))

@@ -243,7 +243,9 @@ def _operation(converter, rule, view, tag: str, parameters: list[dict]) -> dict:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": contract.body}}}
 
     for number, (status, answer) in enumerate(contract.answers.items()):
-        response = {"description": HTTPStatus(status).phrase, "content": _content(answer)}
+        response = {"description": HTTPStatus(status).phrase}
+        if answer is not None:
+            response["content"] = _content(answer)
         if number == 0 and contract.links:
             response["links"] = dict(_link(link) for link in contract.links)
         operation["responses"][str(status)] = response

@@ -98,8 +98,10 @@ def register(app: Flask) -> None:
     from web.ui import home
     from web.ui import notifications
     from web.ui import outbox
+    from web.ui import passwords
     from web.ui import protocols
     from web.ui import unsubscribe
+    from web.ui import webhooks
 
     app.session_interface = SessionCookies()
     csrf.init_app(app)
@@ -113,6 +115,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, home, disputes, protocols, notifications, audit, admin, outbox, unsubscribe, diagrams,
-                   api_reference):
+    for module in (session, passwords, home, disputes, protocols, notifications, audit, admin, outbox, webhooks,
+                   unsubscribe, diagrams, api_reference):
         app.register_blueprint(module.blueprint)

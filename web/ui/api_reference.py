@@ -144,6 +144,8 @@ class Reference:
         if "$ref" in reply:
             reply = self.described["components"]["responses"][reply["$ref"].rsplit("/", 1)[1]]
             return Reply(status, prose(reply["description"]), "problem")
+        if "content" not in reply:
+            return Reply(status, prose(reply["description"]), "no body")
         (media, content), = reply["content"].items()
         schema = content["schema"]
         if media != "application/json":

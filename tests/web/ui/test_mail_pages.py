@@ -17,7 +17,7 @@ def _mail(world, key="carla", kind="waiting_on_you"):
         notify({world.id(key)}, Notice(kind, "dispute", dispute.id, dispute.account_id, "p", "Late delivery: yours",
                                        f"/disputes/{dispute.id}"), world.clock.now())
     compose(world.clock.now(), MailConfig(base_url="https://accord.example.com"))
-    return Mail.get(Mail.person == world.id(key))
+    return Mail.get((Mail.person == world.id(key)) & (Mail.kinds == kind))
 
 
 def test_the_outbox_shows_the_supplier_admin_every_mail_waiting(browser_as, world):

@@ -66,7 +66,8 @@ def test_settings_are_saved_from_the_profile(browser_as, world):
     assert page.find("select", id="kind-dispute_update") is not None
     response = carla.post("/profile/notifications", data={
         "kind-waiting_on_you": "immediate", "kind-stale_dispute": "immediate", "kind-touchpoint_due": "off",
-        "kind-dispute_update": "weekly", "kind-protocol_update": "daily", "timezone": "Europe/Berlin",
+        "kind-dispute_update": "weekly", "kind-protocol_update": "daily", "kind-webhook_disabled": "immediate",
+        "timezone": "Europe/Berlin",
         "digest_hour": "7", "quiet_from": "21:00", "quiet_to": "06:30"}, follow_redirects=True)
     assert "Your notification settings are saved." in response.get_data(as_text=True)
     chosen = settings_of(world.id("carla"))
