@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/compliance.py
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/http_reads.py
+	$(PYTHON) bench/notify.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results

@@ -10,6 +10,7 @@ again later, less and less often.
 
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -23,7 +24,8 @@ from mediation.db import write_transaction
 from outreach.config import MailConfig
 from outreach.models import Mail
 
-BATCH = 50
+BATCH = 50  # mails claimed at a time
+ROUND_SECONDS = 20  # a round sends for this long at most, so that it gets on to the rest
 LEASE = timedelta(minutes=5)  # how long a claim holds before another sender may take the mail
 TIMEOUT_SECONDS = 30
 
@@ -55,32 +57,36 @@ def message_of(mail: Mail, config: MailConfig) -> EmailMessage:
     return message
 
 
-def send_due(now: datetime, config: MailConfig, limit: int = BATCH) -> Sent:
-    """Send the mail due at `now`, a batch at most; nothing without an SMTP server."""
+def send_due(now: datetime, config: MailConfig, limit: int = BATCH, seconds: float = ROUND_SECONDS) -> Sent:
+    """Send the mail due at `now`, a batch claimed at a time over one connection, for at
+    most `seconds`; nothing without an SMTP server."""
     if not config.smtp_url:
         return Sent()
+    started = time.monotonic()
     claimed = _claim(now, limit)
     if not claimed:
         return Sent()
-    sent = failed = 0
     try:
         connection = connect(config.smtp_url)
     except (OSError, smtplib.SMTPException) as error:
         for mail in claimed:
             _failed(mail, now, f"could not reach the SMTP server: {error}")
         return Sent(failed=len(claimed))
+    sent = failed = 0
     with connection:
-        for mail in claimed:
-            try:
-                connection.send_message(message_of(mail, config))
-            except (OSError, smtplib.SMTPException) as error:
-                _failed(mail, now, str(error))
-                failed += 1
-                continue
-            with write_transaction():
-                Mail.update(sent_at=now, attempts=Mail.attempts + 1, claimed_until=None, last_error=None).where(
-                    Mail.id == mail.id).execute()
-            sent += 1
+        while claimed:
+            for mail in claimed:
+                try:
+                    connection.send_message(message_of(mail, config))
+                except (OSError, smtplib.SMTPException) as error:
+                    _failed(mail, now, str(error))
+                    failed += 1
+                    continue
+                with write_transaction():
+                    Mail.update(sent_at=now, attempts=Mail.attempts + 1, claimed_until=None, last_error=None).where(
+                        Mail.id == mail.id).execute()
+                sent += 1
+            claimed = _claim(now, limit) if time.monotonic() - started < seconds else []
     return Sent(sent, failed)
 
 

@@ -1,5 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd), keeping every message it is sent."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -17,11 +18,14 @@ class Inbox:
 
     messages: list = field(default_factory=list)
     refuse: bool = False
+    delay: float = 0.0  # seconds taken over each message, to be killed in the middle of
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope: Envelope):
         if self.refuse:
             return "550 mailbox unavailable"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)

@@ -1,6 +1,7 @@
 """A real HTTP server for the tests that receives webhook deliveries and keeps each one."""
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
@@ -19,12 +20,14 @@ class WebhookReceiver:
     def __init__(self):
         self.received: list[Received] = []
         self.status = 200
+        self.delay = 0.0  # seconds before answering, to be killed in the middle of
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
