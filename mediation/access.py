@@ -51,9 +51,10 @@ class Actor:
 
     @property
     def is_read_only(self) -> bool:
-        """An auditor and nothing else: reads everything, changes nothing. A person with
+        """An auditor reads everything and changes nothing, whatever other roles an older
+        release let them hold besides (`accord init` reports such people). A person with
         no role at all may still act in their own disputes, as a party."""
-        return "auditor" in self.roles and not (self.roles - {"auditor"})
+        return "auditor" in self.roles
 
     def signing(self, capacity: str) -> EventActor:
         return EventActor(self.person.id, self.organization.id, capacity)

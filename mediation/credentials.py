@@ -10,12 +10,19 @@ from argon2.exceptions import VerifyMismatchError
 from peewee import CharField
 from peewee import ForeignKeyField
 
+from mediation.access import Actor
+from mediation.access import refuse_read_only
 from mediation.db import BaseModel
 from mediation.db import columns
 from mediation.db import execute
 from mediation.db import loaded
 from mediation.db import write_transaction
+from mediation.errors import Conflict
+from mediation.errors import Invalid
+from mediation.errors import NotFound
 from mediation.fields import UTCDateTimeField
+from mediation.paging import Page
+from mediation.paging import page_of
 from mediation.parties import Organization
 from mediation.parties import Person
 
@@ -102,6 +109,45 @@ def person_for_token(plain: str, scopes=("api",)) -> Person | None:
     person.organization = loaded(Organization, row[_PERSON_WIDTH:])
     person._dirty.clear()
     return person
+
+
+MAX_LIVE_TOKENS = 50  # per person: more is a leak waiting to happen, not a need
+
+
+def own_tokens(person_id: int, *, before: int | None = None, limit: int = 50) -> Page[ApiToken]:
+    """A person's tokens, newest first, from the one before `before`: what they may see of
+    their credentials (the hint and label, never the token). Revoked ones stay listed, so
+    the list grows without bound and comes in pages."""
+    query = ApiToken.select().where(ApiToken.person == person_id)
+    if before:
+        query = query.where(ApiToken.id < before)
+    return page_of(query.order_by(ApiToken.id.desc()), limit)
+
+
+def issue_own_token(actor: Actor, now, label: str, scope: str = "api") -> tuple[ApiToken, str]:
+    """A token a person makes for themselves, within the ceiling of live tokens. Auditors
+    are refused: they add nothing, credentials included (an administrator gives them one)."""
+    refuse_read_only(actor)
+    person = actor.person
+    with write_transaction():
+        live = ApiToken.select().where((ApiToken.person == person.id) & ApiToken.revoked_at.is_null()).count()
+        if live >= MAX_LIVE_TOKENS:
+            raise Invalid.field("label", f"you already hold {MAX_LIVE_TOKENS} live tokens; revoke one first")
+        return issue_token(person, now, label.strip(), scope)
+
+
+def revoke_own_token(person_id: int, token_id: int, now) -> ApiToken:
+    """Revoke one of the person's own tokens; another person's is NotFound, as if it did not
+    exist, and one already revoked is a Conflict."""
+    with write_transaction():
+        token = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.person == person_id))
+        if token is None:
+            raise NotFound("token", token_id)
+        if token.revoked_at is not None:
+            raise Conflict("that token was already revoked")
+        ApiToken.update(revoked_at=now).where(ApiToken.id == token.id).execute()
+        token.revoked_at = now
+    return token
 
 
 def revoke_token(token_id: int, now) -> bool:

@@ -7,6 +7,7 @@ ledger as the system.
 from mediation.access import Actor
 from mediation.access import is_supplier_admin
 from mediation.access import manages
+from mediation.access import refuse_read_only
 from mediation.access import visible_account
 from mediation.access import visible_organizations
 from mediation.access import visible_person
@@ -39,6 +40,7 @@ def require_admin(actor: Actor | None, supplier_only: bool = True) -> None:
     that callers refuse before they read a request: 403 whether or not its body is valid."""
     if actor is None:
         return
+    refuse_read_only(actor)
     if not actor.has("admin") or (supplier_only and not actor.is_supplier):
         raise Forbidden("only an administrator of the supplier may do this")
 
@@ -60,6 +62,18 @@ def _known_roles(roles) -> list[str]:
 def _check_roles_fit(roles, organization: Organization) -> None:
     if "account_manager" in roles and organization.kind != "supplier":
         raise Invalid.field("roles", "account managers belong to a supplier")
+    writing = sorted(set(roles) - {"auditor"})
+    if "auditor" in roles and writing:
+        raise Invalid.field("roles", "an auditor changes nothing, so auditor cannot be held with "
+                                     f"{', '.join(r.replace('_', ' ') for r in writing)}; give a second person that role")
+
+
+def auditors_who_write() -> list[Person]:
+    """People holding auditor beside a role that writes, which earlier releases allowed:
+    they are now held to reading, and `accord init` names them so an administrator can
+    choose their roles again."""
+    return [person for person in Person.select().where(Person.roles_text.contains("auditor")).order_by(Person.id)
+            if person.roles - {"auditor"}]
 
 
 def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> Organization:
@@ -223,6 +237,23 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
         ended = end_sessions_of(person.id, now, "person_disabled")
         append("person", person.id, "person_disabled", actor=_signature(actor), at=now,
                payload={"email": person.email, "sessions_ended": ended})
+    return person
+
+
+def enable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
+    """Let a disabled person sign in again. Their old sessions stay ended and their tokens
+    stay as they were: only new sign-ins and tokens not revoked work again."""
+    require_admin(actor, supplier_only=False)
+    with write_transaction():
+        person = _managed_person(actor, person_id, oneself="administrators cannot enable themselves")
+        person = locked(Person.select().where(Person.id == person.id)).get()
+        if person.disabled_at is None:
+            raise Conflict(f"{person.email} is not disabled")
+        disabled_at = person.disabled_at
+        Person.update(disabled_at=None).where(Person.id == person.id).execute()
+        person.disabled_at = None
+        append("person", person.id, "person_enabled", actor=_signature(actor), at=clock.now(),
+               payload={"email": person.email, "disabled_since": disabled_at.isoformat()})
     return person
 
 

@@ -10,6 +10,12 @@ DEFAULT_DAILY_LIMIT = 12
 DIGEST_CAP = 20  # items a mail lists before "and N more"
 
 
+def configured_base_url() -> str:
+    """`ACCORD_BASE_URL` without a trailing slash, or "" when unset: where every absolute link
+    Accord gives out leads, in mail and on pages alike."""
+    return os.environ.get("ACCORD_BASE_URL", "").strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class MailConfig:
     smtp_url: str | None = None
@@ -23,7 +29,7 @@ class MailConfig:
         return cls(
             smtp_url=os.environ.get("ACCORD_SMTP_URL") or None,
             sender=os.environ.get("ACCORD_MAIL_FROM") or DEFAULT_SENDER,
-            base_url=(os.environ.get("ACCORD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            base_url=configured_base_url() or DEFAULT_BASE_URL,
             daily_limit=int(limit) if limit.isdigit() and int(limit) > 0 else DEFAULT_DAILY_LIMIT,
         )
 

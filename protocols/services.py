@@ -11,8 +11,7 @@ from datetime import datetime
 from peewee import fn
 
 from mediation.access import Actor
-from mediation.access import refuse_read_only
-from mediation.credentials import issue_token
+from mediation.credentials import issue_own_token
 from mediation.db import locked
 from mediation.db import write_transaction
 from mediation.access import visible_project
@@ -32,6 +31,7 @@ from protocols.models import Incident
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
+from protocols.models import protocol_name
 from protocols.permissions import contact_capacity
 from protocols.permissions import drafting_capacity
 from protocols.queries import get_protocol
@@ -291,9 +291,8 @@ def report_incident(actor: Actor, clock, protocol_id: int, *, started_at: dateti
 def issue_calendar_token(actor: Actor, clock, protocol: Protocol | None = None) -> str:
     """A token that only reads calendar feeds, to paste into a calendar app as part of a
     URL, named after `protocol` when it is for one. It is shown once, and only its hash is
-    kept. Auditors are refused: they add nothing, credentials included."""
-    refuse_read_only(actor)
-    purpose = "calendar subscription" if protocol is None else f"calendar subscription (protocol {protocol.id})"
-    with write_transaction():
-        _, token = issue_token(actor.person, clock.now(), purpose, scope="calendar")
+    kept."""
+    purpose = "calendar: all my protocols" if protocol is None else \
+        f"calendar: {protocol_name(protocol.scenario, protocol.project.name)}"
+    _, token = issue_own_token(actor, clock.now(), purpose[:200], scope="calendar")
     return token

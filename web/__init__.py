@@ -4,6 +4,7 @@ import os
 import secrets
 
 from flask import Flask
+from flask import g
 from flask import request
 from marshmallow import ValidationError
 from peewee import IntegrityError
@@ -17,6 +18,7 @@ from mediation.db import open_database
 from mediation.db import release_connection
 from mediation.errors import DomainError
 from outreach import install as install_outreach
+from outreach.config import configured_base_url
 from web import problems
 from web.schemas import MAX_ID
 from web.ui import PAGE_CONFIG
@@ -26,7 +28,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` may set DATABASE_URL, CLOCK, SECRET_KEY, MAX_CONTENT_LENGTH,
-    BASE_URL (where links sent to people lead; else the request's own), and
+    BASE_URL (where absolute links lead; else the request's own, which a proxy's Host
+    header decides), and
     the limits EXPENSIVE_SLOTS, EXPENSIVE_PER_PERSON (web.limits) and BOARD_SECONDS (web.boards)."""
     app = Flask(__name__)
     app.config.from_mapping(
@@ -35,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         CLOCK=SystemClock(),
         SESSION_COOKIE_SECURE=os.environ.get("ACCORD_SECURE_COOKIES") == "1",
-        BASE_URL=os.environ.get("ACCORD_BASE_URL", ""),
+        BASE_URL=configured_base_url(),
         **PAGE_CONFIG,
     )
     app.config.update(config or {})
@@ -44,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     open_database(app.config["DATABASE_URL"])
     install_outreach()
     _connect_per_request(app)
+    _never_store_signed_in_answers(app)
     _register_problem_handlers(app)
 
     from web import api
@@ -95,6 +99,17 @@ def _connect_per_request(app: Flask) -> None:
     @app.teardown_request
     def release(_error):
         release_connection()
+
+
+def _never_store_signed_in_answers(app: Flask) -> None:
+    """What a signed-in person is shown is theirs alone: no browser or proxy cache keeps it
+    for the next person at the same machine or behind the same proxy."""
+
+    @app.after_request
+    def no_store(response):
+        if g.get("actor") or g.get("viewer") or g.get("calendar_actor"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _register_problem_handlers(app: Flask) -> None:

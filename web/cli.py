@@ -83,6 +83,10 @@ def init(ctx):
         raise click.ClickException(str(error)) from None
     versions = ", ".join(f"{plan.component} {current_version(plan.component)}" for plan in ALL_PLANS)
     click.echo(f"schema versions: {versions}" + ("" if applied else " (already up to date)"))
+    for person in directory.auditors_who_write():
+        others = ", ".join(sorted(person.roles - {"auditor"}))
+        click.echo(f"warning: {person.email} holds auditor with {others}; auditors change nothing, so they "
+                   f"only read until given roles again (accord user roles {person.email} ...)", err=True)
 
 
 @main.group()
@@ -155,6 +159,34 @@ def user_disable(ctx, email):
     except DomainError as error:
         raise _fail(error) from None
     click.echo(f"person {person.id}: {person.email} disabled")
+
+
+@user.command("enable")
+@click.argument("email")
+@click.pass_context
+def user_enable(ctx, email):
+    """Let a disabled person sign in again."""
+    _need_schema(ctx)
+    try:
+        person = directory.enable_person(None, ctx.obj["clock"], person_id=directory.find_person(email).id)
+    except DomainError as error:
+        raise _fail(error) from None
+    click.echo(f"person {person.id}: {person.email} enabled")
+
+
+@user.command("roles")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES),
+              help="Repeat for several roles; none leaves the person without a role.")
+@click.pass_context
+def user_roles(ctx, email, roles):
+    """Replace a person's roles."""
+    _need_schema(ctx)
+    try:
+        person = directory.set_roles(None, ctx.obj["clock"], person_id=directory.find_person(email).id, roles=roles)
+    except DomainError as error:
+        raise _fail(error) from None
+    click.echo(f"person {person.id}: {person.email} ({', '.join(sorted(person.roles)) or 'no roles'})")
 
 
 @main.group()

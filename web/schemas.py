@@ -257,6 +257,13 @@ class PageQuery(Schema):
     limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
+class NewestFirstQuery(Schema):
+    """A list newest first: `before` is the id the next page starts below."""
+
+    before = QueryInteger(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
 class DisputeQuery(PageQuery):
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
     account_id = QueryId(load_default=None)
@@ -287,6 +294,25 @@ class PersonOut(Schema):
     roles = fields.Function(lambda person: sorted(person.roles))
     disabled = fields.Function(lambda person: person.disabled_at is not None)
     created_at = fields.DateTime()
+
+
+class TokenIn(Schema):
+    label = Title(required=True, metadata={"description": "what the token is for, to recognise it later"})
+
+
+class TokenOut(Schema):
+    """A token as its owner sees it later: never the token itself, only its first characters."""
+
+    id = fields.Integer()
+    label = fields.String()
+    scope = fields.String(metadata={"description": "`api`, or `calendar` for a token that only reads calendar feeds"})
+    hint = fields.String(metadata={"description": "the token's first characters"})
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class NewTokenOut(TokenOut):
+    token = fields.String(metadata={"description": "the token, shown this once and never again"})
 
 
 class AccountOut(Schema):

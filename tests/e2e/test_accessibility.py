@@ -42,6 +42,7 @@ PAGES = {
     "administration": ("admin", "/admin", []),
     "organizations": ("admin", "/admin/organizations", []),
     "people": ("admin", "/admin/people", []),
+    "disabling a person, asked first": ("admin", "/admin/people", ["Disable Sam Lindqvist"]),
     "accounts": ("admin", "/admin/accounts", []),
     "projects": ("admin", "/admin/projects", []),
     "diagrams": ("carla", "/diagrams", []),

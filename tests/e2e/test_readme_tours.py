@@ -226,9 +226,11 @@ def test_the_administrator_tour_works_by_clicking(page_as):
     admin.get_by_role("group", name="Roles of Sam Lindqvist").get_by_label("Point person").check()
     click(admin, "Save roles")
     expect(flash(admin)).to_contain_text("Sam Lindqvist now holds: Point person")
-    disable = admin.get_by_role("button", name="Disable Sam Lindqvist")
+    disable = admin.get_by_role("link", name="Disable Sam Lindqvist")
     expect(disable).to_contain_text("Disable")
     disable.click()
+    expect(heading(admin)).to_have_text("Disable Sam Lindqvist?")
+    click(admin, "Yes, disable Sam Lindqvist")
     expect(flash(admin)).to_have_text("Sam Lindqvist is disabled and signed out everywhere.")
     # (their sessions and tokens stop at once).
     go_to(sam, "Home")

@@ -13,6 +13,7 @@ from mediation.access import visible_person
 from mediation.access import visible_project
 from mediation.access import visible_projects
 from mediation.credentials import password_matches
+from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
@@ -426,12 +427,12 @@ def roles_events(person_id):
 def test_an_administrator_changes_a_persons_roles_recorded_from_and_to(world, clock, who, whom):
     before = sorted(world.people[whom].roles)
     changed = directory.set_roles(world.actor(who), clock, person_id=world.id(whom),
-                                  roles=["auditor", "point_person", "auditor"])
-    assert changed.roles == {"auditor", "point_person"}
-    assert Person.get_by_id(world.id(whom)).roles == {"auditor", "point_person"}
+                                  roles=["admin", "point_person", "admin"])
+    assert changed.roles == {"admin", "point_person"}
+    assert Person.get_by_id(world.id(whom)).roles == {"admin", "point_person"}
     [event] = roles_events(world.id(whom))
     assert event.actor_person_id == world.id(who) and event.actor_role == "admin"
-    assert event.data == {"email": world.people[whom].email, "from": before, "to": ["auditor", "point_person"]}
+    assert event.data == {"email": world.people[whom].email, "from": before, "to": ["admin", "point_person"]}
 
 
 def test_every_role_may_be_taken_away(world, clock):
@@ -478,3 +479,64 @@ def test_who_manages_whose_people(world):
     assert [directory.manages_people_of(world.actor("contoso_admin"), org) for org in (northwind, contoso, fabrikam)] \
         == [False, True, False]
     assert not directory.manages_people_of(world.actor("alice"), northwind)
+
+
+# --- enabling a disabled person again ----------------------------------------------------------
+
+
+def test_an_administrator_enables_a_disabled_person_and_the_ledger_records_it(world, clock):
+    from mediation.credentials import person_for_token
+
+    token = world.token("carla")
+    directory.disable_person(world.actor("admin"), clock, person_id=world.id("carla"))
+    disabled_at = clock.now()
+    clock.advance(minutes=5)
+
+    enabled = directory.enable_person(world.actor("contoso_admin"), clock, person_id=world.id("carla"))
+
+    assert enabled.disabled_at is None and Person.get_by_id(world.id("carla")).is_active
+    assert person_for_token(token) is not None, "a token that was not revoked works again"
+    [event] = [e for e in history("person", world.id("carla")) if e.kind == "person_enabled"]
+    assert event.actor_person_id == world.id("contoso_admin")
+    assert event.data == {"email": "carla@contoso.example", "disabled_since": disabled_at.isoformat()}
+
+
+@pytest.mark.parametrize("who, whom, error", [
+    ("alice", "carla", Forbidden),
+    ("auditor", "carla", Forbidden),
+    ("contoso_admin", "frank", NotFound),
+    ("contoso_admin", "alice", Forbidden),
+    ("admin", "dev", Conflict),
+])
+def test_enabling_is_refused_to_non_admins_across_tenants_and_for_the_active(world, clock, who, whom, error):
+    for person in ("carla", "frank", "alice"):
+        directory.disable_person(None, clock, person_id=world.id(person))
+    with refused(error):
+        directory.enable_person(world.actor(who), clock, person_id=world.id(whom))
+
+
+# --- auditors change nothing, whatever else they hold -------------------------------------------
+
+
+@pytest.mark.parametrize("roles", [["auditor", "admin"], ["auditor", "point_person"],
+                                   ["auditor", "account_manager"]])
+def test_auditor_cannot_be_given_with_a_role_that_writes(world, clock, roles):
+    with invalid("roles") as caught:
+        directory.set_roles(world.actor("admin"), clock, person_id=world.id("sam"), roles=roles)
+    assert "auditor changes nothing" in caught.value.errors["roles"][0]
+    with invalid("roles"):
+        directory.create_person(world.actor("admin"), clock, email="new@northwind.example", name="New",
+                                organization_id=world.orgs["northwind"].id, roles=roles)
+
+
+def test_an_auditor_an_older_release_also_made_an_administrator_only_reads_and_is_reported(world, clock):
+    """Such a person cannot be made any more, but an upgraded database may hold one."""
+    Person.update(roles_text="admin,auditor").where(Person.id == world.id("sam")).execute()
+    sam = Actor.of(Person.get_by_id(world.id("sam")))
+
+    assert sam.is_read_only
+    with refused(Forbidden):
+        directory.create_organization(sam, clock, name="Tailspin Toys", kind="customer")
+    with refused(Forbidden):
+        directory.disable_person(sam, clock, person_id=world.id("carla"))
+    assert [p.email for p in directory.auditors_who_write()] == ["sam@northwind.example"]

@@ -145,14 +145,14 @@ def test_organizations_are_paginated_without_gaps_or_repeats(api, world):
 
 def test_the_supplier_administrator_adds_a_person_to_a_customer(api, world):
     body = {"email": "Hana@Contoso.Example", "name": "Hana Ito", "organization_id": world.orgs["contoso"].id,
-            "roles": ["point_person", "auditor"], "password": "correct horse battery staple"}
+            "roles": ["point_person", "admin"], "password": "correct horse battery staple"}
 
     response = api.post(f"{API}/people", body, as_="admin")
 
     assert response.status_code == 201, response.get_data(as_text=True)
     person = response.json
     assert person["email"] == "hana@contoso.example"
-    assert person["roles"] == ["auditor", "point_person"]
+    assert person["roles"] == ["admin", "point_person"]
     assert person["organization_id"] == world.orgs["contoso"].id
     assert person["disabled"] is False
     assert not {"password", "password_hash"} & set(person)
@@ -425,6 +425,28 @@ def test_an_administrator_disables_a_person_whose_token_then_fails(api, world):
     assert_problem(refused, 401)
 
 
+def test_an_administrator_enables_a_disabled_person_whose_token_then_works_again(api, world, signed_in):
+    carla_token = world.token("carla")
+    api.post(f"{API}/people/{world.id('carla')}/disable", {}, as_="admin")
+
+    response = api.post(f"{API}/people/{world.id('carla')}/enable", {}, as_="contoso_admin")
+
+    assert response.status_code == 200 and response.json["disabled"] is False
+    assert api.client.get(f"{API}/me", headers={"Authorization": f"Bearer {carla_token}"}).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "whom", "status"), [
+    ("alice", "carla", 403), ("auditor", "carla", 403), ("contoso_admin", "frank", 404),
+    ("admin", "dev", 409), ("admin", "admin", 403),
+])
+def test_enabling_is_refused_with_the_status_that_says_why(api, world, signed_in, who, whom, status):
+    for person in ("carla", "frank"):
+        api.post(f"{API}/people/{world.id(person)}/disable", {}, as_="admin")
+    before = table_counts()
+    assert_problem(api.post(f"{API}/people/{world.id(whom)}/enable", {}, as_=who), status)
+    assert table_counts() == before
+
+
 def test_a_customer_cannot_disable_another_customers_person(api, world):
     assert_problem(api.post(f"{API}/people/{world.id('frank')}/disable", {}, as_="contoso_admin"), 404)
 
@@ -433,11 +455,11 @@ def test_a_customer_cannot_disable_another_customers_person(api, world):
 
 
 def test_an_administrator_replaces_a_persons_roles(api, world):
-    response = api.post(f"{API}/people/{world.id('sam')}/roles", {"roles": ["point_person", "auditor"]}, as_="admin")
+    response = api.post(f"{API}/people/{world.id('sam')}/roles", {"roles": ["point_person", "admin"]}, as_="admin")
 
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.json["roles"] == ["auditor", "point_person"]
-    assert api.get(f"{API}/people/{world.id('sam')}", as_="sam").json["roles"] == ["auditor", "point_person"]
+    assert response.json["roles"] == ["admin", "point_person"]
+    assert api.get(f"{API}/people/{world.id('sam')}", as_="sam").json["roles"] == ["admin", "point_person"]
 
 
 @pytest.mark.parametrize(("who", "whom", "body", "status"), [
@@ -449,6 +471,9 @@ def test_an_administrator_replaces_a_persons_roles(api, world):
     ("admin", "sam", {"roles": ["root"]}, 422),
     ("admin", "sam", {}, 422),
     ("admin", "sam", {"roles": "auditor"}, 422),
+    ("admin", "sam", {"roles": ["auditor", "point_person"]}, 422),
+    ("admin", "sam", {"roles": ["auditor", "admin"]}, 422),
+    ("admin", "auditor", {"roles": ["auditor", "account_manager"]}, 422),
 ])
 def test_roles_changes_are_refused_with_the_status_that_says_why(api, world, signed_in, who, whom, body, status):
     before = table_counts()

@@ -113,6 +113,32 @@ def test_a_revoked_token_no_longer_authenticates(bootstrapped):
     assert again.exit_code != 0 and "already revoked" in again.output
 
 
+def test_user_roles_and_enable_change_a_person_from_the_command_line(bootstrapped):
+    assert bootstrapped("user", "add", "ann@northwind.example", "--name", "Ann", "--org", "Northwind Systems",
+                        "--role", "auditor").exit_code == 0
+    result = bootstrapped("user", "roles", "ann@northwind.example", "--role", "point_person", "--role", "admin")
+    assert result.exit_code == 0, result.output
+    assert "(admin, point_person)" in result.output
+    refused = bootstrapped("user", "roles", "ann@northwind.example", "--role", "auditor", "--role", "admin")
+    assert refused.exit_code != 0 and "auditor changes nothing" in refused.output
+    assert bootstrapped("user", "disable", "ann@northwind.example").exit_code == 0
+    assert "ann@northwind.example enabled" in bootstrapped("user", "enable", "ann@northwind.example").output
+    again = bootstrapped("user", "enable", "ann@northwind.example")
+    assert again.exit_code != 0 and "is not disabled" in again.output
+
+
+def test_init_names_the_auditors_an_older_release_let_write(bootstrapped):
+    assert bootstrapped("user", "add", "ann@northwind.example", "--name", "Ann", "--org", "Northwind Systems",
+                        "--role", "auditor").exit_code == 0
+    database.execute_sql("UPDATE person SET roles_text = 'admin,auditor' WHERE email = 'ann@northwind.example'")
+
+    result = bootstrapped("init")
+
+    assert result.exit_code == 0
+    assert "warning: ann@northwind.example holds auditor with admin" in result.output
+    assert "accord user roles ann@northwind.example" in result.output
+
+
 def test_audit_verify_passes_on_an_intact_chain_and_checks_a_digest(bootstrapped):
     digest = bootstrapped("audit", "digest").output.strip()
     assert re.match(r"^\d+:[0-9a-f]{64}$", digest)

@@ -17,6 +17,7 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from mediation.credentials import issue_token
 from outreach import webhooks
 from outreach.models import Notification
 from outreach.models import WebhookDelivery
@@ -290,6 +291,7 @@ def ids(api, world, signed_in, monkeypatch):
         "organization_id": world.orgs["contoso"].id, "person_id": world.id("gina"),
         "notification_id": Notification.select().first().id,
         "webhook_id": webhook.id, "delivery_id": WebhookDelivery.select().first().id,
+        "token_id": issue_token(world.people["admin"], world.clock.now(), "a script")[0].id,
     }
 
 
@@ -402,6 +404,10 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.get(f"{API}/people?limit=2", as_="admin"))
     ok(c.post(f"{API}/people/{tess['id']}/roles", {"roles": []}, as_="admin"))
     ok(c.post(f"{API}/people/{tess['id']}/disable", as_="admin"))
+    ok(c.post(f"{API}/people/{tess['id']}/enable", as_="admin"))
+    token = ok(c.post(f"{API}/me/tokens", {"label": "a nightly report"}, as_="alice"), 201)
+    ok(c.get(f"{API}/me/tokens", as_="alice"))
+    ok(c.post(f"{API}/me/tokens/{token['id']}/revoke", as_="alice"))
     account = ok(c.post(f"{API}/accounts", {"name": "Tailspin account", "supplier_id": northwind,
                                             "customer_id": org["id"], "manager_ids": [ids("alice")]}, as_="admin"), 201)
     ok(c.get(f"{API}/accounts/{account['id']}", as_="admin"))

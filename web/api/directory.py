@@ -89,6 +89,7 @@ def list_people():
                 link("directory_api.get_person", person_id=BODY_ID),
                 link("directory_api.set_roles", person_id=BODY_ID),
                 link("directory_api.disable_person", person_id=BODY_ID),
+                link("directory_api.enable_person", person_id=BODY_ID),
             ))
 def create_person():
     data = load_body()
@@ -106,6 +107,13 @@ def get_person(person_id):
 def disable_person(person_id):
     """Administrators disable a person; the person's tokens stop working at once."""
     return _person.dump(directory.disable_person(current_actor(), clock(), person_id=person_id))
+
+
+@blueprint.post("/people/<int:person_id>/enable")
+@documented("Let a disabled person sign in again", answers={200: schemas.PersonOut}, refuses=(403, 409))
+def enable_person(person_id):
+    """Administrators enable a disabled person again (an extension of the contract)."""
+    return _person.dump(directory.enable_person(current_actor(), clock(), person_id=person_id))
 
 
 @blueprint.post("/people/<int:person_id>/roles")

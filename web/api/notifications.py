@@ -2,8 +2,6 @@
 `/me/notification-settings`)."""
 
 from flask import Blueprint
-from flask import current_app
-from flask import request
 
 from outreach import inbox
 from outreach import settings
@@ -15,6 +13,7 @@ from web.api import paged
 from web.api.documented import Page
 from web.api.documented import documented
 from web.auth import current_actor
+from web.links import absolute
 
 blueprint = Blueprint("notifications_api", __name__)
 
@@ -23,11 +22,10 @@ _settings = schemas.NotificationSettingsOut()
 
 
 def _dump(notification) -> dict:
-    base = current_app.config["BASE_URL"] or request.url_root
     return _notification.dump({
         "id": notification.id, "kind": notification.kind,
         "subject": {"type": notification.subject_type, "id": notification.subject_id},
-        "title": notification.title, "url": base.rstrip("/") + notification.path,
+        "title": notification.title, "url": absolute(notification.path),
         "created_at": notification.created_at, "read_at": notification.read_at,
     })
 

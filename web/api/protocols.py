@@ -36,6 +36,7 @@ from web.auth import unauthorized
 from web.limits import expensive
 from web.schemas import EventOut
 from web.schemas import PageQuery
+from web.links import absolute_url
 
 blueprint = Blueprint("protocols_api", __name__)
 
@@ -212,12 +213,13 @@ def history(protocol_id):
 
 
 def _calendar_actor() -> Actor:
-    """A calendar app cannot send headers: a calendar-scoped token may come as ?token=."""
+    """A calendar app cannot send headers: a calendar-scoped token may come as ?token=. A
+    full API token never may: a URL is kept in logs, histories and calendar apps."""
     token = request.args.get("token")
     if token is None:
         return current_actor()
     if "calendar_actor" not in g:
-        person = person_for_token(token, scopes=("api", "calendar"))
+        person = person_for_token(token, scopes=("calendar",))
         if person is None:
             raise unauthorized("the calendar token is unknown, revoked, or its person is disabled")
         g.calendar_actor = Actor.of(person)
@@ -244,7 +246,7 @@ def create_calendar_token():
     token = services.issue_calendar_token(current_actor(), clock())
     return {
         "token": token,
-        "my_calendar_url": url_for("protocols_api.my_calendar", token=token, _external=True),
+        "my_calendar_url": absolute_url("protocols_api.my_calendar", token=token),
     }, 201
 
 

@@ -219,12 +219,22 @@ def person(person_id):
     return redirect(url_for("admin_ui.person", person_id=changed.id))
 
 
-@blueprint.post("/admin/people/<int:person_id>/disable")
+@blueprint.route("/admin/people/<int:person_id>/disable", methods=["GET", "POST"])
 def disable_person(person_id):
-    """Disabling ends the person's sessions and tokens at once (see directory.disable_person)."""
+    """Disabling ends the person's sessions and tokens at once (see directory.disable_person),
+    so it is asked for on a page of its own that says so, and done by a second button."""
+    if request.method == "GET":
+        return render_template("admin/disable.html", person=visible_person(viewer(), person_id))
     disabled = directory.disable_person(viewer(), clock(), person_id=person_id)
     flash(f"{disabled.name} is disabled and signed out everywhere.", "success")
-    return redirect(url_for("admin_ui.people"))
+    return redirect(url_for("admin_ui.person", person_id=disabled.id))
+
+
+@blueprint.post("/admin/people/<int:person_id>/enable")
+def enable_person(person_id):
+    enabled = directory.enable_person(viewer(), clock(), person_id=person_id)
+    flash(f"{enabled.name} may sign in again.", "success")
+    return redirect(url_for("admin_ui.person", person_id=enabled.id))
 
 
 # --- accounts ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from web.ui import charts
 from web.ui import forms
 from web.ui import protocol_forms
 from web.ui import protocol_terms
+from web.links import absolute_url
 
 DEFAULT_RANGE = timedelta(days=90)
 TOUCHPOINTS_PAGE = 20
@@ -194,7 +195,7 @@ def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
         "zone": layout.zone,
         "zone_name": read.zone_name,
         "names": names,
-        "calendar_url": url_for("protocols_api.protocol_calendar", protocol_id=protocol.id, _external=True),
+        "calendar_url": absolute_url("protocols_api.protocol_calendar", protocol_id=protocol.id),
         "forms": forms_state,
         **compliance,
         **touchpoints,

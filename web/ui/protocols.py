@@ -8,7 +8,6 @@ from datetime import timezone
 from datetime import tzinfo
 
 from flask import flash
-from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -38,6 +37,7 @@ from web.ui import protocol_terms
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
+from web.links import absolute_url
 
 blueprint = page_blueprint("protocols_ui", __name__)
 
@@ -280,11 +280,9 @@ def calendar_link(protocol_id):
     actor = viewer()
     protocol = queries.get_protocol(actor, protocol_id)
     token = services.issue_calendar_token(actor, clock(), protocol)
-    response = make_response(render_template(
+    return render_template(
         "protocols/calendar_link.html",
         protocol=protocol,
-        protocol_url=url_for("protocols_api.protocol_calendar", protocol_id=protocol.id, token=token, _external=True),
-        person_url=url_for("protocols_api.my_calendar", token=token, _external=True),
-    ))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        protocol_url=absolute_url("protocols_api.protocol_calendar", protocol_id=protocol.id, token=token),
+        person_url=absolute_url("protocols_api.my_calendar", token=token),
+    )
