@@ -2,11 +2,17 @@
 
 The cookie carries only a random session key; the row behind it decides. Logging out,
 an idle or absolute timeout, or disabling the person ends the session for real, so a
-replayed cookie is refused. Failed sign-ins are counted per email and per address, and
-too many in a short time refuse further attempts for a while.
+replayed cookie is refused.
+
+Failed sign-ins slow guessing down without letting anyone lock a person or an office out
+(OWASP's device cookies): a browser that has signed in as a person before is trusted for
+them, and only its own failures ever hold it back. Failures from other browsers are
+counted per email and, with a far higher allowance, per address; past the allowance each
+further attempt waits a little longer than the last, never more than a minute.
 """
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +21,6 @@ from peewee import CharField
 from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import TextField
-from peewee import fn
 
 from mediation.credentials import password_matches
 from mediation.db import BaseModel
@@ -31,9 +36,11 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 20
-
+FREE_FAILURES_PER_EMAIL = 5  # from browsers the person has not used, before any wait
+FREE_FAILURES_PER_DEVICE = 10  # from one of the person's own browsers: their own typos
+FREE_FAILURES_PER_ADDRESS = 100  # from one address by unknown browsers, across emails
+LONGEST_WAIT = timedelta(seconds=60)
+TRUSTED_DEVICES_KEPT = 20  # per person, the most recently used
 
 
 class WebSession(BaseModel):
@@ -43,6 +50,18 @@ class WebSession(BaseModel):
     last_seen_at = UTCDateTimeField()
     ended_at = UTCDateTimeField(null=True)
     ended_because = CharField(max_length=32, null=True)
+
+
+class TrustedDevice(BaseModel):
+    """A browser that has signed in as the person: its cookie's key, hashed."""
+
+    person = ForeignKeyField(Person, on_delete="CASCADE")
+    key_hash = CharField(max_length=64)
+    created_at = UTCDateTimeField()
+    last_used_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("person", "key_hash"), True),)
 
 
 class AccessEvent(BaseModel):
@@ -56,22 +75,25 @@ class AccessEvent(BaseModel):
     address = CharField(max_length=64, null=True)
     path = CharField(max_length=500, null=True)
     detail = TextField(default="")
+    device_hash = CharField(max_length=64, null=True)  # a failure from a trusted browser: which one
 
     class Meta:
         indexes = ((("kind", "email", "occurred_at"), False), (("kind", "address", "occurred_at"), False))
 
 
-SESSION_MODELS = [WebSession, AccessEvent]
+SESSION_MODELS = [WebSession, TrustedDevice, AccessEvent]
 
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def record(kind: str, now, *, email=None, person_id=None, address=None, path=None, detail="") -> None:
+def record(kind: str, now, *, email=None, person_id=None, address=None, path=None, detail="",
+           device_hash=None) -> None:
     AccessEvent.create(
         occurred_at=now, kind=kind, email=email, person_id=person_id,
         address=(address or "")[:64] or None, path=(path or "")[:500] or None, detail=detail,
+        device_hash=device_hash,
     )
 
 
@@ -84,26 +106,65 @@ def record_refusal(kind: str, now, *, person_id=None, address=None, path=None, d
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: a person and a fresh session key, or a refusal."""
+    """The outcome of a sign-in attempt: a person and a fresh session key, or a refusal;
+    a throttled one says how long to wait and why (`email`, `device` or `address`)."""
 
     person: Person | None = None
     key: str | None = None
-    throttled: bool = False
+    retry_after: int = 0
+    throttled_by: str | None = None
+
+    @property
+    def throttled(self) -> bool:
+        return self.throttled_by is not None
 
 
-def _recent_failures(column, value, now) -> int:
-    return (
-        AccessEvent.select(fn.COUNT(AccessEvent.id))
-        .where((AccessEvent.kind == "login_failed") & (column == value)
-               & (AccessEvent.occurred_at > now - THROTTLE_WINDOW))
-        .scalar()
-    )
+@dataclass(frozen=True)
+class _Attempt:
+    """Who is trying, from where: what the throttling rules are asked about."""
+
+    email: str
+    address: str | None
+    person: Person | None
+    trusted_device: str | None  # the hash of the browser's key, when it is trusted for `person`
 
 
-def _throttled(email: str, address: str | None, now) -> bool:
-    if _recent_failures(AccessEvent.email, email, now) >= MAX_FAILURES_PER_EMAIL:
-        return True
-    return bool(address) and _recent_failures(AccessEvent.address, address, now) >= MAX_FAILURES_PER_ADDRESS
+def _wait_after(failures, free: int, now) -> int:
+    """Seconds to wait after `failures` (their times, the latest last) with `free` of them
+    allowed: 1 s after the first beyond, doubling, at most a minute."""
+    if len(failures) < free:
+        return 0
+    wait = min(LONGEST_WAIT, timedelta(seconds=2 ** (len(failures) - free)))
+    remaining = failures[-1] + wait - now
+    return max(0, math.ceil(remaining.total_seconds()))
+
+
+def _failure_times(condition, now) -> list:
+    return [row.occurred_at for row in AccessEvent.select(AccessEvent.occurred_at)
+            .where((AccessEvent.kind == "login_failed") & (AccessEvent.occurred_at > now - THROTTLE_WINDOW)
+                   & condition)
+            .order_by(AccessEvent.occurred_at)]
+
+
+def _throttle(attempt: _Attempt, now) -> tuple[int, str | None]:
+    """How long this attempt must wait, and by which rule. A trusted browser answers only
+    for its own failures; any other is held to the email's and the address's."""
+    if attempt.trusted_device:
+        failures = _failure_times((AccessEvent.email == attempt.email)
+                                  & (AccessEvent.device_hash == attempt.trusted_device), now)
+        wait = _wait_after(failures, FREE_FAILURES_PER_DEVICE, now)
+        return (wait, "device") if wait else (0, None)
+    unknown = AccessEvent.device_hash.is_null()
+    wait = _wait_after(_failure_times((AccessEvent.email == attempt.email) & unknown, now),
+                       FREE_FAILURES_PER_EMAIL, now)
+    if wait:
+        return wait, "email"
+    if attempt.address:
+        wait = _wait_after(_failure_times((AccessEvent.address == attempt.address) & unknown, now),
+                           FREE_FAILURES_PER_ADDRESS, now)
+        if wait:
+            return wait, "address"
+    return 0, None
 
 
 def _serialize_attempts(email: str) -> None:
@@ -115,8 +176,30 @@ def _serialize_attempts(email: str) -> None:
         execute("SELECT pg_advisory_xact_lock(?)", (key,))
 
 
-def sign_in(email: str, password: str, now, address: str | None = None) -> SignIn:
-    """Check the password and open a new session; every attempt is recorded.
+def _trusted(person: Person | None, device_key: str | None) -> str | None:
+    if person is None or not device_key:
+        return None
+    key_hash = _digest(device_key)
+    known = TrustedDevice.select().where((TrustedDevice.person == person.id) & (TrustedDevice.key_hash == key_hash))
+    return key_hash if known.exists() else None
+
+
+def _trust(person: Person, device_key: str, now) -> None:
+    """Remember the browser for the person, keeping only their most recently used ones."""
+    key_hash = _digest(device_key)
+    updated = (TrustedDevice.update(last_used_at=now)
+               .where((TrustedDevice.person == person.id) & (TrustedDevice.key_hash == key_hash)).execute())
+    if not updated:
+        TrustedDevice.create(person=person, key_hash=key_hash, created_at=now, last_used_at=now)
+    kept = (TrustedDevice.select(TrustedDevice.id).where(TrustedDevice.person == person.id)
+            .order_by(TrustedDevice.last_used_at.desc(), TrustedDevice.id.desc()).limit(TRUSTED_DEVICES_KEPT))
+    TrustedDevice.delete().where((TrustedDevice.person == person.id) & TrustedDevice.id.not_in(kept)).execute()
+
+
+def sign_in(email: str, password: str, now, address: str | None = None, device_key: str | None = None) -> SignIn:
+    """Check the password and open a new session; every attempt is recorded. `device_key`
+    is the browser's own random key (from its device cookie): on success the browser is
+    trusted for the person from then on.
 
     The password is checked before the write transaction, so a slow hash never holds the
     database's write lock. Unknown email, wrong password and disabled person are one
@@ -124,26 +207,37 @@ def sign_in(email: str, password: str, now, address: str | None = None) -> SignI
     account.
     """
     email = normalize_email(email)[:254]
-    if _throttled(email, address, now):
-        with write_transaction():
-            record("login_throttled", now, email=email, address=address)
-        return SignIn(throttled=True)
     person = Person.select(Person, Organization).join(Organization).where(Person.email == email).first()
+    attempt = _Attempt(email, address, person, _trusted(person, device_key))
+    wait, rule = _throttle(attempt, now)
+    if wait:
+        return _throttled(attempt, now, wait, rule)
     matches = password_matches(person or Person(), password)
     with write_transaction():
         _serialize_attempts(email)
-        if _throttled(email, address, now):
-            record("login_throttled", now, email=email, address=address)
-            return SignIn(throttled=True)
+        wait, rule = _throttle(attempt, now)
+        if wait:
+            return _throttled(attempt, now, wait, rule)
         if person is None or not matches or person.disabled_at is not None:
             reason = "unknown email" if person is None else "wrong password" if not matches else "person disabled"
             record("login_failed", now, email=email, person_id=person.id if person else None,
-                   address=address, detail=reason)
+                   address=address, detail=reason, device_hash=attempt.trusted_device)
             return SignIn()
         key = secrets.token_urlsafe(32)
         WebSession.create(key_hash=_digest(key), person=person, created_at=now, last_seen_at=now)
+        if device_key:
+            _trust(person, device_key, now)
         record("login", now, email=email, person_id=person.id, address=address)
     return SignIn(person=person, key=key)
+
+
+def _throttled(attempt: _Attempt, now, wait: int, rule: str) -> SignIn:
+    """A refused attempt, recorded as such and not as a failure: asking again while waiting
+    does not make the wait longer."""
+    with write_transaction():
+        record("login_throttled", now, email=attempt.email, address=attempt.address,
+               detail=f"wait {wait} s ({rule})")
+    return SignIn(retry_after=wait, throttled_by=rule)
 
 
 def _expiry(session: WebSession, now) -> str | None:

@@ -89,23 +89,106 @@ def test_a_session_ends_after_its_absolute_lifetime_however_busy(world, clock):
     assert WebSession.get().ended_because == "absolute_timeout"
 
 
-def test_repeated_failures_for_one_email_are_throttled_even_with_the_right_password(world, clock):
+def _fail(email, clock, address=None, device=None):
+    return sessions.sign_in(email, "wrong password!", clock.now(), address, device)
+
+
+def test_failures_from_unknown_browsers_make_each_next_attempt_wait_longer_up_to_a_minute(world, clock):
     email = _with_password(world, "alice")
-    for _ in range(sessions.MAX_FAILURES_PER_EMAIL):
-        assert not sessions.sign_in(email, "wrong password!", clock.now()).throttled
-    refused = sessions.sign_in(email, PASSWORD, clock.now())
-    assert refused.throttled and refused.key is None
-    assert _kinds()[-1] == "login_throttled"
-    clock.advance(minutes=16)
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL):
+        assert not _fail(email, clock).throttled
+    waits = []
+    for _ in range(9):
+        refused = sessions.sign_in(email, PASSWORD, clock.now())
+        assert refused.throttled_by == "email" and refused.key is None
+        waits.append(refused.retry_after)
+        clock.advance(seconds=refused.retry_after)
+        assert not _fail(email, clock).throttled
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60], "doubling, never more than a minute"
+    assert _kinds().count("login_throttled") == 9
+    clock.advance(seconds=60)
+    assert sessions.sign_in(email, PASSWORD, clock.now()).key is not None, "a wait, never a lockout"
+
+
+def test_asking_again_while_waiting_does_not_make_the_wait_longer(world, clock):
+    email = _with_password(world, "alice")
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL + 2):
+        clock.advance(seconds=5)
+        _fail(email, clock)
+    first = sessions.sign_in(email, PASSWORD, clock.now())
+    for _ in range(20):
+        assert sessions.sign_in(email, PASSWORD, clock.now()).retry_after == first.retry_after
+    clock.advance(seconds=first.retry_after)
     assert sessions.sign_in(email, PASSWORD, clock.now()).key is not None
 
 
-def test_repeated_failures_from_one_address_are_throttled_across_emails(world, clock):
+def test_a_browser_that_signed_in_before_is_never_held_back_by_failures_elsewhere(world, clock):
     email = _with_password(world, "alice")
-    for n in range(sessions.MAX_FAILURES_PER_ADDRESS):
-        sessions.sign_in(f"guess{n}@northwind.example", "wrong password!", clock.now(), "203.0.113.9")
-    assert sessions.sign_in(email, PASSWORD, clock.now(), "203.0.113.9").throttled
-    assert sessions.sign_in(email, PASSWORD, clock.now(), "198.51.100.7").key is not None
+    assert sessions.sign_in(email, PASSWORD, clock.now(), "10.0.0.1", "alices-laptop").key
+    for _ in range(40):
+        clock.advance(seconds=61)
+        _fail(email, clock, "203.0.113.9")
+    assert sessions.sign_in(email, PASSWORD, clock.now(), "203.0.113.9").throttled_by == "email"
+    outcome = sessions.sign_in(email, PASSWORD, clock.now(), "203.0.113.9", "alices-laptop")
+    assert outcome.key is not None and outcome.person.id == world.id("alice")
+
+
+def test_a_trusted_browser_is_held_back_only_by_its_own_failures(world, clock):
+    email = _with_password(world, "alice")
+    sessions.sign_in(email, PASSWORD, clock.now(), None, "alices-laptop")
+    for _ in range(sessions.FREE_FAILURES_PER_DEVICE):
+        assert not _fail(email, clock, device="alices-laptop").throttled
+    refused = sessions.sign_in(email, PASSWORD, clock.now(), None, "alices-laptop")
+    assert (refused.throttled_by, refused.retry_after) == ("device", 1)
+    assert not _fail(email, clock, device="another-browser").throttled, "her typos hold back no other browser"
+    clock.advance(seconds=1)
+    assert sessions.sign_in(email, PASSWORD, clock.now(), None, "alices-laptop").key is not None
+
+
+def test_a_browser_is_trusted_only_for_the_person_who_signed_in_with_it(world, clock):
+    alice, sam = _with_password(world, "alice"), _with_password(world, "sam")
+    sessions.sign_in(alice, PASSWORD, clock.now(), None, "shared-kiosk")
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL):
+        _fail(sam, clock, device="shared-kiosk")
+    assert sessions.sign_in(sam, PASSWORD, clock.now(), None, "shared-kiosk").throttled_by == "email"
+
+
+def test_an_address_past_its_far_higher_allowance_waits_but_known_browsers_and_others_do_not(world, clock):
+    """An office behind one address: a stranger's guesses at many emails slow new browsers
+    there down a little, and hold back no one who has signed in from their browser before."""
+    alice, carla = _with_password(world, "alice"), _with_password(world, "carla")
+    sessions.sign_in(carla, PASSWORD, clock.now(), "203.0.113.9", "carlas-desktop")
+    with write_transaction():
+        for n in range(sessions.FREE_FAILURES_PER_ADDRESS):
+            sessions.record("login_failed", clock.now(), email=f"guess{n}@contoso.example", address="203.0.113.9")
+    refused = sessions.sign_in(alice, PASSWORD, clock.now(), "203.0.113.9")
+    assert (refused.throttled_by, refused.retry_after) == ("address", 1)
+    assert sessions.sign_in(carla, PASSWORD, clock.now(), "203.0.113.9", "carlas-desktop").key is not None
+    assert sessions.sign_in(alice, PASSWORD, clock.now(), "198.51.100.7").key is not None
+    clock.advance(seconds=1)
+    assert sessions.sign_in(alice, PASSWORD, clock.now(), "203.0.113.9").key is not None
+
+
+def test_failures_older_than_the_window_are_forgotten(world, clock):
+    email = _with_password(world, "alice")
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL * 2):
+        clock.advance(seconds=61)
+        _fail(email, clock)
+    clock.advance(minutes=16)
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL):
+        assert not _fail(email, clock).throttled
+
+
+def test_a_person_keeps_only_their_most_recently_used_browsers(world, clock):
+    email = _with_password(world, "alice")
+    for n in range(sessions.TRUSTED_DEVICES_KEPT + 3):
+        clock.advance(minutes=1)
+        sessions.sign_in(email, PASSWORD, clock.now(), None, f"browser-{n}")
+    assert sessions.TrustedDevice.select().count() == sessions.TRUSTED_DEVICES_KEPT
+    for _ in range(sessions.FREE_FAILURES_PER_EMAIL):
+        _fail(email, clock)
+    assert sessions.sign_in(email, PASSWORD, clock.now(), None, "browser-0").throttled_by == "email"
+    assert sessions.sign_in(email, PASSWORD, clock.now(), None, "browser-3").key is not None
 
 
 def test_parallel_guesses_cannot_get_past_the_limit(world, clock):
@@ -123,8 +206,8 @@ def test_parallel_guesses_cannot_get_past_the_limit(world, clock):
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         outcomes = list(pool.map(lambda _: guess(), range(10)))
-    assert sum(not o.throttled for o in outcomes) == sessions.MAX_FAILURES_PER_EMAIL
-    assert _kinds().count("login_failed") == sessions.MAX_FAILURES_PER_EMAIL
+    assert sum(not o.throttled for o in outcomes) == sessions.FREE_FAILURES_PER_EMAIL
+    assert _kinds().count("login_failed") == sessions.FREE_FAILURES_PER_EMAIL
 
 
 def test_a_person_without_a_password_cannot_sign_in(world, clock):

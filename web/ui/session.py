@@ -4,6 +4,8 @@ The cookie holds only a random session key (Flask signs it); `mediation.sessions
 the session row that decides whether it is still live.
 """
 
+import re
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -32,6 +34,20 @@ csrf = CSRFProtect()
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# A random key this browser keeps once it has signed in, so that failed sign-ins made
+# elsewhere never hold it back (see mediation.sessions).
+DEVICE_COOKIE = "accord_device"
+DEVICE_COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+_DEVICE_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+THROTTLED = {
+    "email": "Several sign-ins to this account failed from browsers it has not used before, so new "
+             "attempts from them wait a little. Try again in {wait}. A browser you have "
+             "signed in with before is not held back.",
+    "address": "Many sign-ins from your network failed in the last few minutes, so new attempts wait a "
+               "little. Try again in {wait}.",
+    "device": "Several sign-ins from this browser failed, so it waits a little. Try again in {wait}.",
+}
+
 
 def clock():
     return current_app.config["CLOCK"]
@@ -39,6 +55,12 @@ def clock():
 
 def _address() -> str | None:
     return request.remote_addr
+
+
+def _device_key() -> str:
+    """This browser's key from its device cookie, or a new one to give it on success."""
+    kept = request.cookies.get(DEVICE_COOKIE, "")
+    return kept if _DEVICE_KEY.fullmatch(kept) else secrets.token_urlsafe(32)
 
 
 def viewer() -> Actor | None:
@@ -140,10 +162,13 @@ def login():
     if not email or not password:
         return render_template("login.html", email=email, next=target,
                                error="Enter your email address and your password."), 400
-    outcome = sessions.sign_in(email, password, clock().now(), _address())
+    device_key = _device_key()
+    outcome = sessions.sign_in(email, password, clock().now(), _address(), device_key)
     if outcome.throttled:
-        return render_template("login.html", email=email, next=target,
-                               error="Too many failed attempts. Wait 15 minutes and try again."), 429
+        seconds = outcome.retry_after
+        error = THROTTLED[outcome.throttled_by].format(wait=f"{seconds} second{'' if seconds == 1 else 's'}")
+        return render_template("login.html", email=email, next=target, error=error), 429, \
+            {"Retry-After": str(outcome.retry_after)}
     if outcome.key is None:
         return render_template("login.html", email=email, next=target,
                                error="That email and password do not match an active account."), 401
@@ -151,7 +176,10 @@ def login():
         sessions.sign_out(session["key"], clock().now(), _address())
     session.clear()
     session["key"] = outcome.key
-    return redirect(_safe_next(target))
+    response = redirect(_safe_next(target))
+    response.set_cookie(DEVICE_COOKIE, device_key, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @blueprint.post("/logout")

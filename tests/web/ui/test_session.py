@@ -3,11 +3,13 @@
 import pytest
 
 from mediation import directory
-from mediation.sessions import MAX_FAILURES_PER_EMAIL
+from mediation.sessions import FREE_FAILURES_PER_EMAIL
 from mediation.sessions import AccessEvent
+from tests.conftest import CSRF_FIELD
 from tests.conftest import PASSWORD
 
 COOKIE = "accord_session"
+DEVICE = "accord_device"
 
 
 def _kinds():
@@ -50,12 +52,38 @@ def test_a_wrong_password_is_refused_with_the_email_kept(browser, world):
     assert _kinds() == ["login_failed"]
 
 
-def test_after_repeated_failures_sign_in_is_throttled(browser):
-    for _ in range(MAX_FAILURES_PER_EMAIL):
+def test_after_repeated_failures_a_new_browser_waits_and_is_told_why_and_how_long(browser):
+    for _ in range(FREE_FAILURES_PER_EMAIL):
         assert browser.sign_in("alice", password="not the password").status_code == 401
     response = browser.sign_in("alice")
     assert response.status_code == 429
-    assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "1"
+    text = response.get_data(as_text=True)
+    assert "failed from browsers it has not used before" in text and "Try again in 1 second." in text
+    assert "15 minutes" not in text
+
+
+def test_a_browser_that_signed_in_before_keeps_a_device_cookie_and_is_not_held_back(app, browser, world):
+    response = browser.sign_in("alice")
+    cookie = browser.client.get_cookie(DEVICE)
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert "accord_device=" in response.headers["Set-Cookie"] and "Max-Age=" in response.headers["Set-Cookie"]
+    browser.post("/logout")
+
+    stranger = app.test_client()
+    for _ in range(FREE_FAILURES_PER_EMAIL + 3):
+        token = CSRF_FIELD.search(stranger.get("/login").get_data(as_text=True)).group(1)
+        stranger.post("/login", data={"email": "alice@northwind.example", "password": "guess",
+                                      "csrf_token": token})
+
+    assert browser.sign_in("alice").status_code == 302
+    assert browser.client.get_cookie(DEVICE).value == cookie.value, "the browser keeps its key"
+
+
+def test_a_forged_device_cookie_is_no_key_at_all(app, browser, world):
+    browser.client.set_cookie(DEVICE, "not a key; injected")
+    assert browser.sign_in("alice").status_code == 302
+    assert len(browser.client.get_cookie(DEVICE).value) == 43
 
 
 def test_sign_in_without_a_csrf_token_is_refused(browser, world):
