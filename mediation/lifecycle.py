@@ -87,6 +87,7 @@ PARTY_STATES = ("intake", "story_gathering")
 STORY_STATES = ("intake", "story_gathering")
 OPTION_STATES = ("option_generation",)
 ACCEPTANCE_STATES = ("resolution",)
+RETRACTION_STATES = OPEN_STATES  # an acceptance stands until the dispute is resolved
 COMMITMENT_STATES = ("resolution", "resolved")
 
 INPUTS = MappingProxyType({i.name: i for i in (

@@ -46,6 +46,8 @@ from mediation.lifecycle import ACCEPTANCE_STATES
 from mediation.lifecycle import COMMITMENT_STATES
 from mediation.lifecycle import OPTION_STATES
 from mediation.lifecycle import PARTY_STATES
+from mediation.lifecycle import RETRACTION_STATES
+from mediation.lifecycle import STATE_WORDS
 from mediation.lifecycle import STORY_STATES
 from mediation.parties import Account
 from mediation.parties import Organization
@@ -387,6 +389,35 @@ def accept_option(actor: Actor, clock, dispute_id: int, *, option_id: int, expec
             dispute, actor, capacity, clock, "option_accepted",
             {"option_id": option_id, "organization_id": actor.organization.id, "company": actor.company},
         )
+    return acceptance
+
+
+def retract_acceptance(actor: Actor, clock, dispute_id: int, *, acceptance_id: int,
+                       expected_version=None) -> Acceptance:
+    """Take back the caller's company's acceptance of an option, until the dispute is
+    resolved: anyone who may accept for the company may retract for it. The acceptance
+    is gone from the dispute; the ledger keeps that it was given, by whom, and taken back."""
+    refuse_read_only(actor)
+    with write_transaction():
+        dispute = _load(actor, dispute_id, expected_version)
+        capacity = acceptance_capacity(actor, dispute)
+        if capacity is None:
+            raise Forbidden("acceptances are retracted by the parties, point people and mediators")
+        acceptance = Acceptance.get_or_none((Acceptance.id == acceptance_id) & (Acceptance.dispute == dispute.id))
+        if acceptance is None:
+            raise NotFound("acceptance", acceptance_id)
+        if acceptance.organization_id != actor.organization.id:
+            raise Forbidden("a company retracts only its own acceptance")
+        if dispute.state not in RETRACTION_STATES:
+            raise Conflict(f"the dispute is {STATE_WORDS[dispute.state].lower()}: its acceptances stand for good")
+        Acceptance.delete().where(Acceptance.id == acceptance.id).execute()
+        _commit_change(
+            dispute, actor, capacity, clock, "acceptance_retracted",
+            {"option_id": acceptance.option_id, "organization_id": acceptance.organization_id,
+             "company": actor.company, "accepted_by": acceptance.person_id,
+             "accepted_at": acceptance.created_at.isoformat()},
+        )
+    acceptance.dispute = dispute
     return acceptance
 
 

@@ -19,8 +19,8 @@ from protocols.models import ProtocolVersion
 from protocols.models import named_people
 from protocols.models import protocol_name
 
-DISPUTE_UPDATES = ("opened", "transition", "option_proposed", "option_accepted", "commitment_recorded",
-                   "commitment_kept", "commitment_broken")
+DISPUTE_UPDATES = ("opened", "transition", "option_proposed", "option_accepted", "acceptance_retracted",
+                   "commitment_recorded", "commitment_kept", "commitment_broken")
 PROTOCOL_UPDATES = {"version_proposed": "proposed", "version_agreed": "agreed",
                     "version_superseded": "superseded", "version_retired": "retired"}
 
@@ -48,10 +48,11 @@ def _what_happened(event: AuditEvent) -> str:
         return f"moved to {STATE_WORDS[event.to_state].lower()}"
     if event.kind == "option_proposed":
         return f"a new option, \u201c{data['summary']}\u201d"
-    if event.kind == "option_accepted":
+    if event.kind in ("option_accepted", "acceptance_retracted"):
         company = Organization.get_by_id(data["organization_id"]).name
         summary = Option.get_by_id(data["option_id"]).summary
-        return f"{company} accepted \u201c{summary}\u201d"
+        done = "accepted" if event.kind == "option_accepted" else "took back its acceptance of"
+        return f"{company} {done} \u201c{summary}\u201d"
     commitment = Commitment.get_by_id(data["commitment_id"])
     if event.kind == "commitment_recorded":
         return f"{Person.get_by_id(commitment.person_id).name} committed to \u201c{commitment.description}\u201d"

@@ -44,12 +44,13 @@ from protocols.models import Protocol
 
 # Every kind of event the ledger records, for subscribing by name.
 EVENT_KINDS = (
-    "organization_created", "person_created", "person_disabled", "person_enabled", "person_roles_changed", "account_created",
-    "project_created", "opened", "party_added", "mediators_assigned", "story_recorded", "story_declined",
-    "option_proposed", "option_accepted", "note_added", "commitment_recorded", "commitment_kept",
-    "commitment_broken", "transition", "escalation_in_force", "escalation_stood_down", "protocol_created",
-    "version_drafted", "version_proposed", "version_acknowledged", "version_agreed", "version_superseded",
-    "version_retired", "touchpoint_logged", "incident_reported", "webhook_subscribed", "webhook_removed",
+    "organization_created", "person_created", "person_disabled", "person_enabled", "person_roles_changed",
+    "account_created", "project_created", "opened", "party_added", "mediators_assigned", "story_recorded",
+    "story_declined", "option_proposed", "option_accepted", "acceptance_retracted", "note_added",
+    "commitment_recorded", "commitment_kept", "commitment_broken", "transition", "escalation_in_force",
+    "escalation_stood_down", "protocol_created", "version_drafted", "version_proposed", "version_acknowledged",
+    "version_agreed", "version_superseded", "version_retired", "touchpoint_logged", "incident_reported",
+    "webhook_subscribed", "webhook_removed",
 )
 ALL = "*"
 PAGE_SIZE = 25

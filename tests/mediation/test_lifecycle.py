@@ -812,6 +812,73 @@ def test_an_acceptance_is_recorded_for_the_callers_company(world):
     assert (event.actor_person_id, event.actor_role) == (world.id("carla"), "party")
 
 
+def retract(world, dispute, acceptance, by, **extra):
+    return services.retract_acceptance(world.actor(by), world.clock, dispute.id, acceptance_id=acceptance.id, **extra)
+
+
+def test_a_company_retracts_its_acceptance_and_the_ledger_keeps_both(world):
+    dispute = at_state(world, "resolution")
+    option = options_of(world, dispute)[0]
+    given = accept(world, dispute, option, "carla")
+    accept(world, dispute, option, "alice")
+    world.clock.advance(minutes=10)
+
+    taken = retract(world, dispute, given, "carla")
+
+    assert taken.dispute.version == current(world, dispute).version
+    assert not Acceptance.select().where(Acceptance.id == given.id).exists()
+    event = last_event(dispute)
+    assert (event.kind, event.from_state, event.to_state) == ("acceptance_retracted", "resolution", "resolution")
+    assert event.data == {"option_id": option.id, "organization_id": world.orgs["contoso"].id, "company": "customer",
+                          "accepted_by": world.id("carla"), "accepted_at": given.created_at.isoformat()}
+    assert (event.actor_person_id, event.actor_role) == (world.id("carla"), "party")
+    assert unmet(world, dispute, "resolve", option_id=option.id, summary="x") == ["option_accepted_by_both_companies"]
+    accept(world, dispute, option, "carla")
+    assert fire(world, dispute, "resolve", option_id=option.id, summary="agreed again").state == "resolved"
+
+
+def test_another_person_of_the_same_company_may_retract_for_it(world):
+    dispute = at_state(world, "resolution")
+    given = accept(world, dispute, options_of(world, dispute)[0], "sam")
+    retract(world, dispute, given, "alice")
+    assert last_event(dispute).actor_person_id == world.id("alice")
+
+
+@pytest.mark.parametrize(("by", "error"), [("alice", Forbidden), ("auditor", Forbidden), ("frank", NotFound),
+                                           ("dev", Forbidden)])
+def test_only_the_accepting_company_retracts_its_acceptance(world, by, error):
+    dispute = at_state(world, "resolution")
+    given = accept(world, dispute, options_of(world, dispute)[0], "carla")
+    with refused(error):
+        retract(world, dispute, given, by)
+
+
+def test_an_acceptance_stands_for_good_once_the_dispute_is_resolved(world):
+    dispute = at_state(world, "resolved")
+    [given, _] = Acceptance.select().where(Acceptance.dispute == dispute.id).order_by(Acceptance.id)
+    with refused(Conflict) as caught:
+        retract(world, dispute, given, "alice")
+    assert "resolved" in caught.value.detail
+
+
+def test_retracting_an_acceptance_of_another_dispute_or_twice_is_not_found(world):
+    dispute, other = at_state(world, "resolution"), at_state(world, "resolution")
+    given = accept(world, other, options_of(world, other)[0], "carla")
+    with refused(NotFound):
+        retract(world, dispute, given, "carla")
+    retract(world, other, given, "carla")
+    with refused(NotFound):
+        retract(world, other, given, "carla")
+
+
+def test_a_retraction_with_a_stale_expected_version_is_refused(world):
+    dispute = at_state(world, "resolution")
+    given = accept(world, dispute, options_of(world, dispute)[0], "carla")
+    stale = current(world, dispute).version - 1
+    with refused(StaleVersion):
+        retract(world, dispute, given, "carla", expected_version=stale)
+
+
 def test_acceptances_are_refused_before_resolution(world):
     dispute = at_state(world, "resolution")
     option = options_of(world, dispute)[0]

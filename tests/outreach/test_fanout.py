@@ -6,6 +6,7 @@ never for a change that rolled back, never twice."""
 import pytest
 
 from mediation import hooks
+from mediation import dispute_queries
 from mediation import services
 from mediation.db import write_transaction
 from mediation.directory import disable_person
@@ -54,6 +55,16 @@ def test_options_acceptances_and_commitments_are_told_with_what_they_say(world):
     assert "Late delivery: a new option, \u201cSplit the difference\u201d" in titles
     assert "Late delivery: Northwind Systems accepted \u201cSplit the difference\u201d" in titles
     assert titles[-1] == "Late delivery: moved to resolved"
+
+
+def test_a_retracted_acceptance_is_told_to_the_other_company(world):
+    dispute = world.open_dispute("contoso", by="alice", parties=["sam", "carla"], title="Late delivery")
+    world.drive(dispute, "resolution", by="alice")
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
+    given = services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=option.id)
+    services.retract_acceptance(world.actor("carla"), world.clock, dispute.id, acceptance_id=given.id)
+    assert told(world, "dispute_update")["alice"][-1] == \
+        "Late delivery: Contoso Retail took back its acceptance of \u201cSplit the difference\u201d"
 
 
 def test_internal_notes_and_stories_tell_no_one(world):

@@ -240,6 +240,37 @@ def test_acceptances_by_one_company_do_not_resolve_and_a_company_accepts_only_on
     assert fire(api, dispute.id, "resolve", option_id=option, summary="Done.").json["state"] == "resolved"
 
 
+def test_a_company_retracts_its_acceptance_until_the_dispute_is_resolved(api, world, signed_in):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    option = get_dispute(api, dispute.id)["options"][0]["id"]
+    api.post(f"{API}/disputes/{dispute.id}/acceptances", {"option_id": option}, as_="alice")
+    given = api.post(f"{API}/disputes/{dispute.id}/acceptances", {"option_id": option}, as_="carla").json
+    version = get_dispute(api, dispute.id)["version"]
+
+    before = table_counts()
+    for who, status in (("alice", 403), ("frank", 404), ("auditor", 403)):
+        assert_problem(api.post(f"{API}/disputes/{dispute.id}/acceptances/{given['id']}/retract", {}, as_=who), status)
+    stale = {"expected_version": version - 1}
+    assert_problem(api.post(f"{API}/disputes/{dispute.id}/acceptances/{given['id']}/retract", stale, as_="carla"), 409)
+    assert table_counts() == before
+
+    response = api.post(f"{API}/disputes/{dispute.id}/acceptances/{given['id']}/retract",
+                        {"expected_version": version}, as_="carla")
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["retracted"] is True and response.json["dispute_version"] == version + 1
+    read = get_dispute(api, dispute.id)
+    assert [a["company"] for a in read["acceptances"]] == ["supplier"]
+    body = assert_problem(fire(api, dispute.id, "resolve", option_id=option, summary="Done."), 409, "guards-unmet")
+    assert body["unmet"] == ["option_accepted_by_both_companies"]
+    history = api.get(f"{API}/disputes/{dispute.id}/history", as_="carla").json["items"]
+    assert history[-1]["kind"] == "acceptance_retracted"
+
+    again = api.post(f"{API}/disputes/{dispute.id}/acceptances", {"option_id": option}, as_="carla").json
+    fire(api, dispute.id, "resolve", option_id=option, summary="Done.")
+    assert_problem(api.post(f"{API}/disputes/{dispute.id}/acceptances/{again['id']}/retract", {}, as_="carla"), 409)
+
+
 @pytest.mark.parametrize("trigger", ["revisit", "withdraw"])
 def test_a_dispute_in_resolution_can_be_revisited_or_withdrawn_with_a_reason(api, world, trigger):
     dispute = world.drive(world.open_dispute(), "resolution")

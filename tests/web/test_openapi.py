@@ -17,7 +17,9 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from mediation import services
 from mediation.credentials import issue_token
+from mediation.disputes import Option
 from outreach import webhooks
 from outreach.models import Notification
 from outreach.models import WebhookDelivery
@@ -291,6 +293,9 @@ def ids(api, world, signed_in, monkeypatch):
         "organization_id": world.orgs["contoso"].id, "person_id": world.id("gina"),
         "notification_id": Notification.select().first().id,
         "webhook_id": webhook.id, "delivery_id": WebhookDelivery.select().first().id,
+        "acceptance_id": services.accept_option(
+            world.actor("carla"), world.clock, dispute.id,
+            option_id=Option.select().where(Option.dispute == dispute.id).first().id).id,
         "token_id": issue_token(world.people["admin"], world.clock.now(), "a script")[0].id,
     }
 
@@ -444,6 +449,8 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
                                                  "value_to_customer": 3}), 201)
     fire("start_resolution")
     ok(c.post(f"{API}/disputes/{did}/acceptances", {"option_id": split["id"]}), 201)
+    taken_back = ok(c.post(f"{API}/disputes/{did}/acceptances", {"option_id": split["id"]}, as_="carla"), 201)
+    ok(c.post(f"{API}/disputes/{did}/acceptances/{taken_back['id']}/retract", {}, as_="carla"))
     ok(c.post(f"{API}/disputes/{did}/acceptances", {"option_id": split["id"]}, as_="carla"), 201)
     fire("resolve", option_id=split["id"], summary="Split the difference")
     commitment = ok(c.post(f"{API}/disputes/{did}/commitments", {

@@ -30,6 +30,12 @@ RecordedNoteOut = _recorded(schemas.NoteOut)
 RecordedCommitmentOut = _recorded(schemas.CommitmentOut)
 
 
+class RetractedAcceptanceOut(RecordedAcceptanceOut):
+    """The acceptance taken back, as it was, with the dispute's version after the change."""
+
+    retracted = fields.Boolean()
+
+
 class ProtocolOut(Schema):
     id = fields.Integer()
     project_id = fields.Integer()

@@ -18,6 +18,7 @@ from web.api import load_query
 from web.api import page
 from web.api import paged_text
 from web.api.answers import RecordedAcceptanceOut
+from web.api.answers import RetractedAcceptanceOut
 from web.api.answers import RecordedCommitmentOut
 from web.api.answers import RecordedNoteOut
 from web.api.answers import RecordedOptionOut
@@ -177,6 +178,18 @@ def accept_option(dispute_id):
     actor = current_actor()
     acceptance = services.accept_option(actor, clock(), dispute_id, **data)
     return _recorded(_acceptance.dump, AcceptanceRead(acceptance, actor.company))
+
+
+@blueprint.post("/disputes/<int:dispute_id>/acceptances/<int:acceptance_id>/retract")
+@documented("Retract the caller's company's acceptance of an option, until the dispute is resolved",
+            body=schemas.Versioned, answers={200: RetractedAcceptanceOut}, refuses=(403, 409),
+            links=_on_dispute(IN_PATH))
+def retract_acceptance(dispute_id, acceptance_id):
+    data = load_body()
+    actor = current_actor()
+    acceptance = services.retract_acceptance(actor, clock(), dispute_id, acceptance_id=acceptance_id, **data)
+    return {**_acceptance.dump(AcceptanceRead(acceptance, actor.company)), "retracted": True,
+            "dispute_version": acceptance.dispute.version}
 
 
 @blueprint.post("/disputes/<int:dispute_id>/notes")

@@ -15,6 +15,7 @@ TITLES = {
     "story_declined": "Declined to tell",
     "option_proposed": "Option proposed",
     "option_accepted": "Option accepted",
+    "acceptance_retracted": "Acceptance taken back",
     "note_added": "Note added",
     "commitment_recorded": "Commitment recorded",
     "commitment_kept": "Commitment kept",
@@ -84,7 +85,7 @@ def _text(kind: str, data: dict, names: Names) -> str:
     if kind == "option_proposed":
         return (f"{data.get('summary', '')} (value to the supplier {data.get('value_to_supplier')}, "
                 f"to the customer {data.get('value_to_customer')})")
-    if kind == "option_accepted":
+    if kind in ("option_accepted", "acceptance_retracted"):
         organization = names.organizations.get(data.get("organization_id"))
         company = organization.name if organization else data.get("company", "")
         return f"{names.option(data.get('option_id'))} for {company}"
