@@ -50,6 +50,7 @@ from mediation.lifecycle import RETRACTION_STATES
 from mediation.lifecycle import STATE_WORDS
 from mediation.lifecycle import STORY_STATES
 from mediation.parties import Account
+from mediation.rosters import unfit_to_take_part
 from mediation.parties import Organization
 from mediation.parties import Person
 from mediation.parties import Project
@@ -136,14 +137,37 @@ def _people_by_id(ids) -> dict[int, Person]:
     return {p.id: p for p in query}
 
 
-def _parties_errors(account: Account, people: dict[int, Person], party_ids) -> list[str]:
+def _outside_errors(account: Account, people: dict[int, Person], person_ids) -> list[str]:
     """One message for unknown ids and other tenants' people alike, so that a customer
     cannot learn which ids exist at another customer."""
     companies = {account.supplier_id, account.customer_id}
-    outside = [pid for pid in party_ids if pid not in people or people[pid].organization_id not in companies]
-    if not outside:
-        return []
-    return [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
+    outside = [pid for pid in person_ids if pid not in people or people[pid].organization_id not in companies]
+    if outside:
+        return [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
+    return []
+
+
+def _parties_errors(account: Account, people: dict[int, Person], party_ids) -> list[str]:
+    """Parties are people of the account who may take part."""
+    unfit = unfit_to_take_part(people[pid] for pid in party_ids if pid in people)
+    return _outside_errors(account, people, party_ids) or ([unfit] if unfit else [])
+
+
+def _mediator_errors(account: Account, people: dict[int, Person], mediator_id, co_mediator_id) -> dict:
+    """The mediator is a person of the supplier, the co-mediator one of the customer; each
+    must be one who may take part."""
+    errors = {}
+    for field, person_id, organization_id, company in (
+            ("mediator_id", mediator_id, account.supplier_id, "supplier"),
+            ("co_mediator_id", co_mediator_id, account.customer_id, "customer")):
+        if person_id is None:
+            continue
+        person = people.get(person_id)
+        if person is None or person.organization_id != organization_id:
+            errors[field] = [f"person {person_id} is not a person of the {company}"]
+        elif unfit := unfit_to_take_part([person]):
+            errors[field] = [unfit]
+    return errors
 
 
 def open_dispute(
@@ -182,14 +206,7 @@ def open_dispute(
         party_problems = _parties_errors(account, people, party_ids)
         if party_problems:
             errors["party_ids"] = party_problems
-        if mediator_id is not None:
-            mediator = people.get(mediator_id)
-            if mediator is None or mediator.organization_id != account.supplier_id:
-                errors["mediator_id"] = [f"person {mediator_id} is not a person of the supplier"]
-        if co_mediator_id is not None:
-            co_mediator = people.get(co_mediator_id)
-            if co_mediator is None or co_mediator.organization_id != account.customer_id:
-                errors["co_mediator_id"] = [f"person {co_mediator_id} is not a person of the customer"]
+        errors.update(_mediator_errors(account, people, mediator_id, co_mediator_id))
         if errors:
             raise Invalid(errors)
         now = clock.now()
@@ -257,11 +274,7 @@ def assign_mediators(
         capacity = require_case_worker(actor, dispute)
         _require_state(dispute, lifecycle.OPEN_STATES, "mediators")
         people = _people_by_id([i for i in (mediator_id, co_mediator_id) if i])
-        errors = {}
-        if mediator_id is not None and getattr(people.get(mediator_id), "organization_id", None) != dispute.account.supplier_id:
-            errors["mediator_id"] = [f"person {mediator_id} is not a person of the supplier"]
-        if co_mediator_id is not None and getattr(people.get(co_mediator_id), "organization_id", None) != dispute.account.customer_id:
-            errors["co_mediator_id"] = [f"person {co_mediator_id} is not a person of the customer"]
+        errors = _mediator_errors(dispute.account, people, mediator_id, co_mediator_id)
         if mediator_id is None and co_mediator_id is None:
             errors["mediator_id"] = ["give a mediator_id, a co_mediator_id or both"]
         if errors:
@@ -446,7 +459,7 @@ def record_commitment(
         dispute = _load(actor, dispute_id, expected_version)
         capacity = require_case_worker(actor, dispute)
         _require_state(dispute, COMMITMENT_STATES, "commitments")
-        problems = _parties_errors(dispute.account, _people_by_id([person_id]), [person_id])
+        problems = _outside_errors(dispute.account, _people_by_id([person_id]), [person_id])
         if problems:
             raise Invalid({"person_id": problems})
         commitment = Commitment.create(

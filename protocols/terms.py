@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from mediation.errors import Invalid
 from mediation.parties import Account
 from mediation.parties import Person
+from mediation.rosters import unfit_to_take_part
 from protocols.cadence import cadence_from_dict
 from protocols.cadence import schedule
 from protocols.models import ProtocolVersion
@@ -80,12 +81,16 @@ def checked_terms(account: Account, data: dict, earliest: Earliest | None = None
             errors[field] = [f"person {person_id} does not exist"]
         elif person.organization_id != org_id:
             errors[field] = [f"{person.name} is not a person of the {label} of this account"]
+        elif unfit := unfit_to_take_part([person]):
+            errors[field] = [unfit]
 
     side("supplier_point_person_id", data["supplier_point_person_id"], account.supplier_id, "supplier")
     side("customer_point_person_id", data["customer_point_person_id"], account.customer_id, "customer")
     outside = [pid for pid in data["backup_ids"] if pid not in people or people[pid].organization_id not in companies]
     if outside:
         errors["backup_ids"] = [f"not people of this account's two companies: {', '.join(map(str, outside))}"]
+    elif unfit := unfit_to_take_part(people[pid] for pid in data["backup_ids"]):
+        errors["backup_ids"] = [unfit]
     outside = [s["person_id"] for s in data["escalation"]
                if s["person_id"] not in people or people[s["person_id"]].organization_id not in companies]
     if outside:

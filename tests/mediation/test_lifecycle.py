@@ -1078,24 +1078,46 @@ def test_auditors_do_not_settle_commitments(world, auditor):
         services.settle_commitment(world.actor(auditor), world.clock, dispute.id, commitment.id, status="kept")
 
 
-def test_an_auditor_named_as_a_party_still_changes_nothing(world):
-    dispute = world.open_dispute(parties=["sam", "carla", "contoso_auditor"])
+@pytest.mark.parametrize("who", ["contoso_auditor", "auditor", "admin", "contoso_admin"])
+def test_auditors_and_administrators_without_another_role_are_not_named_as_parties(world, who):
+    with refused(Invalid) as caught:
+        world.open_dispute(parties=["sam", "carla", who])
+    assert "cannot be named" in caught.value.errors["party_ids"][0]
+    dispute = world.open_dispute()
+    with refused(Invalid) as caught:
+        services.add_party(world.actor("alice"), world.clock, dispute.id, person_id=world.id(who))
+    assert list(caught.value.errors) == ["person_id"]
+
+
+@pytest.mark.parametrize(("field", "who"), [("mediator_id", "auditor"), ("mediator_id", "admin"),
+                                            ("co_mediator_id", "contoso_auditor"), ("co_mediator_id", "contoso_admin")])
+def test_auditors_and_administrators_without_another_role_are_not_named_as_mediators(world, field, who):
+    with refused(Invalid) as caught:
+        world.open_dispute(**{field: world.id(who)})
+    assert "cannot be named" in caught.value.errors[field][0]
+    dispute = world.open_dispute()
+    with refused(Invalid):
+        services.assign_mediators(world.actor("alice"), world.clock, dispute.id, **{field: world.id(who)})
+
+
+def test_a_disabled_person_is_not_named_as_a_party(world):
+    from mediation import directory
+
+    directory.disable_person(None, world.clock, person_id=world.id("dev"))
+    with refused(Invalid):
+        world.open_dispute(parties=["sam", "carla", "dev"])
+
+
+def test_an_auditor_an_older_release_named_as_a_party_still_changes_nothing(world):
+    from mediation.disputes import Party
+
+    dispute = world.open_dispute()
+    Party.create(dispute=dispute.id, person=world.id("contoso_auditor"), added_at=world.clock.now())
     auditor = world.actor("contoso_auditor")
     with refused(Forbidden):
         tell(world, dispute, "contoso_auditor", by="contoso_auditor")
     with refused(Forbidden):
         services.add_note(auditor, world.clock, dispute.id, text="for the record")
-    world.drive(dispute, "resolution")
-    with refused(Forbidden):
-        accept(world, dispute, options_of(world, dispute)[0], "contoso_auditor")
-
-
-def test_an_auditor_named_as_co_mediator_still_changes_nothing(world):
-    dispute = world.open_dispute(co_mediator_id=world.id("contoso_auditor"))
-    with refused(Forbidden):
-        fire(world, dispute, "gather_stories", by="contoso_auditor")
-    with refused(Forbidden):
-        services.add_party(world.actor("contoso_auditor"), world.clock, dispute.id, person_id=world.id("dev"))
 
 
 @pytest.mark.parametrize("auditor", ["auditor", "contoso_auditor"])

@@ -109,6 +109,21 @@ def test_a_point_person_must_be_of_their_sides_company_on_this_account(outsiders
     refused(lambda: create(world, **{field: world.id(who)}), field)
 
 
+@pytest.mark.parametrize("field,who", [
+    ("supplier_point_person_id", "auditor"), ("supplier_point_person_id", "admin"),
+    ("customer_point_person_id", "contoso_auditor"), ("customer_point_person_id", "contoso_admin"),
+])
+def test_auditors_and_administrators_without_another_role_are_no_point_people(world, field, who):
+    error = refused(lambda: create(world, **{field: world.id(who)}), field)
+    assert "cannot be named" in error.errors[field][0]
+
+
+def test_a_disabled_person_is_no_backup(world):
+    directory.disable_person(None, world.clock, person_id=world.id("dev"))
+    refused(lambda: create(world, backup_ids=[world.id("dev")]), "backup_ids")
+    refused(lambda: create(world, backup_ids=[world.id("auditor")]), "backup_ids")
+
+
 @pytest.mark.parametrize("field", ["supplier_point_person_id", "customer_point_person_id"])
 def test_a_point_person_must_exist(world, field):
     refused(lambda: create(world, **{field: UNKNOWN}), field)

@@ -170,7 +170,7 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
     form appears in are the states the service accepts it in."""
     case = dispute_permissions.case_capacity(actor, dispute) is not None
     participant = dispute_permissions.participant_capacity(actor, dispute) is not None
-    active = [person for person in everyone if person.is_active]
+    eligible = [person for person in everyone if rosters.may_take_part(person)]
     party_ids = {party.person.id for party in found.parties}
     tellers = [party.person for party in found.parties if case or party.person.id == actor.person_id]
     unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
@@ -185,13 +185,13 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
         "accept_options": [(option.id, option.summary) for option in unaccepted],
         "note": participant,
         "commitment": case and state in lifecycle.COMMITMENT_STATES,
-        "commitment_people": _choices(active),
+        "commitment_people": _choices(eligible),
         "settle": case,
         "party": case and state in lifecycle.PARTY_STATES,
-        "party_people": _choices(p for p in active if p.id not in party_ids),
+        "party_people": _choices(p for p in eligible if p.id not in party_ids),
         "mediators": case and state in lifecycle.OPEN_STATES,
-        "supplier_people": _choices(p for p in active if p.organization_id == dispute.account.supplier_id),
-        "customer_people": _choices(p for p in active if p.organization_id == dispute.account.customer_id),
+        "supplier_people": _choices(p for p in eligible if p.organization_id == dispute.account.supplier_id),
+        "customer_people": _choices(p for p in eligible if p.organization_id == dispute.account.customer_id),
         "actions": case,
     }
 

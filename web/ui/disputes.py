@@ -98,7 +98,7 @@ def list_disputes():
 
 
 def _open_form(actor, accounts, values, errors, status=200):
-    people = rosters.people_of_accounts(accounts, active_only=True)
+    people = rosters.candidates(accounts)
     account_ids = [account.id for account in accounts]
     names = {account.id: account.name for account in accounts}
     projects = directory_lists.active_projects_by_name(actor, account_ids)

@@ -95,14 +95,18 @@ def board():
 
 
 def _people_choices(account) -> dict:
-    """Whom a version or a touchpoint may name, as (id, label) choices for each select."""
-    people = rosters.people_of_accounts([account], active_only=True)
-    supplier = [p for p in people if p.organization_id == account.supplier_id]
-    customer = [p for p in people if p.organization_id == account.customer_id]
+    """Whom a version or a touchpoint may name, as (id, label) choices for each select:
+    point people and backups take part (rosters.may_take_part); an escalation step may
+    lead to anyone active at either company, an administrator included."""
+    everyone = [p for p in rosters.people_of_accounts([account]) if p.is_active]
+    taking_part = [p for p in everyone if rosters.may_take_part(p)]
+    supplier = [p for p in taking_part if p.organization_id == account.supplier_id]
+    customer = [p for p in taking_part if p.organization_id == account.customer_id]
     return {
         "supplier": [(p.id, p.name) for p in supplier],
         "customer": [(p.id, p.name) for p in customer],
         "backups": [(p.id, f"{p.name}, {p.organization.name}") for p in supplier + customer],
+        "escalation": [(p.id, f"{p.name}, {p.organization.name}") for p in everyone],
     }
 
 
