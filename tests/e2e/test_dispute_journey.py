@@ -101,9 +101,9 @@ def test_alice_takes_a_new_dispute_to_resolved_while_carla_tells_her_story_and_a
 
     # Carla finds the dispute waiting on her at home and tells her side.
     carla.goto("/")
-    waiting = region(carla, "Disputes waiting on you")
+    waiting = region(carla, "Waiting on you")
     expect(waiting.get_by_role("listitem").filter(has_text=TITLE)).to_contain_text(
-        "is waiting for your side of the story")
+        "waits on you to tell your side of the story")
     waiting.get_by_role("link", name=TITLE).click()
     expect(carla.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(carla.locator("#story").get_by_label("Whose story").get_by_role("option")).to_have_text(
@@ -134,9 +134,9 @@ def test_alice_takes_a_new_dispute_to_resolved_while_carla_tells_her_story_and_a
     # Each company accepts the option that gives both of them value.
     accept(alice, "Northwind Systems")
     carla.goto("/")
-    waiting = region(carla, "Disputes waiting on you")
+    waiting = region(carla, "Waiting on you")
     expect(waiting.get_by_role("listitem").filter(has_text=TITLE)).to_contain_text(
-        "needs Contoso Retail to accept an option")
+        "waits on Contoso Retail to accept")
     waiting.get_by_role("link", name=TITLE).click()
     accept_with_the_keyboard(carla, "Contoso Retail")
     alice.reload()

@@ -34,14 +34,15 @@ def test_each_company_acknowledges_a_version_and_a_touchpoint_is_logged(page_as)
     carla, alice = page_as("carla"), page_as("alice")
 
     # Northwind proposed the executive review and acknowledged it; Carla's acknowledgement agrees it.
-    waiting = region(carla, "Protocols awaiting your acknowledgement")
+    waiting = region(carla, "Waiting on you")
     waiting.get_by_role("link", name="Point-of-sale migration: executive review").click()
     expect(carla.get_by_role("heading", level=1)).to_have_text("Executive review protocol · Point-of-sale migration")
     acknowledge(carla, "Contoso Retail")
     expect(flash(carla)).to_contain_text("Version 1 is agreed by both companies and in force from")
     expect(region(carla, "At a glance")).to_contain_text("Version 1, since")
     carla.goto("/")
-    expect(region(carla, "Protocols awaiting your acknowledgement")).to_contain_text("Nothing to acknowledge.")
+    expect(region(carla, "Waiting on you").get_by_role(
+        "link", name="Point-of-sale migration: executive review")).to_have_count(0)
 
     # Alice drafts a new onboarding version and proposes it; it shows beside the one in force.
     alice.goto("/protocols")
@@ -68,7 +69,7 @@ def test_each_company_acknowledges_a_version_and_a_touchpoint_is_logged(page_as)
     expect(flash(alice)).to_have_text("Version 2 acknowledged for Northwind Systems. It is agreed once the other "
                                       "company acknowledges it too.")
     carla.goto("/")
-    region(carla, "Protocols awaiting your acknowledgement").get_by_role(
+    region(carla, "Waiting on you").get_by_role(
         "link", name="Point-of-sale migration: onboarding").click()
     acknowledge(carla, "Contoso Retail")
     expect(flash(carla)).to_contain_text("Version 2 is agreed by both companies and in force from")

@@ -35,14 +35,14 @@ def go_to(page, menu_item: str) -> None:
 
 
 def waiting_on(page, title: str):
-    """The line about `title` in the home page's "Disputes waiting on you"."""
-    return region(page, "Disputes waiting on you").get_by_role("listitem").filter(has_text=title)
+    """The line about `title` in the home page's "Waiting on you"."""
+    return region(page, "Waiting on you").get_by_role("listitem").filter(has_text=title)
 
 
 def open_from_home(page, title: str, why: str) -> None:
     """From the home page, the dispute `title`, listed there because it `why`."""
     go_to(page, "Home")
-    expect(waiting_on(page, title)).to_contain_text(f"{title} {why}")
+    expect(waiting_on(page, title)).to_contain_text(f"{title}: {why}")
     waiting_on(page, title).get_by_role("link", name=title, exact=True).click()
     expect(heading(page)).to_have_text(title)
 
@@ -73,7 +73,7 @@ def test_the_account_manager_and_customer_point_person_tours_work_by_clicking(pa
     # after outage", sitting in intake.
     alice = page_as("alice@northwind.example")
     # Open it, click "Start gathering stories",
-    open_from_home(alice, INTAKE, "has been sitting in intake for over a day")
+    open_from_home(alice, INTAKE, "in intake for over a day, waits on you to start gathering stories")
     click(alice, "Start gathering stories")
     expect(flash(alice)).to_have_text("Done: the dispute moved to Story gathering.")
     # record Alice's story under "Record a story".
@@ -81,7 +81,7 @@ def test_the_account_manager_and_customer_point_person_tours_work_by_clicking(pa
                    "The outage lasted four hours; the points queue was replayed but skipped failed baskets.")
 
     # Then open "Store staff training hours" (option generation):
-    open_from_home(alice, TRAINING, "is in option generation: move it forward")
+    open_from_home(alice, TRAINING, "waits on you to propose at least two options")
     expect(region(alice, "About this dispute")).to_contain_text("Option generation")
     # propose a second option scored for both companies,
     options = region(alice, "Options")
@@ -105,11 +105,11 @@ def test_the_account_manager_and_customer_point_person_tours_work_by_clicking(pa
     expect(waiting_on(carla, INTAKE)).to_have_count(1)
     expect(waiting_on(carla, TRAINING)).to_have_count(1)
     # On "Points not credited after outage" she tells Contoso's side;
-    open_from_home(carla, INTAKE, "is waiting for your side of the story")
+    open_from_home(carla, INTAKE, "waits on you to tell your side of the story")
     record_a_story(carla, "Carla Jimenez (Contoso Retail)",
                    "Two thousand members lost their points and called our stores; they need them back this week.")
     # on "Store staff training hours" she clicks "Accept for Contoso Retail".
-    open_from_home(carla, TRAINING, "needs Contoso Retail to accept an option")
+    open_from_home(carla, TRAINING, "waits on Contoso Retail to accept")
     accept(carla, "Contoso Retail")
     expect(region(carla, "Options").get_by_role("row").filter(has_text=SECOND_OPTION)).to_contain_text(
         "Northwind Systems (Alice Moreau); Contoso Retail (Carla Jimenez)")
@@ -124,10 +124,10 @@ def test_the_account_manager_and_customer_point_person_tours_work_by_clicking(pa
     expect(flash(alice)).to_have_text("Done: the dispute moved to Resolved.")
     expect(region(alice, "About this dispute")).to_contain_text("Resolved")
 
-    # Customer point person: her home page also lists, under "Protocols awaiting your
-    # acknowledgement", the executive review that Northwind proposed:
+    # Customer point person: her home page also lists, under "Waiting on you", the
+    # executive review that Northwind proposed:
     go_to(carla, "Home")
-    region(carla, "Protocols awaiting your acknowledgement").get_by_role(
+    region(carla, "Waiting on you").get_by_role(
         "link", name="Point-of-sale migration: executive review").click()
     expect(heading(carla)).to_have_text("Executive review protocol · Point-of-sale migration")
     # "Acknowledge for Contoso Retail" makes it agreed.
