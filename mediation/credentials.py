@@ -44,6 +44,15 @@ class ApiToken(BaseModel):
 PASSWORD_LENGTH = (10, 1024)  # the fewest and most characters of a password
 
 
+def check_new_password(password: str, repeated: str) -> None:
+    """Invalid, naming `password` or `repeated`, unless the new password may be set."""
+    shortest, longest = PASSWORD_LENGTH
+    if not shortest <= len(password) <= longest:
+        raise Invalid.field("password", f"must be {shortest} to {longest} characters")
+    if password != repeated:
+        raise Invalid.field("repeated", "must be the same password again")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

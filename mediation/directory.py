@@ -240,6 +240,27 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
     return person
 
 
+NAME_LENGTH = 200
+
+
+def rename_self(actor: Actor, clock, *, name: str) -> Person:
+    """A person changes the name others see them by; recorded with the name before. Their
+    own profile, so auditors may too: it changes nothing of the relationship."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= NAME_LENGTH:
+        raise Invalid.field("name", f"must be 1 to {NAME_LENGTH} characters")
+    with write_transaction():
+        person = locked(Person.select().where(Person.id == actor.person_id)).get()
+        if person.name == name:
+            return person
+        Person.update(name=name).where(Person.id == person.id).execute()
+        append("person", person.id, "person_renamed", actor=_signature(actor, "self"), at=clock.now(),
+               payload={"email": person.email, "from": person.name, "to": name})
+        person.name = name
+    actor.person.name = name
+    return person
+
+
 def enable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
     """Let a disabled person sign in again. Their old sessions stay ended and their tokens
     stay as they were: only new sign-ins and tokens not revoked work again."""

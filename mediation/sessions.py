@@ -22,11 +22,14 @@ from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import TextField
 
+from mediation.credentials import check_new_password
+from mediation.credentials import hash_password
 from mediation.credentials import password_matches
 from mediation.db import BaseModel
 from mediation.db import execute
 from mediation.db import is_postgres
 from mediation.db import write_transaction
+from mediation.errors import Invalid
 from mediation.fields import UTCDateTimeField
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -287,6 +290,31 @@ def sign_out(key: str, now, address: str | None = None) -> None:
             record("logout", now, person_id=session.person_id, address=address)
 
 
-def end_sessions_of(person_id: int, now, reason: str) -> int:
-    """End every live session of a person (inside the caller's transaction)."""
-    return _end(WebSession.person == person_id, now, reason)
+def end_sessions_of(person_id: int, now, reason: str, keeping: str | None = None) -> int:
+    """End every live session of a person (inside the caller's transaction), but the one
+    of the session key `keeping`."""
+    condition = WebSession.person == person_id
+    if keeping:
+        condition &= WebSession.key_hash != _digest(keeping)
+    return _end(condition, now, reason)
+
+
+def change_password(person: Person, now, *, current: str, password: str, repeated: str, session_key: str) -> int:
+    """A signed-in person changes their own password, proving the current one: every other
+    session of theirs ends (a browser left signed in elsewhere is signed out), this one
+    stays. How many ended."""
+    errors = {}
+    if not password_matches(person, current):
+        errors["current"] = ["is not your current password"]
+    try:
+        check_new_password(password, repeated)
+    except Invalid as error:
+        errors.update(error.errors)
+    if errors:
+        raise Invalid(errors)
+    hashed = hash_password(password)
+    with write_transaction():
+        Person.update(password_hash=hashed).where(Person.id == person.id).execute()
+        ended = end_sessions_of(person.id, now, "password_changed", keeping=session_key)
+        record("password_changed", now, email=person.email, person_id=person.id, detail=f"{ended} other sessions ended")
+    return ended

@@ -21,10 +21,9 @@ from jinja2 import select_autoescape
 from peewee import fn
 
 from mediation import sessions
-from mediation.credentials import PASSWORD_LENGTH
+from mediation.credentials import check_new_password
 from mediation.credentials import hash_password
 from mediation.db import write_transaction
-from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.ledger import AuditEvent
 from mediation.parties import Person
@@ -116,11 +115,7 @@ def link_of(token: str, now: datetime) -> LinkRead:
 
 def set_password(token: str, password: str, repeated: str, now: datetime) -> Person:
     """Set the password the link is for, use the link up and end every session of its person."""
-    shortest, longest = PASSWORD_LENGTH
-    if not shortest <= len(password) <= longest:
-        raise Invalid.field("password", f"must be {shortest} to {longest} characters")
-    if password != repeated:
-        raise Invalid.field("repeated", "must be the same password again")
+    check_new_password(password, repeated)
     hashed = hash_password(password)
     with write_transaction():
         link = _live(token, now)

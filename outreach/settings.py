@@ -10,6 +10,7 @@ from datetime import time
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
+from mediation import directory
 from mediation.access import Actor
 from mediation.db import write_transaction
 from mediation.errors import Invalid
@@ -95,6 +96,22 @@ def change_settings(actor: Actor, now: datetime, *, kinds: dict | None = None, d
         )
         _store(actor.person_id, changed, now)
     return changed
+
+
+def change_details(actor: Actor, clock, *, name: str, timezone: str) -> None:
+    """The profile's details: the name others see and the time zone the person reads times
+    in (and is mailed by). Both are checked before either changes, and every rule broken is
+    named at once."""
+    errors = {}
+    with write_transaction():
+        for change in (lambda: directory.rename_self(actor, clock, name=name),
+                       lambda: change_settings(actor, clock.now(), timezone=timezone)):
+            try:
+                change()
+            except Invalid as error:
+                errors.update(error.errors)
+        if errors:
+            raise Invalid(errors)
 
 
 def turn_off(person_id: int, kinds, now: datetime) -> Settings:

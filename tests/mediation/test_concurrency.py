@@ -219,8 +219,8 @@ def change(op, by, dispute, version=None, **args) -> dict:
 def race_card(world) -> list[tuple[int, int, list[dict]]]:
     """Five disputes, one per state, and for each a crowd of changes that would each succeed
     on their own at the dispute's current version: (dispute id, version, changes)."""
-    alice, admin, carla, sam, dev, contoso_admin = (
-        world.id(k) for k in ("alice", "admin", "carla", "sam", "dev", "contoso_admin")
+    alice, admin, carla, sam, dev, bob = (
+        world.id(k) for k in ("alice", "admin", "carla", "sam", "dev", "bob")
     )
     clock = world.clock
     races = []
@@ -232,7 +232,7 @@ def race_card(world) -> list[tuple[int, int, list[dict]]]:
     intake = world.open_dispute()
     race(intake, [
         change("party", admin, None, person_id=dev),
-        change("party", alice, None, person_id=contoso_admin),
+        change("party", alice, None, person_id=bob),
         change("transition", alice, None, trigger="gather_stories"),
         change("note", carla, None, text="From the customer's side"),
         change("transition", admin, None, trigger="withdraw", reason="Settled by phone"),

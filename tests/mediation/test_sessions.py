@@ -214,3 +214,27 @@ def test_a_person_without_a_password_cannot_sign_in(world, clock):
     outcome = sessions.sign_in(world.people["dev"].email, "", clock.now())
     assert outcome.key is None
     assert AccessEvent.get().detail == "wrong password"
+
+
+def test_changing_ones_password_ends_every_other_session_and_keeps_this_one(world, clock):
+    from mediation.errors import Invalid
+
+    email = _with_password(world, "carla")
+    here = sessions.sign_in(email, PASSWORD, clock.now()).key
+    there = sessions.sign_in(email, PASSWORD, clock.now()).key
+    person = Person.get_by_id(world.id("carla"))
+    try:
+        sessions.change_password(person, clock.now(), current="wrong", password="x", repeated="y", session_key=here)
+    except Invalid as error:
+        assert sorted(error.errors) == ["current", "password"]
+    else:
+        raise AssertionError("a wrong current password must be refused")
+    assert sessions.resume(there, clock.now()) is not None, "a refused change ends nothing"
+
+    ended = sessions.change_password(person, clock.now(), current=PASSWORD, password="another long password",
+                                     repeated="another long password", session_key=here)
+
+    assert ended == 1
+    assert sessions.resume(here, clock.now()) is not None and sessions.resume(there, clock.now()) is None
+    assert _kinds()[-1] == "password_changed"
+    assert sessions.sign_in(email, "another long password", clock.now()).key is not None

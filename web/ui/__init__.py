@@ -5,8 +5,8 @@ carries a CSRF token, and no GET changes anything.
 """
 
 from flask import Flask
-from flask import g
 from flask import request
+from flask import session as cookies
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
@@ -61,12 +61,22 @@ class SessionCookies(SecureCookieSessionInterface):
 
 
 def _secure_headers(response):
-    """Security headers on every response; a signed-in person's pages are never cached, so
-    Back after signing out on a shared computer shows nothing."""
+    """Security headers on every response (a signed-in person's are never stored either:
+    see web._never_store_signed_in_answers)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if g.get("viewer") is not None:
-        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+FEEDBACK = "feedback"  # the id of the page's focusable notice of what was just done
+
+
+def _feedback_in_view(response):
+    """A form sent leads to a page that opens at the notice of what it did, wherever on the
+    page the form was: the redirect goes to the notice's fragment, which the browser
+    scrolls to and focuses, without a script."""
+    if request.method == "POST" and response.status_code in (302, 303) and cookies.get("_flashes"):
+        response.headers["Location"] = response.headers["Location"].split("#")[0] + "#" + FEEDBACK
     return response
 
 
@@ -99,6 +109,7 @@ def register(app: Flask) -> None:
     from web.ui import notifications
     from web.ui import outbox
     from web.ui import passwords
+    from web.ui import profile
     from web.ui import protocols
     from web.ui import unsubscribe
     from web.ui import webhooks
@@ -106,6 +117,7 @@ def register(app: Flask) -> None:
     app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.after_request(_secure_headers)
+    app.after_request(_feedback_in_view)
     app.context_processor(_page_context)
 
     @app.errorhandler(CSRFError)
@@ -115,6 +127,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, passwords, home, disputes, protocols, notifications, audit, admin, outbox, webhooks,
-                   unsubscribe, diagrams, api_reference):
+    for module in (session, passwords, home, disputes, protocols, notifications, profile, audit, admin, outbox,
+                   webhooks, unsubscribe, diagrams, api_reference):
         app.register_blueprint(module.blueprint)

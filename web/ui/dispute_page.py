@@ -172,7 +172,9 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
     participant = dispute_permissions.participant_capacity(actor, dispute) is not None
     eligible = [person for person in everyone if rosters.may_take_part(person)]
     party_ids = {party.person.id for party in found.parties}
-    tellers = [party.person for party in found.parties if case or party.person.id == actor.person_id]
+    heard = {story.party_id for story in found.stories}
+    tellers = [party.person for party in found.parties
+               if (case or party.person.id == actor.person_id) and party.person.id not in heard]
     unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
     state = dispute.state
     accepting = state in lifecycle.ACCEPTANCE_STATES and dispute_permissions.acceptance_capacity(actor, dispute) is not None

@@ -75,4 +75,4 @@ def load(schema: Schema, form, **extra) -> tuple[dict | None, dict]:
 def cursor(args, name: str = "after") -> int | None:
     """The id a list continues after, from the query; None for the first page or nonsense."""
     value = args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None

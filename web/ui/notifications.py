@@ -1,4 +1,4 @@
-"""The notifications page and the profile page's notification settings."""
+"""The notifications page, and the profile page's form of notification settings."""
 
 from flask import flash
 from flask import redirect
@@ -9,29 +9,20 @@ from flask import url_for
 from mediation.errors import Invalid
 from outreach import inbox
 from outreach import settings
-from outreach.kinds import FREQUENCIES
-from outreach.kinds import FREQUENCY_LABELS
 from outreach.kinds import KINDS
+from web.ui.forms import cursor
+from web.ui.profile import render_profile
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
 
 blueprint = page_blueprint("notifications_ui", __name__)
 
-TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "Europe/Stockholm", "America/New_York",
-             "America/Chicago", "America/Los_Angeles", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney")
-
-
-def _before() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 @blueprint.get("/notifications")
 def notifications():
     actor = viewer()
     unread = request.args.get("show") == "unread"
-    found = inbox.notifications_of(actor, before=_before(), unread=unread)
+    found = inbox.notifications_of(actor, before=cursor(request.args, "before"), unread=unread)
     return render_template("notifications/list.html", page=found, unread=unread, kinds=KINDS,
                            unread_total=inbox.unread_count(actor))
 
@@ -58,28 +49,6 @@ def mark_all_read():
     return redirect(url_for("notifications_ui.notifications"))
 
 
-def _form_of(chosen: settings.Settings) -> dict:
-    return {
-        **{f"kind-{name}": frequency for name, frequency in chosen.frequencies.items()},
-        "digest_hour": str(chosen.digest_hour), "timezone": chosen.timezone,
-        "quiet_from": chosen.quiet_from or "", "quiet_to": chosen.quiet_to or "",
-    }
-
-
-def _render_profile(form: dict, errors: dict, status: int = 200):
-    zones = list(TIMEZONES) if form["timezone"] in TIMEZONES else [form["timezone"], *TIMEZONES]
-    return render_template(
-        "notifications/profile.html", form=form, errors=errors, kinds=KINDS.values(),
-        frequencies=[(value, FREQUENCY_LABELS[value]) for value in FREQUENCIES],
-        hours=[(str(hour), f"{hour:02d}:00") for hour in range(24)], zones=[(zone, zone) for zone in zones],
-    ), status
-
-
-@blueprint.get("/profile")
-def profile():
-    return _render_profile(_form_of(settings.settings_of(viewer().person_id)), {})
-
-
 @blueprint.post("/profile/notifications")
 def change_settings():
     form = request.form.to_dict()
@@ -90,12 +59,11 @@ def change_settings():
             viewer(), clock().now(),
             kinds={name: form.get(f"kind-{name}", "") for name in KINDS},
             digest_hour=int(hour) if hour.isascii() and hour.isdigit() else -1,
-            timezone=form.get("timezone", ""),
             quiet_hours={"from": quiet_from, "to": quiet_to} if quiet_from or quiet_to else None,
         )
     except Invalid as error:
         errors = {name.replace("kinds.", "kind-").replace("quiet_hours.from", "quiet_from")
                   .replace("quiet_hours.to", "quiet_to"): messages for name, messages in error.errors.items()}
-        return _render_profile(form, errors, 422)
+        return render_profile({"notifications": form}, {"notifications": errors}, 422)
     flash("Your notification settings are saved.", "success")
-    return redirect(url_for("notifications_ui.profile"))
+    return redirect(url_for("profile_ui.profile"))

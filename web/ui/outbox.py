@@ -6,6 +6,7 @@ from flask import request
 
 from outreach import outbox as mail
 from outreach.config import MailConfig
+from web.ui.forms import cursor
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
 
@@ -14,9 +15,7 @@ blueprint = page_blueprint("outbox_ui", __name__)
 
 @blueprint.get("/admin/outbox")
 def outbox():
-    value = request.args.get("before", "")
-    before = int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
-    return render_template("admin/outbox.html", page=mail.outbox(viewer(), before=before),
+    return render_template("admin/outbox.html", page=mail.outbox(viewer(), before=cursor(request.args, "before")),
                            smtp=bool(MailConfig.from_environment().smtp_url))
 
 

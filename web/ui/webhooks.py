@@ -9,16 +9,12 @@ from flask import url_for
 
 from mediation.errors import Invalid
 from outreach import webhooks
+from web.ui.forms import cursor
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
 
 blueprint = page_blueprint("webhooks_ui", __name__)
-
-
-def _before() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 def _render_list(form: dict, errors: dict, status: int = 200, created=None):
@@ -47,7 +43,7 @@ def subscribe():
 def show_webhook(webhook_id):
     actor = viewer()
     return render_template("admin/webhook.html", hook=webhooks.webhook_of(actor, webhook_id),
-                           page=webhooks.deliveries(actor, webhook_id, before=_before()))
+                           page=webhooks.deliveries(actor, webhook_id, before=cursor(request.args, "before")))
 
 
 @blueprint.post("/admin/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver")

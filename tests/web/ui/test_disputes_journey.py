@@ -36,7 +36,7 @@ def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_page
         "mediator_id": str(world.id("alice")),
     })
     assert response.status_code == 302
-    did = int(response.headers["Location"].rsplit("/", 1)[1])
+    did = int(response.headers["Location"].split("#")[0].rsplit("/", 1)[1])
 
     page = dispute_page(alice, did)
     assert page.find("h1").text == "Overtime billed above the cap"

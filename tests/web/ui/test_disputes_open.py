@@ -117,7 +117,7 @@ def test_opening_a_dispute_redirects_to_its_page_with_a_message(world, browser_a
     })
     assert response.status_code == 302
     dispute = Dispute.select().order_by(Dispute.id.desc()).first()
-    assert response.headers["Location"] == f"/disputes/{dispute.id}"
+    assert response.headers["Location"] == f"/disputes/{dispute.id}#feedback", "it opens at its message"
     assert (dispute.title, dispute.state, dispute.severity) == ("Overtime billed above the cap", "intake", "high")
     assert (dispute.mediator_id, dispute.co_mediator_id) == (world.id("alice"), world.id("carla"))
     assert dispute.project_id == world.projects["contoso"].id

@@ -72,6 +72,15 @@ def test_a_declined_story_is_shown_as_declined_to_tell(world, browser_as):
     assert "Declined to tell." in stories.text
 
 
+def test_once_a_party_is_heard_the_story_form_no_longer_offers_them(world, browser_as):
+    dispute = world.drive(world.open_dispute(parties=["sam", "carla", "dev"]), "story_gathering")
+    services.record_story(world.actor("carla"), world.clock, dispute.id, party_id=world.id("carla"), text="Ours.")
+    assert dispute_page(browser_as("carla"), dispute.id).by_id("story") is None, "nothing left for Carla to tell"
+    form = dispute_page(browser_as("alice"), dispute.id).by_id("story")
+    assert [o.text for o in form.by_id("story-party_id").find_all("option")] == [
+        "Sam (Northwind Systems)", "Dev (Contoso Retail)"]
+
+
 def test_only_participants_accept_and_a_second_acceptance_for_a_company_is_refused(world, browser_as):
     dispute = world.drive(world.open_dispute(), "resolution")
     option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]

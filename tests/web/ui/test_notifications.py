@@ -67,25 +67,21 @@ def test_settings_are_saved_from_the_profile(browser_as, world):
     response = carla.post("/profile/notifications", data={
         "kind-waiting_on_you": "immediate", "kind-stale_dispute": "immediate", "kind-touchpoint_due": "off",
         "kind-dispute_update": "weekly", "kind-protocol_update": "daily", "kind-webhook_disabled": "immediate",
-        "timezone": "Europe/Berlin",
         "digest_hour": "7", "quiet_from": "21:00", "quiet_to": "06:30"}, follow_redirects=True)
     assert "Your notification settings are saved." in response.get_data(as_text=True)
     chosen = settings_of(world.id("carla"))
     assert chosen.frequencies["touchpoint_due"] == "off" and chosen.frequencies["dispute_update"] == "weekly"
-    assert (chosen.digest_hour, chosen.timezone, chosen.quiet_from, chosen.quiet_to) == (
-        7, "Europe/Berlin", "21:00", "06:30")
+    assert (chosen.digest_hour, chosen.timezone, chosen.quiet_from, chosen.quiet_to) == (7, "UTC", "21:00", "06:30")
     shown = main(carla.get("/profile"))
-    assert shown.find("option", value="Europe/Berlin").attrs.get("selected") is not None
+    assert shown.find("option", value="7").attrs.get("selected") is not None
 
 
 def test_a_setting_at_fault_is_shown_next_to_its_field_and_nothing_is_saved(browser_as, world):
     carla = browser_as("carla")
     response = carla.post("/profile/notifications", data={
-        "kind-dispute_update": "hourly", "timezone": "Mars/Olympus", "digest_hour": "8",
-        "quiet_from": "21:00", "quiet_to": ""})
+        "kind-dispute_update": "hourly", "digest_hour": "8", "quiet_from": "21:00", "quiet_to": ""})
     assert response.status_code == 422
     page = main(response)
     assert page.by_id("kind-dispute_update-error") is not None
-    assert page.by_id("timezone-error") is not None
     assert page.by_id("quiet_to-error") is not None
-    assert settings_of(world.id("carla")).timezone == "UTC"
+    assert settings_of(world.id("carla")).frequencies["dispute_update"] != "hourly"

@@ -158,7 +158,7 @@ def test_creating_a_protocol_from_the_form_makes_version_1_a_draft(world, browse
     response = browser.post(f"/projects/{world.projects['contoso'].id}/protocols", data=new_protocol_form(world))
     assert response.status_code == 302
     protocol = Protocol.get(Protocol.scenario == "routine")
-    assert response.headers["Location"] == f"/protocols/{protocol.id}"
+    assert response.headers["Location"] == f"/protocols/{protocol.id}#feedback"
     (version,) = queries.versions_of([protocol.id])[protocol.id]
     assert version.status == "draft"
     assert version.cadence == {"every": 2, "unit": "weeks", "weekdays": ["mon", "thu"]}
@@ -254,7 +254,7 @@ def test_a_drafter_proposes_a_version_and_a_point_person_of_each_company_acknowl
     page = html(carla.get(f"/protocols/{protocol.id}"))
     assert "Acknowledge for Contoso Retail" in page
     response = carla.post(f"/protocols/{protocol.id}/acknowledgements", data={"version": "1"})
-    assert response.headers["Location"] == f"/protocols/{protocol.id}"
+    assert response.headers["Location"] == f"/protocols/{protocol.id}#feedback"
     page = html(carla.get(f"/protocols/{protocol.id}"))
     assert "Version 1 acknowledged for Contoso Retail" in text(page)
     assert "Acknowledge for Contoso Retail" not in page
