@@ -103,6 +103,19 @@ def test_resolving_needs_an_option_both_companies_accepted(world, browser_as):
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
     assert label_texts(card.find("form")) == ["Option accepted by both companies (required)",
                                               "Resolution summary (required)"]
+    assert [choice.text for choice in card.find("select").find_all("option")] == [option.summary]
+
+
+def test_the_resolve_form_lists_only_what_is_still_unmet(world, browser_as):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
+    for person in ("alice", "carla"):
+        services.accept_option(world.actor(person), world.clock, dispute.id, option_id=option.id)
+    card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
+    assert "option_accepted_by_both_companies" not in card.text
+    assert [li.text for li in card.find("ul", class_="conditions").find_all("li")] == [
+        "resolution_summary: Write a summary of the resolution.",
+    ]
 
 
 def test_a_stale_version_shows_the_current_dispute_and_keeps_what_was_typed(world, browser_as):
