@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from mediation.reports import reads_histories
 from outreach import inbox
+from web.ui import filters
 from web.ui import session
 from web.ui.session import csrf
 from web.ui.session import render_error
@@ -107,6 +108,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_secure_headers)
     app.context_processor(_page_context)
+    filters.register(app)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):

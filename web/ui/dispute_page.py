@@ -21,6 +21,7 @@ from mediation.disputes import Dispute
 from mediation.guards import gives_mutual_value
 from mediation.paging import page_of
 from protocols import escalation
+from web.ui import dates
 from web.ui import dispute_timeline
 from web.ui import dispute_words
 
@@ -233,7 +234,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         "commitments": [(read.row, read.overdue) for read in found.commitments],
         "escalation": protocol,
         "escalation_in_force": protocol is not None and escalation.activation_for(dispute.id) is not None,
-        "timeline": dispute_timeline.entries(events.items, names),
+        "timeline": dispute_timeline.entries(events.items, names, dates.reader_zone()),
         "history_page": events,
         "actions": actions(dispute, [read.row for read in found.options]) if forms["actions"] else [],
         "forms": forms,
