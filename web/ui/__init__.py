@@ -14,8 +14,8 @@ from mediation.reports import reads_histories
 from outreach import inbox
 from web.ui import filters
 from web.ui import session
+from web.ui.error_pages import render_error
 from web.ui.session import csrf
-from web.ui.session import render_error
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
