@@ -6,7 +6,9 @@ carries a CSRF token, and no GET changes anything.
 
 from flask import Flask
 from flask import g
+from flask import redirect
 from flask import request
+from flask import url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
@@ -90,6 +92,11 @@ def _page_context():
     return {"viewer": actor, "navigation": navigation(actor), "unread_notifications": unread}
 
 
+def _favicon():
+    """Browsers ask for /favicon.ico whatever the page links to: the icon is the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 def register(app: Flask) -> None:
     from web.ui import admin
     from web.ui import api_reference
@@ -109,6 +116,7 @@ def register(app: Flask) -> None:
     app.after_request(_secure_headers)
     app.context_processor(_page_context)
     filters.register(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
