@@ -37,6 +37,7 @@ class Condition:
     """A guard, named as the API reports it when unmet."""
 
     name: str
+    label: str  # the condition in a few words, as a diagram names it
     needs: str  # what is still needed, as a sentence for a person
     input: str | None = None  # the request field that can meet it, if any
 
@@ -99,20 +100,21 @@ INPUTS = MappingProxyType({i.name: i for i in (
 )})
 
 CONDITIONS = MappingProxyType({c.name: c for c in (
-    Condition("parties_from_both_companies", "Name at least one party from each company."),
-    Condition("mediator_assigned", "Assign a mediator."),
-    Condition("story_from_each_company",
+    Condition("parties_from_both_companies", "a party from each company",
+              "Name at least one party from each company."),
+    Condition("mediator_assigned", "a mediator assigned", "Assign a mediator."),
+    Condition("story_from_each_company", "a story from each company",
               "Someone from each company must have told their story (declining does not count)."),
-    Condition("every_party_heard",
+    Condition("every_party_heard", "every party heard",
               "Every party must have told their story or be marked as declining to tell it."),
-    Condition("at_least_two_options", "Put at least two options on the table."),
-    Condition("mutual_value_option_or_override",
+    Condition("at_least_two_options", "at least two options", "Put at least two options on the table."),
+    Condition("mutual_value_option_or_override", "an option of value to both, or a reason",
               "An option must give value to both companies, or you must explain why you go ahead without one.",
               input="override_reason"),
-    Condition("option_accepted_by_both_companies",
+    Condition("option_accepted_by_both_companies", "an option both companies accepted",
               "The chosen option must be accepted by someone from each company.", input="option_id"),
-    Condition("resolution_summary", "Write a summary of the resolution.", input="summary"),
-    Condition("reason_given", "Give a reason.", input="reason"),
+    Condition("resolution_summary", "a resolution summary", "Write a summary of the resolution.", input="summary"),
+    Condition("reason_given", "a reason given", "Give a reason.", input="reason"),
 )})
 
 DECLARED = MappingProxyType({t.name: t for t in (

@@ -7,6 +7,7 @@ administrators read those.
 """
 
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -19,13 +20,16 @@ from mediation import dispute_queries
 from mediation import lifecycle
 from mediation.access import Actor
 from mediation.db import is_postgres
+from mediation.disputes import Commitment
 from mediation.disputes import Dispute
+from mediation.disputes import Option
 from mediation.errors import Forbidden
 from mediation.ledger import AuditEvent
 from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
+from mediation.parties import Project
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 1_000
@@ -207,12 +211,20 @@ def exported_histories(actor: Actor, export: Export):
         yield HistoryRow(dispute, len(events)), events
 
 
+# What an event's payload names by id: people, and records named by one of their columns.
+PERSON_KEYS = ("party_id", "party_ids", "person_id", "mediator_id", "co_mediator_id", "accepted_by")
+RECORD_KEYS = {"account_id": (Account, Account.name), "project_id": (Project, Project.name),
+               "option_id": (Option, Option.summary), "commitment_id": (Commitment, Commitment.description)}
+
+
 @dataclass
 class Signatories:
-    """Names for the people and companies that signed events, looked up once each."""
+    """Names for the people and companies that signed events, looked up once each; for a
+    reader, also those of whoever and whatever their payloads name by id."""
 
     people: dict[int, Person]
     organizations: dict[int, Organization]
+    records: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> "Signatories":
@@ -232,6 +244,22 @@ class Signatories:
             )
         return self
 
+    def learn_payloads(self, events: list[AuditEvent]) -> "Signatories":
+        """As `learn`, and the people and records (PERSON_KEYS, RECORD_KEYS) the events'
+        payloads name, so a page shows names where the ledger keeps ids."""
+        people = set()
+        for event in events:
+            for key in PERSON_KEYS:
+                value = event.data.get(key)
+                people.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
+        self.learn(events, person_ids=people)
+        for key, (model, column) in RECORD_KEYS.items():
+            known = self.records.setdefault(key, {})
+            missing = {e.data.get(key) for e in events if isinstance(e.data.get(key), int)} - set(known)
+            if missing:
+                known.update(model.select(model.id, column).where(model.id.in_(missing)).tuples())
+        return self
+
     def person(self, person_id: int | None) -> str | None:
         person = self.people.get(person_id)
         return person.name if person else None
@@ -239,3 +267,7 @@ class Signatories:
     def company(self, organization_id: int | None) -> str | None:
         organization = self.organizations.get(organization_id)
         return organization.name if organization else None
+
+    def record(self, key: str, record_id: int | None) -> str | None:
+        """The name of the record a payload's `key` (one of RECORD_KEYS) holds the id of."""
+        return self.records.get(key, {}).get(record_id)

@@ -128,8 +128,6 @@ def _register_problem_handlers(app: Flask) -> None:
     def http_error(error):
         if request.path.startswith("/api/"):
             return problems.from_http(error)
-        from web.ui.session import render_error
+        from web.ui import error_pages
 
-        if error.code == 413:
-            return render_error(413, "Too large", "What you sent is larger than the limit of 1 MiB.")
-        return render_error(error.code or 500, error.name, error.description or error.name)
+        return error_pages.for_http(error)

@@ -135,7 +135,7 @@ def _refused(error: Busy):
     if request.path.startswith("/api/"):
         slug = "too-many-requests" if error.status == 429 else "busy"
         return problems.problem(error.status, slug, title, detail, headers=headers)
-    from web.ui.session import render_error
+    from web.ui.error_pages import render_error
 
     body, status = render_error(error.status, title, detail[0].upper() + detail[1:] + ".")
     return body, status, headers

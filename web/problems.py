@@ -1,12 +1,12 @@
 """Errors as RFC 9457 problem details (`application/problem+json`)."""
 
 import json as stdlib_json
-from html import escape
 
 from flask import Response
 from flask import json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.errors import Conflict
 from mediation.errors import DomainError
@@ -80,26 +80,20 @@ def from_api_problem(error: ApiProblem) -> Response:
     return problem(error.status, error.slug, error.title, error.detail, headers=error.headers)
 
 
-def refused_unread(path: str, limit: int) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(status line, headers, body) of the 413 a server answers on its own, before the app
+def refused_unread(app, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status line, headers, body) of the 413 a server answers on its own, before `app`
     sees the request, to a body it refused while reading it (`accord serve`: waitress,
-    once the Content-Length is read or more than `limit` bytes came chunked): the same
-    problem details as the app's own 413 on the API (`path` under /api/), a page like the
-    app's error page elsewhere."""
+    once the Content-Length is read or more than the limit came chunked): the same
+    problem details as the app's own 413 on the API (`path` under /api/), the app's own
+    error page elsewhere, as to someone not signed in (the cookie is not read)."""
     status = "413 Request Entity Too Large"
     if path.startswith("/api/"):
         body = {"type": PROBLEM_TYPE + "request-entity-too-large", "title": "Request Entity Too Large",
                 "status": 413, "detail": TOO_LARGE_DETAIL}
         return status, [("Content-Type", "application/problem+json")], stdlib_json.dumps(body).encode()
     from web.ui import SECURITY_HEADERS
+    from web.ui import error_pages
 
-    size = f"{limit / 2**20:g} MiB" if limit % 2**10 == 0 else f"{limit} bytes"
-    page = (
-        '<!doctype html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
-        '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '  <title>Too large · Accord</title>\n  <link rel="stylesheet" href="/static/style.css">\n</head>\n'
-        '<body>\n<main id="main">\n<section class="narrow">\n  <h1>Too large</h1>\n'
-        f'  <p>What you sent is larger than the limit of {escape(size)}.</p>\n'
-        '  <p><a href="/">Back to your home page</a></p>\n</section>\n</main>\n</body>\n</html>\n'
-    )
+    with app.test_request_context(path):
+        page, _, _ = error_pages.for_http(RequestEntityTooLarge())
     return status, [("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS.items()], page.encode()

@@ -41,7 +41,7 @@ def serve_app(database_url: str, host: str, port: int, threads: int, announce=pr
         def execute(self):
             if getattr(self.request.error, "code", None) != 413:
                 return super().execute()
-            self.status, headers, body = problems.refused_unread(self.request.path, limit)
+            self.status, headers, body = problems.refused_unread(app, self.request.path)
             self.response_headers.extend(headers)
             self.set_close_on_finish()
             self.content_length = len(body)

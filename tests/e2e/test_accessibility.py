@@ -1,7 +1,7 @@
 """axe-core finds no serious or critical violation on Accord's main pages, each read by the
 person it is for: the dispute pages in several states for the supplier and the customer,
-the protocol pages, the auditor's and the administrator's pages, the diagrams; forms sent
-back with their errors. On a phone, the dispute page, the lists and the board also fit the
+the protocol pages, the auditor's and the administrator's pages, the diagrams, the error
+pages; forms sent back with their errors. On a phone, the dispute page, the lists and the board also fit the
 screen without scrolling sideways.
 
 Each person signs in once for the module; every scan still gets a browser context of its own.
@@ -50,6 +50,9 @@ PAGES = {
     "profile and notification settings": ("carla", "/profile", []),
     "outbox": ("admin", "/admin/outbox", []),
     "webhooks": ("admin", "/admin/webhooks", []),
+    "page not found": ("alice", "/no-such-page", []),
+    "not allowed": ("alice", "/admin", []),
+    "asked for the wrong way": ("alice", "/logout", []),
 }
 SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
                "outbox": "outbox"}
@@ -140,6 +143,15 @@ def test_a_touchpoint_form_sent_back_with_its_errors_has_no_serious_violation(op
     page.get_by_role("button", name="Log touchpoint").click()
 
     expect(page.get_by_label("Summary")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+
+def test_the_error_page_for_someone_not_signed_in_has_no_serious_violation(new_page, assert_accessible):
+    page = new_page()
+    page.goto("/no-such-page")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("main").get_by_role("link", name="Sign in")).to_be_visible()
     assert_accessible(page)
 
 

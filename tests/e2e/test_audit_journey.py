@@ -53,7 +53,7 @@ def test_the_auditor_searches_histories_reads_one_with_its_hashes_and_exports_it
     expect(audrey.get_by_role("heading", level=2, name="1 history matches")).to_be_visible()
     results = audrey.get_by_role("table")
     expect(results.get_by_role("row")).to_have_count(2)
-    expect(results.get_by_role("row").nth(1)).to_contain_text("resolved")
+    expect(results.get_by_role("row").nth(1)).to_contain_text("Resolved")
     expect(search.get_by_label("Title or summary contains")).to_have_value("cut-over")
 
     header, matching = csv_rows(downloaded(audrey, "Export CSV"))
@@ -67,7 +67,7 @@ def test_the_auditor_searches_histories_reads_one_with_its_hashes_and_exports_it
     expect(chain).to_contain_text("The whole ledger checks out")
     events = region(audrey, "Events, oldest first").get_by_role("listitem").filter(
         has=audrey.get_by_role("heading", level=3))
-    expect(events.first.get_by_role("heading", name=re.compile(r"^#\d+ · opened$"))).to_be_visible()
+    expect(events.first.get_by_role("heading", name=re.compile(r"^#\d+ · Dispute opened$"))).to_be_visible()
     shown = hashes_shown(audrey)
     assert len(shown) == events.count() >= 10
     screenshot(audrey, "audit-history")

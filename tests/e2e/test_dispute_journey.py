@@ -117,7 +117,7 @@ def test_alice_takes_a_new_dispute_to_resolved_while_carla_tells_her_story_and_a
     generate = action(alice, "Start generating options")
     expect(generate).to_contain_text("Not possible yet.")
     expect(generate).to_contain_text(
-        "every_party_heard: Every party must have told their story or be marked as declining to tell it.")
+        "Every party must have told their story or be marked as declining to tell it.")
     expect(generate.get_by_role("button")).to_have_count(0)
 
     record_story(alice, "Sam Lindqvist (Northwind Systems)",

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from protocols.compliance import STATUS_URGENCY
 from tests.e2e.helpers import screenshot
-from web.ui.protocols import STATUS_TEXT
+from web.ui.protocol_words import COMPLIANCE_STATUSES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_AGENDA = "Cut-over status, open defects, store readiness and the gift card fix."
@@ -102,7 +102,7 @@ def test_the_board_lists_the_protocols_in_force_most_urgent_first(page_as):
     expect(table.get_by_role("columnheader").nth(5)).to_have_text("Status")
     rows = table.get_by_role("row").filter(has=alice.get_by_role("cell")).all()
     statuses = [row.get_by_role("cell").nth(5).inner_text().strip() for row in rows]
-    urgency = {text: STATUS_URGENCY.index(status) for status, text in STATUS_TEXT.items()}
+    urgency = {text: STATUS_URGENCY.index(status) for status, text in COMPLIANCE_STATUSES.items()}
     assert len(statuses) >= 5, statuses
     assert statuses[0] == "Overdue", statuses
     assert [urgency[s] for s in statuses] == sorted(urgency[s] for s in statuses), statuses

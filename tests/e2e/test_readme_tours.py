@@ -162,7 +162,7 @@ def test_the_auditor_tour_works_by_clicking(page_as):
     results = audrey.get_by_role("table").get_by_role("row").filter(has=audrey.get_by_role("cell"))
     expect(results.first).to_be_visible()
     for row in results.all():
-        expect(row.get_by_role("cell").nth(2)).to_have_text("resolved")
+        expect(row.get_by_role("cell").nth(2)).to_have_text("Resolved")
     # open "Disputed invoices for the March cut-over" to read each event with its hashes
     # and the chain's status,
     results.get_by_role("link", name=RESOLVED, exact=True).click()

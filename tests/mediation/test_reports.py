@@ -183,3 +183,14 @@ def test_signatories_name_people_and_companies_looked_up_once(world, cases):
     assert names.person(world.id("carla")) == "Carla"
     assert names.company(world.orgs["contoso"].id) == "Contoso Retail"
     assert names.person(None) is None and names.company(999) is None
+
+
+def test_signatories_name_the_people_and_records_a_history_names_by_id(world, cases):
+    events = ledger.history("dispute", cases["quick"].id)
+    names = reports.Signatories.empty().learn_payloads(events)
+    opened = next(e for e in events if e.kind == "opened")
+    assert names.record("account_id", opened.data["account_id"]) == "Contoso account"
+    assert [names.person(i) for i in opened.data["party_ids"]] == ["Sam", "Carla"]
+    accepted = next(e for e in events if e.kind == "option_accepted")
+    assert names.record("option_id", accepted.data["option_id"]) == "Split the difference"
+    assert names.record("option_id", 999) is None and names.record("no_such_key", 1) is None

@@ -312,7 +312,8 @@ def test_serve_answers_a_declared_body_over_the_limit_with_the_apps_413_before_r
             f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {100 * LIMIT}\r\n\r\n")
     status, headers, body, _ = _answer(port, head)
     assert status.startswith(b"HTTP/1.1 413 ") and headers["content-type"] == "text/html; charset=utf-8"
-    assert b"<h1>Too large</h1>" in body and b"larger than the limit of 1 MiB" in body
+    assert b'<h1 id="error-heading">Too large to send</h1>' in body and b"larger than the limit of 1 MiB" in body
+    assert b'href="/login">Sign in</a>' in body, "the app's own error page, as to someone not signed in"
     assert headers["x-content-type-options"] == "nosniff" and "frame-ancestors 'none'" in headers[
         "content-security-policy"]
 

@@ -5,16 +5,19 @@ carries a CSRF token, and no GET changes anything.
 """
 
 from flask import Flask
+from flask import redirect
 from flask import request
 from flask import session as cookies
+from flask import url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from mediation.reports import reads_histories
 from outreach import inbox
+from web.ui import filters
 from web.ui import session
+from web.ui.error_pages import render_error
 from web.ui.session import csrf
-from web.ui.session import render_error
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -99,6 +102,11 @@ def _page_context():
     return {"viewer": actor, "navigation": navigation(actor), "unread_notifications": unread}
 
 
+def _favicon():
+    """Browsers ask for /favicon.ico whatever the page links to: the icon is the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 def register(app: Flask) -> None:
     from web.ui import admin
     from web.ui import api_reference
@@ -119,6 +127,8 @@ def register(app: Flask) -> None:
     app.after_request(_secure_headers)
     app.after_request(_feedback_in_view)
     app.context_processor(_page_context)
+    filters.register(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):

@@ -24,12 +24,12 @@ from mediation.access import visible_organization
 from mediation.access import visible_person
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
-from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
 from web import schemas
+from web.ui import directory_words
 from web.ui import forms
 from web.ui.session import clock
 from web.ui.session import page_blueprint
@@ -38,13 +38,6 @@ from web.ui.session import viewer
 blueprint = page_blueprint("admin_ui", __name__)
 
 PER_PAGE = 25
-ROLE_LABELS = {
-    "admin": "Administrator",
-    "account_manager": "Account manager",
-    "point_person": "Point person",
-    "auditor": "Auditor",
-}
-KIND_LABELS = {kind: kind.capitalize() for kind in ORGANIZATION_KINDS}
 
 
 class _Listing(Schema):
@@ -70,11 +63,6 @@ def _administrators_only():
     """The whole area is for administrators; within it the directory decides the rest."""
     if not viewer().has("admin"):
         raise Forbidden("the administration pages are for administrators")
-
-
-@blueprint.context_processor
-def _labels():
-    return {"role_labels": ROLE_LABELS, "kind_labels": KIND_LABELS}
 
 
 def _query(schema: Schema) -> dict:
@@ -132,7 +120,7 @@ def _organizations_page(form, errors):
         next_after=next_after,
         people=directory_lists.people_per_organization(o.id for o in rows),
         may_create=is_supplier_admin(actor),
-        kinds=[("customer", KIND_LABELS["customer"])],
+        kinds=[("customer", directory_words.organization_kind("customer"))],
         form=form,
         errors=errors,
     )
@@ -172,7 +160,7 @@ def _people_page(form, errors):
         filter_choices=[(o.id, o.name) for o in organizations],
         organization_choices=[(o.id, o.name) for o in manageable],
         manageable_ids={o.id for o in manageable},
-        roles=[(role, ROLE_LABELS[role]) for role in ROLES],
+        roles=[(role, directory_words.role(role)) for role in ROLES],
         chosen_roles=request.form.getlist("roles"),
         form=form,
         errors=errors,
@@ -196,7 +184,7 @@ def _person_page(person: Person, errors):
         person=person,
         organization=person.organization,
         manageable=directory.manages_people_of(actor, person.organization_id) and person.id != actor.person_id,
-        roles=[(role, ROLE_LABELS[role]) for role in ROLES],
+        roles=[(role, directory_words.role(role)) for role in ROLES],
         chosen_roles=request.form.getlist("roles") if errors else sorted(person.roles),
         errors=errors,
     ), (422 if errors else 200)
@@ -214,7 +202,7 @@ def person(person_id):
     )
     if changed is None:
         return _person_page(found, errors)
-    held = ", ".join(ROLE_LABELS[r] for r in sorted(changed.roles)) or "no role"
+    held = ", ".join(directory_words.role(r) for r in sorted(changed.roles)) or "no role"
     flash(f"{changed.name} now holds: {held}.", "success")
     return redirect(url_for("admin_ui.person", person_id=changed.id))
 

@@ -28,6 +28,10 @@ from web.limits import admitted
 from web.limits import expensive
 from web.schemas import QueryId
 from web.schemas import Text
+from web.ui import dates
+from web.ui import directory_words
+from web.ui import dispute_words
+from web.ui import event_words
 from web.ui import forms
 from web.ui.history_export import csv_lines
 from web.ui.history_export import json_chunks
@@ -39,15 +43,23 @@ blueprint = page_blueprint("audit_ui", __name__)
 
 MAX_DAYS = 36_500
 HISTORY_PAGE = 50
+# The payload's codes and moments, in words.
+VALUE_WORDS = {
+    "severity": dispute_words.severity,
+    "visibility": dispute_words.visibility,
+    "trigger": dispute_words.trigger_label,
+    "company": lambda kind: directory_words.organization_kind(kind).lower(),
+    "due_at": dates.moment,
+    "accepted_at": dates.moment,
+    "protocol_id": lambda _: "the escalation protocol of the dispute's project",
+}
 STORABLE_DAYS = validate.Range(min=date(1900, 1, 1), max=date(8999, 12, 31),
                                error="Give a date between the years 1900 and 9000.")
 OUTCOME_CHOICES = [
-    ("resolved", "Resolved"),
-    ("withdrawn", "Withdrawn"),
+    ("resolved", dispute_words.outcome("resolved")),
+    ("withdrawn", dispute_words.outcome("withdrawn")),
     ("open", "Still open (any stage)"),
-] + [(state, f"Open, in {state.replace('_', ' ')}") for state in lifecycle.OPEN_STATES]
-PERSON_KEYS = ("party_id", "party_ids", "person_id", "mediator_id", "co_mediator_id")
-COMPANY_KEYS = ("organization_id",)
+] + [(state, f"Open, in {dispute_words.state(state).lower()}") for state in lifecycle.OPEN_STATES]
 
 
 class HistoryQuery(Schema):
@@ -166,34 +178,32 @@ def histories():
     return html, 422 if errors else 200
 
 
+def _value(key: str, value, names: reports.Signatories):
+    """A payload's value as a reader reads it: people, companies and records by name,
+    codes in words, moments in the reader's time zone."""
+    if value is None:
+        return "none"
+    if key in reports.PERSON_KEYS:
+        ids = value if isinstance(value, list) else [value]
+        return ", ".join(names.person(i) or "unknown person" for i in ids) or "none"
+    if key == "organization_id":
+        return names.company(value) or "unknown company"
+    if key in reports.RECORD_KEYS:
+        return names.record(key, value) or "no longer recorded"
+    if key in VALUE_WORDS:
+        return VALUE_WORDS[key](value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return ledger.canonical_json(value)
+    return str(value)
+
+
 def _payload(event, names: reports.Signatories) -> list[tuple[str, str]]:
-    """The payload as readable (key, value) pairs; people and companies named."""
-    items = []
-    for key, value in event.data.items():
-        if key in PERSON_KEYS and value is not None:
-            ids = value if isinstance(value, list) else [value]
-            value = ", ".join(f"{names.person(i) or 'unknown person'} (#{i})" for i in ids) or "none"
-        elif key in COMPANY_KEYS and value is not None:
-            value = f"{names.company(value) or 'unknown company'} (#{value})"
-        elif value is None:
-            value = "none"
-        elif isinstance(value, bool):
-            value = "yes" if value else "no"
-        elif isinstance(value, list):
-            value = ", ".join(map(str, value)) or "none"
-        elif isinstance(value, dict):
-            value = ledger.canonical_json(value)
-        items.append((key.replace("_", " "), str(value)))
-    return items
-
-
-def _people_in(events) -> set[int]:
-    found = set()
-    for event in events:
-        for key in PERSON_KEYS:
-            value = event.data.get(key)
-            found.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
-    return found
+    """The payload as readable (label, value) pairs."""
+    return [(event_words.field(key), _value(key, value, names)) for key, value in event.data.items()]
 
 
 @blueprint.get("/audit/disputes/<int:dispute_id>")
@@ -203,7 +213,7 @@ def history(dispute_id):
     after = forms.cursor(request.args, "after")
     first = bisect_right([event.sequence for event in every_event], after) if after else 0
     events = every_event[first:first + HISTORY_PAGE]
-    names = reports.Signatories.empty().learn(events, person_ids=_people_in(events))
+    names = reports.Signatories.empty().learn_payloads(events)
     whole_chain = reports.reads_whole_chain(actor)
     chain = None
     if whole_chain:

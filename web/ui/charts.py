@@ -7,6 +7,11 @@ colours are SVG presentation attributes. A missed or over-communicated window di
 from a met one by its pattern and by a letter under it, not by colour alone; every shape
 has a <title> (its tooltip), and the chart's own <title> and <desc> say in words what it
 shows, for people who do not see it.
+
+Times are read in the protocol's time zone, and every moment names the zone as it was
+then: a range across a change of summer time (a December chart over the last 90 days
+starts in September) says so on its axis, rather than naming the whole range after its
+first moment.
 """
 
 from dataclasses import dataclass
@@ -19,6 +24,8 @@ from markupsafe import Markup
 from markupsafe import escape
 
 from protocols.compliance import Compliance
+from web.ui.dates import moment_text
+from web.ui.dates import zone_name
 
 WIDTH = 760
 LEFT = 150
@@ -77,13 +84,14 @@ def _attrs(**values) -> str:
                     for name, value in values.items() if value is not None)
 
 
-def _short(moment: datetime, zone: tzinfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local.day} {local:%b %Y %H:%M}"
-
-
 def _span(start: datetime, end: datetime, zone: tzinfo) -> str:
-    return f"{_short(start, zone)} to {_short(end, zone)} {start.astimezone(zone):%Z}"
+    return f"{moment_text(start, zone)} to {moment_text(end, zone)}"
+
+
+def _zone_names(moments, zone: tzinfo) -> list[str]:
+    """The zone's names at `moments`, each once, in the order they come: ["CEST", "CET"]
+    across the end of summer time."""
+    return list(dict.fromkeys(zone_name(moment.astimezone(zone)) for moment in moments))
 
 
 def _plural(count: int, word: str) -> str:
@@ -143,7 +151,7 @@ def _touchpoints(times: list[datetime], y: int, scale: _Scale, zone: tzinfo) -> 
         buckets.setdefault(int((scale.x(moment) - LEFT) // BUCKET), []).append(moment)
     for moments in buckets.values():
         if len(moments) == 1:
-            title = f"Touchpoint {_short(moments[0], zone)} {moments[0].astimezone(zone):%Z}"
+            title = f"Touchpoint {moment_text(moments[0], zone)}"
         else:
             title = f"{len(moments)} touchpoints, {_span(moments[0], moments[-1], zone)}"
         dot = _attrs(class_="touchpoint", cx=scale.x(moments[0]), cy=y, r=5 if len(moments) > 1 else 4,
@@ -189,15 +197,20 @@ def _ticks(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime,
 
 
 def _axis(start: datetime, end: datetime, y: int, scale: _Scale, zone: tzinfo, top: int) -> list[str]:
+    """The time axis with its ticks, and which zone its times are in: one name, or each
+    name in the order they come when summer time begins or ends within the range."""
+    ticks = _ticks(start, end, zone)
+    names = _zone_names([start, *(moment for moment, _ in ticks), end], zone)
     parts = [f'<line {_attrs(x1=LEFT, y1=y, x2=LEFT + PLOT, y2=y, stroke=MUTED)}/>']
-    for moment, label in _ticks(start, end, zone):
+    for moment, label in ticks:
+        if len(names) > 1 and ":" in label:  # a time of day names its zone
+            label += f" {zone_name(moment)}"
         x = scale.x(moment)
         parts.append(f'<line {_attrs(x1=x, y1=top, x2=x, y2=y + 4, stroke=LINE)}/>')
         parts.append(f'<text {_attrs(x=x, y=y + 18, text_anchor="middle", fill=MUTED, font_size=11)}>'
                      f'{escape(label)}</text>')
-    zone_name = start.astimezone(zone).strftime("%Z")
     parts.append(f'<text {_attrs(x=LEFT - 10, y=y + 18, text_anchor="end", fill=MUTED, font_size=11)}>'
-                 f'{escape(f"Times in {zone_name}")}</text>')
+                 f'{escape("Times in " + " and ".join(names))}</text>')
     return parts
 
 
@@ -263,7 +276,7 @@ def compliance_chart(result: Compliance, touchpoints: list[datetime], *, start: 
         parts += _now(now, TOP, axis, scale)
     parts += _legend(axis + 46, ident)
     height = axis + 60
-    title = f"Compliance from {_short(start, zone)} to {_short(end, zone)} {start.astimezone(zone):%Z}"
+    title = f"Compliance from {_span(start, end, zone)}"
     root = _attrs(xmlns="http://www.w3.org/2000/svg", class_="chart", role="img", viewBox=f"0 0 {WIDTH} {height}",
                   width=WIDTH, height=height, aria_labelledby=f"{ident}-title {ident}-desc")
     svg = (

@@ -21,6 +21,7 @@ from mediation.disputes import Dispute
 from mediation.guards import gives_mutual_value
 from mediation.paging import page_of
 from protocols import escalation
+from web.ui import dates
 from web.ui import dispute_timeline
 from web.ui import dispute_words
 
@@ -69,12 +70,14 @@ class Failure:
 
 @dataclass
 class Action:
-    """A trigger possible from the current state: the conditions still `missing`, and the
-    conditions its form's fields will meet (`needs`)."""
+    """A trigger possible from the current state: the conditions still `missing`, those
+    its form's fields will meet (`needs`), and the fields it asks for (`inputs`), an
+    option among `options` where choosing one meets a condition."""
 
     trigger: str
-    missing: list[str]
-    needs: list[str]
+    missing: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
     options: list = field(default_factory=list)
 
     @property
@@ -86,39 +89,34 @@ class Action:
         return dispute_words.trigger_label(self.trigger)
 
     @property
-    def inputs(self) -> list[str]:
-        return [lifecycle.CONDITION_INPUTS[name] for name in self.needs]
-
-    @property
     def option_choices(self) -> list[tuple[int, str]]:
         return [(option.id, option.summary) for option in self.options]
 
 
-def _accepted_options(dispute: Dispute, options) -> list:
-    return [
-        option for option in options
-        if "option_accepted_by_both_companies"
-        not in lifecycle.unmet_conditions(dispute, "resolve", {"option_id": option.id})
-    ]
-
-
 def actions(dispute: Dispute, options) -> list[Action]:
     """Every trigger possible now, its guards evaluated without a request. A condition a
-    form field can meet is asked for; resolving also needs an option both companies
-    accepted, which no field can supply."""
+    text field can meet is asked for. One an option meets is met by choosing any option
+    the guards accept, so it is not listed: the form offers those options, and when there
+    is none the condition is missing."""
     found = []
     for trigger in lifecycle.available_triggers(dispute.state):
-        unmet = lifecycle.unmet_conditions(dispute, trigger, {})
-        action = Action(
-            trigger,
-            missing=[name for name in unmet if name not in lifecycle.CONDITION_INPUTS],
-            needs=[name for name in unmet if name in lifecycle.CONDITION_INPUTS],
-        )
-        if "option_accepted_by_both_companies" in action.needs:
-            action.options = _accepted_options(dispute, options)
-            if not action.options:
-                action.needs.remove("option_accepted_by_both_companies")
-                action.missing.append("option_accepted_by_both_companies")
+        action = Action(trigger)
+        for name in lifecycle.unmet_conditions(dispute, trigger, {}):
+            field_name = lifecycle.CONDITION_INPUTS.get(name)
+            if field_name is None:
+                action.missing.append(name)
+            elif lifecycle.INPUTS[field_name].kind == "option":
+                action.options = [
+                    option for option in options
+                    if name not in lifecycle.unmet_conditions(dispute, trigger, {field_name: option.id})
+                ]
+                if action.options:
+                    action.inputs.append(field_name)
+                else:
+                    action.missing.append(name)
+            else:
+                action.needs.append(name)
+                action.inputs.append(field_name)
         found.append(action)
     return found
 
@@ -238,7 +236,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         "commitments": [(read.row, read.overdue) for read in found.commitments],
         "escalation": protocol,
         "escalation_in_force": protocol is not None and escalation.activation_for(dispute.id) is not None,
-        "timeline": dispute_timeline.entries(events.items, names),
+        "timeline": dispute_timeline.entries(events.items, names, dates.reader_zone()),
         "history_page": events,
         "actions": actions(dispute, [read.row for read in found.options]) if forms["actions"] else [],
         "forms": forms,

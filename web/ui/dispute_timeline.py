@@ -3,26 +3,11 @@ and the words that matter from each event's payload."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import tzinfo
 
+from web.ui import dates
 from web.ui import dispute_words
-
-TITLES = {
-    "opened": "Dispute opened",
-    "transition": "State changed",
-    "party_added": "Party added",
-    "mediators_assigned": "Mediators assigned",
-    "story_recorded": "Story told",
-    "story_declined": "Declined to tell",
-    "option_proposed": "Option proposed",
-    "option_accepted": "Option accepted",
-    "acceptance_retracted": "Acceptance taken back",
-    "note_added": "Note added",
-    "commitment_recorded": "Commitment recorded",
-    "commitment_kept": "Commitment kept",
-    "commitment_broken": "Commitment broken",
-    "escalation_in_force": "Escalation protocol in force",
-    "escalation_stood_down": "Escalation protocol stood down",
-}
+from web.ui import event_words
 
 
 @dataclass(frozen=True)
@@ -45,15 +30,15 @@ class Names:
 
     def person(self, person_id) -> str:
         person = self.people.get(person_id)
-        return person.name if person else f"person {person_id}"
+        return person.name if person else "unknown person"
 
     def option(self, option_id) -> str:
         option = self.options.get(option_id)
-        return f"“{option.summary}”" if option else f"option {option_id}"
+        return f"“{option.summary}”" if option else "an option no longer recorded"
 
     def commitment(self, commitment_id) -> str:
         commitment = self.commitments.get(commitment_id)
-        return commitment.description if commitment else f"commitment {commitment_id}"
+        return commitment.description if commitment else "a commitment no longer recorded"
 
 
 def _transition_text(data: dict) -> str:
@@ -67,7 +52,7 @@ def _transition_text(data: dict) -> str:
     return " · ".join([trigger, *said])
 
 
-def _text(kind: str, data: dict, names: Names) -> str:
+def _text(kind: str, data: dict, names: Names, zone: tzinfo) -> str:
     if kind == "opened":
         return data.get("title", "")
     if kind == "transition":
@@ -92,26 +77,27 @@ def _text(kind: str, data: dict, names: Names) -> str:
     if kind == "note_added":
         return data.get("text", "")
     if kind == "commitment_recorded":
-        due = data.get("due_at", "")[:10]
+        due = dates.moment_text(datetime.fromisoformat(data["due_at"]), zone)
         return f"{names.person(data.get('person_id'))}: {data.get('description', '')} (due {due})"
     if kind in ("commitment_kept", "commitment_broken"):
         return names.commitment(data.get("commitment_id"))
     return ""
 
 
-def entries(events, names: Names) -> list[Entry]:
-    """One entry per event, oldest first, as `dispute_queries.dispute_history` gives them."""
+def entries(events, names: Names, zone: tzinfo) -> list[Entry]:
+    """One entry per event, oldest first, as `dispute_queries.dispute_history` gives them;
+    moments in the payloads read in `zone`."""
     timeline = []
     for event in events:
         data = event.data
         moved = event.from_state != event.to_state
         timeline.append(Entry(
-            title=TITLES.get(event.kind, event.kind.replace("_", " ").capitalize()),
+            title=event_words.kind(event.kind),
             who=names.person(event.actor_person_id) if event.actor_person_id else "Accord",
             at=event.occurred_at,
             from_state=dispute_words.state(event.from_state) if moved and event.from_state else None,
             to_state=dispute_words.state(event.to_state) if moved and event.to_state else None,
-            text=_text(event.kind, data, names),
+            text=_text(event.kind, data, names, zone),
             internal=data.get("visibility") == "internal",
         ))
     return timeline

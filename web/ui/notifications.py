@@ -23,7 +23,7 @@ def notifications():
     actor = viewer()
     unread = request.args.get("show") == "unread"
     found = inbox.notifications_of(actor, before=cursor(request.args, "before"), unread=unread)
-    return render_template("notifications/list.html", page=found, unread=unread, kinds=KINDS,
+    return render_template("notifications/list.html", page=found, unread=unread,
                            unread_total=inbox.unread_count(actor))
 
 

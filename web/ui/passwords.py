@@ -10,9 +10,9 @@ from flask import url_for
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from outreach import passwords
+from web.ui.error_pages import render_error
 from web.ui.session import clock
 from web.ui.session import csrf
-from web.ui.session import render_error
 
 blueprint = Blueprint("passwords_ui", __name__)
 

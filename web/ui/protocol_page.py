@@ -9,6 +9,7 @@ from datetime import timedelta
 from datetime import tzinfo
 
 from flask import url_for
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from mediation.access import Actor
@@ -36,9 +37,11 @@ TOUCHPOINTS_PAGE = 20
 @dataclass(frozen=True)
 class Versions:
     """A protocol's versions as the page sets them out: the one in force (or, not yet in
-    force, the agreed one) as the base, then the others still worth comparing with it."""
+    force, the agreed one) as the base, then the others still worth comparing with it;
+    the moments they name read in `reader`, the reader's time zone."""
 
     read: ProtocolRead
+    reader: tzinfo
 
     @property
     def base(self) -> VersionRead | None:
@@ -58,18 +61,18 @@ class Versions:
     def zone(self) -> tzinfo:
         return protocol_forms.zone_named(self.read.zone_name)
 
-    def since(self, version: VersionRead) -> str:
+    def since(self, version: VersionRead) -> Markup:
         """From when an agreed version is in force, and when it was agreed if that differs."""
-        return protocol_terms.agreement_text(version.agreed_at, version.in_force_from, self.zone)
+        return protocol_terms.agreement_text(version.agreed_at, version.in_force_from, self.reader)
 
     def apart(self, version: VersionRead) -> bool:
         """Whether `version` was agreed at another time than it came into force."""
-        return protocol_terms.agreed_apart(version.agreed_at, version.in_force_from, self.zone)
+        return protocol_terms.agreed_apart(version.agreed_at, version.in_force_from)
 
-    def note(self, version: VersionRead) -> str:
+    def note(self, version: VersionRead) -> Markup | str:
         """Whether a column's version is in force, and if not when it will be."""
         if version is self.read.current:
-            return f"in force now: {self.since(version)}" if self.apart(version) else "in force now"
+            return Markup("in force now: {}").format(self.since(version)) if self.apart(version) else "in force now"
         if version.status == "agreed" and self.read.protocol.scenario == ESCALATION:
             return "in force while a dispute on the project is open"
         if version.status == "agreed":
@@ -148,11 +151,13 @@ def _default_forms(layout: Versions, now: datetime) -> dict:
     }
 
 
-def context(actor: Actor, clock, protocol: Protocol, args) -> dict:
-    """Everything the protocol page's template reads, for `actor`, with the query `args`."""
+def context(actor: Actor, clock, protocol: Protocol, args, reader: tzinfo) -> dict:
+    """Everything the protocol page's template reads, for `actor`, with the query `args`;
+    moments are read in `reader`, the reader's time zone, except where they stand for the
+    protocol's own days (the compliance range and chart, the forms' times)."""
     now = clock.now()
     read = protocol_reading.read(protocol, now)
-    layout = Versions(read)
+    layout = Versions(read, reader)
     versions = read.versions
     names = queries.names_of(protocol_terms.people_in(versions))
     rows = protocol_terms.compare(

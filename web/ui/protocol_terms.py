@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import tzinfo
 
-from protocols.models import mentioned_people
+from markupsafe import Markup
 
-WEEKDAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
-CHANNEL_NAMES = {"email": "Email", "phone": "Phone", "video": "Video call", "in_person": "In person",
-                 "chat": "Chat", "ticket": "Ticket"}
+from protocols.models import mentioned_people
+from web.ui import dates
+from web.ui import protocol_words
+
 ROWS = (
     ("cadence", "Cadence"),
     ("phases", "Phases (taper)"),
@@ -24,34 +25,26 @@ ROWS = (
 )
 
 
-def moment_text(moment: datetime | None, zone: tzinfo, empty: str = "") -> str:
-    """A moment as people read it, in `zone`, naming the zone: "2 Mar 2026, 09:00 UTC"."""
-    if moment is None:
-        return empty
-    local = moment.astimezone(zone)
-    return f"{local.day} {local:%b %Y, %H:%M} {local:%Z}"
-
-
-def agreement_text(agreed_at: datetime | None, in_force_from: datetime | None, zone: tzinfo) -> str:
+def agreement_text(agreed_at: datetime | None, in_force_from: datetime | None, zone: tzinfo) -> Markup:
     """When an agreed version is in force from: "in force from <date>"; or, when it was
     agreed at another time than it starts (back-dated, or effective later), "agreed on
-    <date>, in force from <date>"."""
-    starts = f"in force from {moment_text(in_force_from, zone)}"
-    if not agreed_apart(agreed_at, in_force_from, zone):
+    <date>, in force from <date>"; the moments read in `zone`."""
+    starts = Markup("in force from {}").format(dates.moment(in_force_from, zone))
+    if not agreed_apart(agreed_at, in_force_from):
         return starts
-    return f"agreed on {moment_text(agreed_at, zone)}, {starts}"
+    return Markup("agreed on {}, {}").format(dates.moment(agreed_at, zone), starts)
 
 
-def agreed_apart(agreed_at: datetime | None, in_force_from: datetime | None, zone: tzinfo) -> bool:
+def agreed_apart(agreed_at: datetime | None, in_force_from: datetime | None) -> bool:
     """Whether a version was agreed at another time than it came into force, as people read
     times (to the minute): a version agreed without effective_from starts in the minute it
     was agreed."""
     return agreed_at is not None and in_force_from is not None and \
-        moment_text(agreed_at, zone) != moment_text(in_force_from, zone)
+        _minute(agreed_at) != _minute(in_force_from)
 
 
-def channel_text(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def steady_and_taper(cadence: dict | None, phases: list[dict]) -> tuple[dict | None, list[dict]]:
@@ -73,7 +66,7 @@ def cadence_text(cadence: dict | None) -> str:
     every, unit = cadence["every"], cadence["unit"]
     text = f"every {unit[:-1]}" if every == 1 else f"every {every} {unit}"
     if cadence.get("weekdays"):
-        text += " on " + ", ".join(WEEKDAY_NAMES.get(day, day) for day in cadence["weekdays"])
+        text += " on " + ", ".join(protocol_words.WEEKDAYS.get(day, day) for day in cadence["weekdays"])
     return text
 
 
@@ -84,14 +77,14 @@ def phases_text(taper: list[dict]) -> str:
 
 
 def _people(ids, names: dict[int, str]) -> str:
-    return ", ".join(names.get(person_id, f"person {person_id}") for person_id in ids) or "none"
+    return ", ".join(names.get(person_id, "unknown person") for person_id in ids) or "none"
 
 
 def _escalation(steps, names: dict[int, str]) -> str:
     if not steps:
         return "none"
     return "; then ".join(
-        f"{names.get(step['person_id'], 'person %s' % step['person_id'])} within {step['respond_within_hours']} h"
+        f"{names.get(step['person_id'], 'unknown person')} within {step['respond_within_hours']} h"
         for step in steps
     )
 
@@ -102,14 +95,15 @@ def terms_of(version, names: dict[int, str], zone: tzinfo) -> dict[str, str]:
     return {
         "cadence": cadence_text(cadence),
         "phases": phases_text(taper),
-        "channel": channel_text(version.channel),
+        "channel": protocol_words.channel(version.channel),
         "supplier_point_person": _people([version.supplier_point_person_id], names),
         "customer_point_person": _people([version.customer_point_person_id], names),
         "backups": _people(version.backup_ids, names),
         "agenda": version.agenda or "none",
         "escalation": _escalation(version.escalation, names),
         "timezone": version.timezone,
-        "effective_from": moment_text(version.effective_from, zone, empty="when both companies agree"),
+        "effective_from": dates.moment_text(version.effective_from, zone) if version.effective_from
+        else "when both companies agree",
     }
 
 

@@ -4,7 +4,6 @@ calendar link. Every page calls the same use cases as the JSON API (web.api.prot
 refusals propagate to the blueprint's error pages (403, or 404 across companies).
 """
 
-from datetime import timezone
 from datetime import tzinfo
 
 from flask import flash
@@ -30,10 +29,12 @@ from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
 from web import boards
 from web import protocol_schemas as schemas
+from web.ui import dates
 from web.ui import forms
 from web.ui import protocol_forms
 from web.ui import protocol_page
 from web.ui import protocol_terms
+from web.ui import protocol_words
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
@@ -43,10 +44,6 @@ blueprint = page_blueprint("protocols_ui", __name__)
 
 BOARD_PAGE = 50
 PROJECTS_PAGE = 50
-STATUS_TEXT = {"on_track": "On track", "due_soon": "Due soon", "overdue": "Overdue",
-               "over_communicating": "Over-communicating"}
-VERSION_STATUS_TEXT = {"draft": "Draft", "proposed": "Proposed", "agreed": "Agreed",
-                       "superseded": "Superseded", "retired": "Retired"}
 NEW_PROTOCOL = MultiDict({"cadence_kind": protocol_forms.PERIODIC, "cadence_every": "1", "cadence_unit": "weeks",
                           "channel": "video", "timezone": "UTC"})
 
@@ -54,16 +51,10 @@ NEW_PROTOCOL = MultiDict({"cadence_kind": protocol_forms.PERIODIC, "cadence_ever
 @blueprint.context_processor
 def _helpers():
     return {
-        "moment_text": protocol_terms.moment_text,
-        "channel_text": protocol_terms.channel_text,
-        "cadence_text": protocol_terms.cadence_text,
-        "status_text": STATUS_TEXT,
-        "version_status_text": VERSION_STATUS_TEXT,
-        "utc": timezone.utc,
-        "channels": [(c, protocol_terms.channel_text(c)) for c in CHANNELS],
+        "channels": [(c, protocol_words.channel(c)) for c in CHANNELS],
         "cadence_kinds": protocol_forms.CADENCE_KINDS,
-        "units": [(u, u) for u in UNITS],
-        "weekdays": [(d, protocol_terms.WEEKDAY_NAMES[d]) for d in WEEKDAYS],
+        "units": [(u, protocol_words.UNITS[u]) for u in UNITS],
+        "weekdays": [(d, protocol_words.WEEKDAYS[d]) for d in WEEKDAYS],
         "phase_rows": lambda values: protocol_forms.rows(protocol_forms.PHASE_PREFIXES, protocol_forms.TAPER_ROWS,
                                                          values),
         "step_rows": lambda values: protocol_forms.rows(protocol_forms.STEP_PREFIXES, protocol_forms.ESCALATION_ROWS,
@@ -120,7 +111,7 @@ def _project_page(project_id: int, values=None, errors=None, status=200):
         account=account,
         rows=read.rows,
         drafter=permissions.may_draft(actor, account.id),
-        scenarios=[(s, s.replace("_", " ").capitalize()) for s in SCENARIOS if s not in read.scenarios],
+        scenarios=[(s, protocol_words.scenario(s)) for s in SCENARIOS if s not in read.scenarios],
         people=_people_choices(account),
         values=values if values is not None else NEW_PROTOCOL,
         errors=errors or {},
@@ -156,7 +147,8 @@ def _protocol_page(protocol_id: int, *, status=200, submitted=None, conflict=Non
     """The protocol page; `submitted` is {form name: (values, errors)} of a form sent back,
     `conflict` what stopped a change someone else made first."""
     actor = viewer()
-    page = protocol_page.context(actor, clock(), queries.get_protocol(actor, protocol_id), request.args)
+    page = protocol_page.context(actor, clock(), queries.get_protocol(actor, protocol_id), request.args,
+                                 dates.reader_zone())
     if page["forms"]["range"][1] and status == 200:
         status = 422
     page["forms"].update(submitted or {})
@@ -222,14 +214,13 @@ def _protocol_zone(protocol) -> tzinfo:
 
 def _acknowledged(protocol, number: int, company: str) -> str:
     """What acknowledging version `number` for `company` came to, read after it."""
-    read = protocol_reading.read(protocol, clock().now())
-    version, zone = read.version(number), protocol_forms.zone_named(read.zone_name)
+    version, zone = protocol_reading.read(protocol, clock().now()).version(number), dates.reader_zone()
     if version.status == "agreed":
         agreed = version.agreed_at
-        since = protocol_terms.moment_text(version.in_force_from, zone)
+        since = dates.moment_text(version.in_force_from, zone)
         text = f"Version {version.number} is agreed by both companies and in force from {since}"
-        if protocol_terms.agreed_apart(agreed, version.in_force_from, zone):
-            text += f" (agreed on {protocol_terms.moment_text(agreed, zone)})"
+        if protocol_terms.agreed_apart(agreed, version.in_force_from):
+            text += f" (agreed on {dates.moment_text(agreed, zone)})"
         return text + "."
     return f"Version {version.number} acknowledged for {company}. It is agreed once the other company " \
            "acknowledges it too."

@@ -28,6 +28,7 @@ from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.errors import StaleVersion
+from web.ui.error_pages import render_error
 
 blueprint = Blueprint("session_ui", __name__)
 csrf = CSRFProtect()
@@ -73,10 +74,6 @@ def viewer() -> Actor | None:
         session.clear()
     g.viewer = Actor.of(person) if person else None
     return g.viewer
-
-
-def render_error(status: int, title: str, detail: str):
-    return render_template("error.html", status=status, title=title, detail=detail), status
 
 
 def record_refusal(kind: str, detail: str = "") -> None:

@@ -8,9 +8,9 @@ from flask import render_template
 from mediation.errors import NotFound
 from outreach import settings
 from outreach.kinds import KINDS
+from web.ui.error_pages import render_error
 from web.ui.session import clock
 from web.ui.session import csrf
-from web.ui.session import render_error
 
 blueprint = Blueprint("unsubscribe_ui", __name__)
 

@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 
+from mediation import dispute_queries
 from mediation import ledger
 from mediation import reports
 from mediation import services
@@ -152,13 +153,13 @@ def test_each_row_shows_account_outcome_dates_time_to_resolution_and_events(brow
     page = text(browser_as("auditor").get("/audit"))
     row = re.search(r"Invoice above the cap</a></td>(.*?)</tr>", page, re.S).group(1)
     assert "Contoso account" in row
-    assert '<span class="badge resolved">resolved</span>' in row
-    assert "2026-03-02 09:00 UTC" in row
-    assert "2026-03-05 13:00 UTC" in row
+    assert '<span class="badge resolved">Resolved</span>' in row
+    assert '<time datetime="2026-03-02T09:00:00Z">2 Mar 2026, 09:00 UTC</time>' in row
+    assert '<time datetime="2026-03-05T13:00:00Z">5 Mar 2026, 13:00 UTC</time>' in row
     assert "3 days 4 h" in row
     assert f'<td class="num">{len(events_of(cases["invoice"]))}</td>' in row
     open_row = re.search(r"Support hours</a></td>(.*?)</tr>", page, re.S).group(1)
-    assert "open · story gathering" in open_row
+    assert "Open · story gathering" in open_row
     assert "still open" in open_row
 
 
@@ -281,12 +282,35 @@ def test_a_history_shows_every_event_with_its_actor_payload_and_hashes(browser_a
         assert f'id="event-{event.sequence}"' in page
         assert f'<dd class="mono">{event.hash}</dd>' in page
         assert f'<dd class="mono">{event.prev_hash}</dd>' in page
-    assert "Alice (#" in page and "Northwind Systems, as account manager" in page
-    assert "Carla (#" in page and "Contoso Retail, as party" in page
-    assert "<dt>title</dt><dd>Invoice above the cap</dd>" in page
-    assert "intake → story gathering" in page
+    assert "Alice, Northwind Systems, as account manager" in page
+    assert "Carla, Contoso Retail, as party" in page
+    assert "<dt>Title</dt><dd>Invoice above the cap</dd>" in page
+    assert "Intake → Story gathering" in page
     assert "starts in intake" in page
     assert "3 days 4 h" in page
+
+
+def test_a_history_names_what_its_events_refer_to_and_words_their_codes(browser_as, world, cases):
+    page = text(browser_as("auditor").get(f"/audit/disputes/{cases['invoice'].id}"))
+    assert "<dt>Account</dt><dd>Contoso account</dd>" in page
+    assert "<dt>Parties</dt><dd>Sam, Carla</dd>" in page
+    assert "<dt>Severity</dt><dd>High</dd>" in page
+    assert "<dt>Action</dt><dd>Start gathering stories</dd>" in page
+    assert "<dt>Option</dt><dd>Split the difference</dd>" in page and "<dt>Side</dt><dd>customer</dd>" in page
+    assert "<dt>Kind</dt><dd>Dispute opened</dd>" in page and "<dt>Kind</dt><dd>Story told</dd>" in page
+    assert "account id" not in page.lower() and "(#" not in page
+
+
+def test_an_acceptance_taken_back_names_who_had_given_it_and_when(browser_as, world):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
+    acceptance = services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=option.id)
+    world.clock.advance(hours=2)
+    services.retract_acceptance(world.actor("carla"), world.clock, dispute.id, acceptance_id=acceptance.id)
+    page = text(browser_as("auditor").get(f"/audit/disputes/{dispute.id}"))
+    assert "· Acceptance taken back" in page
+    assert "<dt>Accepted by</dt><dd>Carla</dd>" in page
+    assert '<dt>Accepted at</dt><dd><time datetime="2026-03-02T09:00:00Z">2 Mar 2026, 09:00 UTC</time></dd>' in page
 
 
 def test_an_intact_chain_is_shown_as_verified(browser_as, cases):

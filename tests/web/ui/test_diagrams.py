@@ -9,6 +9,8 @@ import pytest
 
 from mediation import lifecycle
 from protocols import agreement
+from web.ui import dispute_words
+from web.ui import protocol_words
 from web.ui.machine_drawing import Edge
 from web.ui.machine_drawing import draw
 from web.ui.machine_drawing import edges
@@ -49,30 +51,40 @@ def page(browser_as):
     return unescape(browser_as("carla").get("/diagrams").get_data(as_text=True))
 
 
-def test_every_state_trigger_and_condition_of_the_live_definitions_is_on_the_page(page):
-    definitions = [
-        (lifecycle.STATES, lifecycle.TRANSITIONS),
-        (agreement.VERSION_STATES, agreement.TRANSITIONS),
-    ]
-    for states, transitions in definitions:
-        for state in states:
-            assert f">{state}</text>" in page, state
-            assert f"<code>{state}</code>" in page, state
+WORDED = [
+    (lifecycle.STATES, lifecycle.TRANSITIONS, dispute_words.state, dispute_words.trigger_label,
+     dispute_words.condition_label),
+    (agreement.VERSION_STATES, agreement.TRANSITIONS, protocol_words.version_status, protocol_words.trigger_label,
+     protocol_words.condition_label),
+]
+
+
+def test_every_state_trigger_and_condition_of_the_live_definitions_is_on_the_page_in_words(page):
+    for states, transitions, state, trigger, condition in WORDED:
+        for name in states:
+            assert f">{state(name)}</text>" in page, name
+            assert f"<td>{state(name)}</td>" in page or f"{state(name)}, " in page, name
         for transition in transitions:
-            assert f">{transition['trigger']}</tspan>" in page
-            assert f"<td><code>{transition['trigger']}</code></td>" in page
-            for condition in transition.get("conditions", []):
-                assert f"if {condition}" in page or f"and {condition}" in page
-                assert f"<code>{condition}</code>" in page
+            assert f">{trigger(transition['trigger'])}</tspan>" in page
+            assert f"<td>{trigger(transition['trigger'])}</td>" in page
+            for name in transition.get("conditions", []):
+                assert f"if {condition(name)}" in page or f"and {condition(name)}" in page
+
+
+def test_the_names_the_api_uses_are_only_in_the_mermaid_text(page):
+    outside = re.sub(r'<pre class="mermaid-text".*?</pre>', "", page, flags=re.S)
+    for states, transitions, *_ in WORDED:
+        names = {*states, *(t["trigger"] for t in transitions), *(c for t in transitions for c in t.get("conditions", []))}
+        assert not {name for name in names if "_" in name and name in outside}
+        assert all(f"<code>{name}</code>" not in outside for name in names)
 
 
 def test_each_transition_is_a_row_of_its_table(page):
-    rows = re.findall(r"<tr>\s*<td><code>(\w+)</code></td>\s*<td>(.*?)</td>\s*<td><code>(\w+)</code></td>", page, re.S)
-    found = {(trigger, tuple(re.findall(r"<code>(\w+)</code>", sources)), dest) for trigger, sources, dest in rows}
-    assert ("withdraw", lifecycle.OPEN_STATES, "withdrawn") in found
-    assert ("revisit", ("resolution",), "option_generation") in found
-    assert ("retire", ("draft", "proposed", "agreed"), "retired") in found
-    assert len(found) == len(lifecycle.TRANSITIONS) + len(agreement.TRANSITIONS)
+    rows = set(re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", page))
+    assert ("Withdraw the dispute", "Intake, Story gathering, Option generation, Resolution", "Withdrawn") in rows
+    assert ("Revisit the options", "Resolution", "Option generation") in rows
+    assert ("Retire", "Draft, Proposed, Agreed", "Retired") in rows
+    assert len(rows) == len(lifecycle.TRANSITIONS) + len(agreement.TRANSITIONS)
 
 
 def test_the_mermaid_text_of_each_definition_is_in_a_details_element(page):

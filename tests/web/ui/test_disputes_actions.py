@@ -1,5 +1,5 @@
-"""The dispute page's actions: guards read before the page is drawn and shown by name and
-in words, refused transitions that change nothing, version conflicts and triggers no
+"""The dispute page's actions: guards read before the page is drawn and shown in words
+(never by the names the API gives them), refused transitions that change nothing, version conflicts and triggers no
 longer possible shown over the dispute as it is now."""
 
 from mediation import dispute_queries
@@ -21,8 +21,8 @@ def test_an_action_whose_guards_are_unmet_names_each_missing_condition_and_offer
     assert card.find("h3").text == "Start gathering stories"
     assert card.find("form") is None
     assert [li.text for li in card.find("ul", class_="conditions").find_all("li")] == [
-        "parties_from_both_companies: Name at least one party from each company.",
-        "mediator_assigned: Assign a mediator.",
+        "Name at least one party from each company.",
+        "Assign a mediator.",
     ]
 
 
@@ -39,22 +39,25 @@ def test_sending_an_action_whose_guards_are_unmet_lists_them_and_changes_nothing
     assert Dispute.get_by_id(dispute.id).state == "intake"
     page = main(response)
     assert "“Start gathering stories” is not possible yet" in page.find("div", id="problem").text
-    assert "parties_from_both_companies" in page.by_id("transition-gather_stories").text
-    assert "mediator_assigned" in page.by_id("transition-gather_stories").text
+    assert "Name at least one party from each company." in page.by_id("transition-gather_stories").text
+    assert "Assign a mediator." in page.by_id("transition-gather_stories").text
 
 
 def test_stories_still_missing_are_named_on_the_story_gathering_page(world, browser_as):
     dispute = world.drive(world.open_dispute(), "story_gathering")
     services.record_story(world.actor("alice"), world.clock, dispute.id, party_id=world.id("sam"), declined=True)
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-generate_options")
-    assert [li.find("code").text for li in card.find_all("li")] == ["story_from_each_company", "every_party_heard"]
+    assert [li.text for li in card.find_all("li")] == [
+        "Someone from each company must have told their story (declining does not count).",
+        "Every party must have told their story or be marked as declining to tell it.",
+    ]
     assert card.find("form") is None
 
 
 def test_a_reason_the_form_asks_for_is_shown_as_what_the_form_supplies(world, browser_as):
     dispute = world.open_dispute()
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-withdraw")
-    assert "reason_given: Give a reason." in card.text
+    assert [li.text for li in card.find("ul", class_="conditions").find_all("li")] == ["Give a reason."]
     assert label_texts(card.find("form")) == ["Reason (required)"]
     assert buttons(card) == ["Withdraw the dispute"]
 
@@ -71,7 +74,7 @@ def test_a_blank_reason_is_refused_next_to_its_field_and_nothing_changes(world, 
     page = main(response)
     card = page.by_id("transition-withdraw")
     assert field_error(card, "transition-withdraw-reason") == "Give a reason."
-    assert "reason_given" in card.find("div", class_="error-summary").text
+    assert "Give a reason." in card.find("div", class_="error-summary").text
 
 
 def test_without_an_option_of_mutual_value_starting_resolution_asks_why(world, browser_as):
@@ -84,7 +87,8 @@ def test_without_an_option_of_mutual_value_starting_resolution_asks_why(world, b
     assert label_texts(card.find("form")) == [
         "Why go ahead without an option that gives value to both companies? (required)",
     ]
-    assert "mutual_value_option_or_override" in card.text
+    assert "An option must give value to both companies, or you must explain why you go ahead without one." \
+        in card.text
 
     response = act(alice, dispute.id, "start_resolution", override_reason="Keeping the account matters more.")
     assert response.status_code == 302
@@ -97,12 +101,24 @@ def test_resolving_needs_an_option_both_companies_accepted(world, browser_as):
     services.accept_option(world.actor("alice"), world.clock, dispute.id, option_id=option.id)
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
     assert card.find("form") is None
-    assert "option_accepted_by_both_companies" in card.text
+    assert "The chosen option must be accepted by someone from each company." in card.text
 
     services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=option.id)
     card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
     assert label_texts(card.find("form")) == ["Option accepted by both companies (required)",
                                               "Resolution summary (required)"]
+    assert [choice.text for choice in card.find("select").find_all("option")] == [option.summary]
+
+
+def test_the_resolve_form_lists_only_what_is_still_unmet(world, browser_as):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    option = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
+    for person in ("alice", "carla"):
+        services.accept_option(world.actor(person), world.clock, dispute.id, option_id=option.id)
+    card = dispute_page(browser_as("alice"), dispute.id).by_id("transition-resolve")
+    assert [li.text for li in card.find("ul", class_="conditions").find_all("li")] == [
+        "Write a summary of the resolution.",
+    ]
 
 
 def test_a_stale_version_shows_the_current_dispute_and_keeps_what_was_typed(world, browser_as):

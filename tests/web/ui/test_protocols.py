@@ -12,6 +12,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from mediation.credentials import ApiToken
+from outreach import settings
 from protocols import queries
 from protocols import services
 from protocols.models import Incident
@@ -72,8 +73,8 @@ def html(response, status=200) -> str:
 
 
 def text(page: str) -> str:
-    """The page's words, without tags, with whitespace collapsed."""
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+    """The page's words, without tags, with whitespace collapsed (none before punctuation)."""
+    return re.sub(r" ([,.;:)])", r"\1", re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page))))
 
 
 def field_error(page: str, name: str) -> str:
@@ -514,6 +515,10 @@ def test_a_point_person_logs_a_touchpoint_read_in_the_protocols_time_zone(world,
     assert touchpoint.logged_by_id == world.id("carla")
     words = text(html(carla.get(f"/protocols/{protocol.id}")))
     assert "Touchpoint logged." in words
+    assert "3 Mar 2026, 09:30 UTC Video call Alice Carla Went through the cut-over plan. Carla" in words, \
+        "shown in Carla's own time zone, UTC while she has chosen none"
+    settings.change_settings(world.actor("carla"), world.clock.now(), timezone="Europe/Berlin")
+    words = text(html(carla.get(f"/protocols/{protocol.id}")))
     assert "3 Mar 2026, 10:30 CET Video call Alice Carla Went through the cut-over plan. Carla" in words
 
 

@@ -15,7 +15,7 @@ def test_subscribing_shows_the_secret_once_and_lists_the_webhook(browser_as, wor
     secret = main(response).find("code", class_="secret").text
     assert secret.startswith("whsec_") and secret == Webhook.get().secret
     listed = admin.get("/admin/webhooks").get_data(as_text=True)
-    assert webhook_receiver.url in listed and "opened, transition" in listed and secret not in listed
+    assert webhook_receiver.url in listed and "Dispute opened, State changed" in listed and secret not in listed
 
 
 def test_a_url_at_fault_is_shown_next_to_its_field(browser_as, world, monkeypatch):
