@@ -8,6 +8,7 @@ KINDS = {
     "person_created": "Person added",
     "person_disabled": "Person disabled",
     "person_enabled": "Person enabled again",
+    "person_renamed": "Name changed",
     "person_roles_changed": "Roles changed",
     "account_created": "Account opened",
     "project_created": "Project added",
@@ -39,7 +40,8 @@ KINDS = {
     "webhook_removed": "Webhook removed",
 }
 # Capacities a person acts in beyond their roles (mediation.dispute_permissions).
-CAPACITIES = {"mediator": "mediator", "co_mediator": "co-mediator", "party": "party", "system": "Accord itself"}
+CAPACITIES = {"mediator": "mediator", "co_mediator": "co-mediator", "party": "party", "system": "Accord itself",
+              "self": "themselves"}
 FIELDS = {
     "title": "Title",
     "summary": "Summary",
