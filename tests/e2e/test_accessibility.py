@@ -124,7 +124,7 @@ def test_the_open_dispute_form_sent_back_with_its_errors_has_no_serious_violatio
     page = open_as("alice", "/disputes/new")
     page.get_by_role("button", name="Open dispute").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
+    expect(page.get_by_role("alert")).to_contain_text("please correct the fields marked below")
     expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
 

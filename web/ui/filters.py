@@ -28,6 +28,7 @@ FILTERS = {
     "organization_kind": directory_words.organization_kind,
     "event_kind": event_words.kind,
     "capacity": event_words.capacity,
+    "field": event_words.field,
     "notification_kind": lambda name: KINDS[name].label if name in KINDS else name,
     "moment": dates.moment,
     "day": dates.day,

@@ -272,7 +272,7 @@ def test_an_organization_form_with_errors_shows_them_next_to_the_fields_and_keep
     shown = rejected(admin, "/admin/organizations", {"name": "Tailspin Toys", "kind": "partner"})
     assert set(shown.errors) == {"kind"}
     assert shown.values["name"] == "Tailspin Toys"
-    assert 'aria-invalid="true"' in shown.html and "Please correct the fields" in shown.html
+    assert 'aria-invalid="true"' in shown.html and "please correct the fields" in shown.html
 
     shown = rejected(admin, "/admin/organizations", {"name": "  ", "kind": "customer"})
     assert shown.errors == {"name": "This field is required."}

@@ -200,7 +200,7 @@ def test_a_bad_drafting_form_comes_back_with_the_error_next_to_its_field_and_wha
     form = new_protocol_form(world, agenda="Typed with care.", **overrides)
     page = html(browser.post(f"/projects/{world.projects['contoso'].id}/protocols", data=form), 422)
     assert message in field_error(page, field)
-    assert "Please correct the fields marked below." in page
+    assert "please correct the fields marked below" in page
     assert ">Typed with care.</textarea>" in page
     assert re.search(r'value="thu" checked', page)
     assert table_counts() == before
