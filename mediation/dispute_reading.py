@@ -80,3 +80,25 @@ def read(actor: Actor, dispute: Dispute, now) -> DisputeRead:
         acceptances=[AcceptanceRead(acceptance, acceptance.organization.kind) for acceptance in found["acceptances"]],
         commitments=[CommitmentRead(c, dispute_queries.is_overdue(c, now)) for c in found["commitments"]],
     )
+
+
+@dataclass(frozen=True)
+class SecondThought:
+    """Accepting `option` for one's company while the other company accepted `theirs`."""
+
+    dispute: Dispute
+    option: Option
+    theirs: list[Option]
+
+
+def second_thought(actor: Actor, dispute_id: int, option_id: int) -> SecondThought | None:
+    """When the option `actor` is about to accept for their company is none of those the
+    other company accepted, what to ask them first (both must accept the same option to
+    resolve); None when there is nothing to ask, or no such option."""
+    dispute = dispute_queries.get_dispute(actor, dispute_id)
+    found = dispute_queries.details(actor, dispute)
+    theirs = {a.option_id for a in found["acceptances"] if a.organization_id != actor.organization.id}
+    option = next((o for o in found["options"] if o.id == option_id), None)
+    if option is None or not theirs or option_id in theirs:
+        return None
+    return SecondThought(dispute, option, [o for o in found["options"] if o.id in theirs])

@@ -72,24 +72,19 @@ def fire(page, label: str, moved_to: str) -> None:
 
 
 def accept(page, company: str) -> None:
-    page.get_by_label("Option to accept").select_option(label=SHARED_FIX)
-    page.get_by_role("button", name=f"Accept for {company}").click()
+    row = region(page, "Options").get_by_role("row").filter(has_text=SHARED_FIX)
+    row.get_by_role("button", name=f"Accept for {company}").click()
     expect(flash(page)).to_have_text(f"Accepted for {company}.")
 
 
 def accept_with_the_keyboard(page, company: str) -> None:
-    """Choose the option with the arrow keys and send the form with Enter, the focus visible."""
-    choice = page.get_by_label("Option to accept")
-    value = {name: choice.get_by_role("option", name=name).get_attribute("value") for name in (SHARED_FIX, ONE_SIDED)}
-    choice.focus()
-    page.keyboard.press("ArrowDown")
-    expect(choice).to_have_value(value[ONE_SIDED])
-    page.keyboard.press("ArrowUp")
-    expect(choice).to_have_value(value[SHARED_FIX])
-    page.keyboard.press("Tab")
-    button = page.get_by_role("button", name=f"Accept for {company}")
-    expect(button).to_be_focused()
-    assert button.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
+    """Move between the options' buttons with the keyboard and send with Enter, the focus visible."""
+    rows = region(page, "Options").get_by_role("row")
+    shared = rows.filter(has_text=SHARED_FIX).get_by_role("button", name=f"Accept for {company}")
+    rows.filter(has_text=ONE_SIDED).get_by_role("button", name=f"Accept for {company}").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(shared).to_be_focused()
+    assert shared.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"
     page.keyboard.press("Enter")
     expect(flash(page)).to_have_text(f"Accepted for {company}.")
 

@@ -63,8 +63,8 @@ def record_a_story(page, whose: str, text: str) -> None:
 
 
 def accept(page, company: str) -> None:
-    page.get_by_label("Option to accept").select_option(label=SECOND_OPTION)
-    click(page, f"Accept for {company}")
+    row = region(page, "Options").get_by_role("row").filter(has_text=SECOND_OPTION)
+    row.get_by_role("button", name=f"Accept for {company}").click()
     expect(flash(page)).to_have_text(f"Accepted for {company}.")
 
 

@@ -124,15 +124,20 @@ def actions(dispute: Dispute, options) -> list[Action]:
 @dataclass
 class OptionView:
     """An option with its balance of value and the acceptances it has:
-    `accepted_by` holds (organization, person name) pairs."""
+    `accepted_by` holds (organization, person name) pairs, `acceptances` the rows."""
 
     option: object
     mutual: bool
     balance: str
     accepted_by: list
+    acceptances: tuple = ()
 
-    def accepted_for(self, organization_id: int) -> bool:
-        return any(organization.id == organization_id for organization, _ in self.accepted_by)
+    def acceptance_of(self, organization_id: int):
+        """The acceptance of this option by that company, or None."""
+        return next((a for a in self.acceptances if a.organization_id == organization_id), None)
+
+    def accepted_by_other_than(self, organization_id: int) -> bool:
+        return any(a.organization_id != organization_id for a in self.acceptances)
 
 
 def _balance(option) -> str:
@@ -154,6 +159,7 @@ def _options(found: DisputeRead, people: dict) -> list[OptionView]:
             mutual=read.mutual_value,
             balance=_balance(read.row),
             accepted_by=[(acceptance.organization, name(acceptance.person_id)) for acceptance in read.acceptances],
+            acceptances=read.acceptances,
         )
         for read in found.options
     ]
@@ -163,7 +169,7 @@ def _choices(people) -> list[tuple[int, str]]:
     return [(person.id, f"{person.name} ({person.organization.name})") for person in people]
 
 
-def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: list, options: list) -> dict:
+def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: list) -> dict:
     """Which record forms this person may use now, with their choices; the states each
     form appears in are the states the service accepts it in."""
     case = dispute_permissions.case_capacity(actor, dispute) is not None
@@ -173,16 +179,15 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
     heard = {story.party_id for story in found.stories}
     tellers = [party.person for party in found.parties
                if (case or party.person.id == actor.person_id) and party.person.id not in heard]
-    unaccepted = [view.option for view in options if not view.accepted_for(actor.organization.id)]
     state = dispute.state
-    accepting = state in lifecycle.ACCEPTANCE_STATES and dispute_permissions.acceptance_capacity(actor, dispute) is not None
+    accepting = dispute_permissions.acceptance_capacity(actor, dispute) is not None
     return {
         "story": participant and state in lifecycle.STORY_STATES and bool(tellers),
         "story_parties": _choices(tellers),
         "visibility": sees_internal(actor),
         "option": case and state in lifecycle.OPTION_STATES,
-        "accept": accepting,
-        "accept_options": [(option.id, option.summary) for option in unaccepted],
+        "accept": accepting and state in lifecycle.ACCEPTANCE_STATES,
+        "retract": accepting and state in lifecycle.RETRACTION_STATES,
         "note": participant,
         "commitment": case and state in lifecycle.COMMITMENT_STATES,
         "commitment_people": _choices(eligible),
@@ -218,7 +223,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
     )
     notes = _latest(dispute_queries.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
                     NOTES_PAGE, notes_before, lambda note: note.id)
-    forms = _record_forms(actor, dispute, found, everyone, options)
+    forms = _record_forms(actor, dispute, found, everyone)
     return {
         "dispute": dispute,
         "account": account,

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from mediation import directory_lists
 from mediation import dispute_permissions
 from mediation import dispute_queries
+from mediation import dispute_reading
 from mediation import rosters
 from mediation import services
 from mediation.disputes import SEVERITIES
@@ -245,10 +246,28 @@ def propose_option(dispute_id):
 
 @blueprint.post("/disputes/<int:dispute_id>/acceptances")
 def accept_option(dispute_id):
+    """Accepting an option other than the one the other company accepted is asked about
+    first, on a page that names both; the second button sends `confirmed`."""
+    option_id = forms.number(request.form.get("option_id", ""))
+    if request.form.get("confirmed") != "yes" and isinstance(option_id, int):
+        question = dispute_reading.second_thought(viewer(), dispute_id, option_id)
+        if question is not None:
+            return render_template("disputes/confirm_accept.html", question=question,
+                                   expected_version=request.form.get("expected_version", ""))
     return _submit(
         dispute_id, "accept", schemas.AcceptanceIn(),
         lambda actor, data: services.accept_option(actor, clock(), dispute_id, **data),
         lambda _: f"Accepted for {viewer().organization.name}.", "options",
+    )
+
+
+@blueprint.post("/disputes/<int:dispute_id>/acceptances/<int:acceptance_id>/retract")
+def retract_acceptance(dispute_id, acceptance_id):
+    return _submit(
+        dispute_id, "retract", schemas.Versioned(),
+        lambda actor, data: services.retract_acceptance(actor, clock(), dispute_id, acceptance_id=acceptance_id,
+                                                        **data),
+        lambda _: f"Acceptance taken back for {viewer().organization.name}.", "options",
     )
 
 

@@ -159,3 +159,17 @@ def send(browser, dispute_id: int, form_id: str, **fields):
 def act(browser, dispute_id: int, trigger: str, **fields):
     """Press the button of `trigger` on the dispute page, with the fields its form asks for."""
     return send(browser, dispute_id, f"transition-{trigger}", **fields)
+
+
+def option_row(page: Element, summary: str) -> Element:
+    """The row of the options table about the option `summary`."""
+    [row] = [tr for tr in page.by_id("options").find("tbody").find_all("tr") if tr.find("td").text.startswith(summary)]
+    return row
+
+
+def press(browser, container: Element, **fields):
+    """Send the first form inside `container` as its button would: its hidden fields, plus `fields`."""
+    form = container.find("form")
+    data = {box.attrs["name"]: box.attrs["value"] for box in form.find_all("input", type="hidden")
+            if box.attrs["name"] != "csrf_token"}
+    return browser.post(form.attrs["action"], data={**data, **fields})

@@ -9,6 +9,8 @@ from tests.web.ui.pages import act
 from tests.web.ui.pages import buttons
 from tests.web.ui.pages import dispute_page
 from tests.web.ui.pages import label_texts
+from tests.web.ui.pages import option_row
+from tests.web.ui.pages import press
 from tests.web.ui.pages import send
 
 
@@ -76,10 +78,12 @@ def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_page
 
     # Each company accepts the mutual option, Carla in her own browser.
     half_rate = option_ids(world, did)["Bill the overtime at half rate"]
-    accept = dispute_page(carla, did).by_id("accept")
-    assert accept.find("button").text == "Accept for Contoso Retail"
-    assert "Accepted for Contoso Retail." in followed(carla, send(carla, did, "accept", option_id=str(half_rate)))
-    assert "Accepted for Northwind Systems." in followed(alice, send(alice, did, "accept", option_id=str(half_rate)))
+    row = option_row(dispute_page(carla, did), "Bill the overtime at half rate")
+    assert buttons(row) == ["Accept for Contoso Retail: \u201cBill the overtime at half rate\u201d"]
+    assert "Accepted for Contoso Retail." in followed(carla, press(carla, row))
+    row = option_row(dispute_page(alice, did), "Bill the overtime at half rate")
+    assert "Awaits Northwind Systems" in row.text
+    assert "Accepted for Northwind Systems." in followed(alice, press(alice, row))
     accepted = dispute_page(alice, did).by_id("options").find("tbody").find("tr").find_all("td")[4].text
     assert accepted == "Contoso Retail (Carla); Northwind Systems (Alice)"
 

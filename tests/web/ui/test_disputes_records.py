@@ -6,13 +6,17 @@ import pytest
 
 from mediation import dispute_queries
 from mediation import services
+from mediation.disputes import Acceptance
 from mediation.disputes import Dispute
 from tests.conftest import table_counts
 from tests.protocols.test_escalation import agreed_escalation
 from tests.web.ui.pages import Element
+from tests.web.ui.pages import buttons
 from tests.web.ui.pages import dispute_page
 from tests.web.ui.pages import field_error
 from tests.web.ui.pages import main
+from tests.web.ui.pages import option_row
+from tests.web.ui.pages import press
 from tests.web.ui.pages import post_forms
 from tests.web.ui.pages import send
 
@@ -32,8 +36,9 @@ def test_each_record_form_shows_only_in_the_states_its_service_accepts(world, br
     if state != "intake":
         world.drive(dispute, state)
     page = dispute_page(browser_as("alice"), dispute.id)
-    forms = [form.attrs["id"] for form in post_forms(page) if not form.attrs["action"].endswith("/transitions")]
-    assert forms == RECORD_FORMS[state]
+    found = [form.attrs.get("id") or ("accept" if form.attrs["action"].endswith("/acceptances") else "retract")
+             for form in post_forms(page) if not form.attrs["action"].endswith("/transitions")]
+    assert list(dict.fromkeys(found)) == RECORD_FORMS[state], "one accept form per option, in its row"
 
 
 def test_an_option_out_of_range_is_refused_next_to_its_fields_with_what_was_typed(world, browser_as):
@@ -93,12 +98,44 @@ def test_only_participants_accept_and_a_second_acceptance_for_a_company_is_refus
     assert "Contoso Retail has already accepted" in main(response).find("div", id="problem").text
 
 
-def test_the_accept_form_offers_only_options_the_company_has_not_accepted(world, browser_as):
+def test_each_option_offers_to_accept_it_for_the_company_or_to_take_the_acceptance_back(world, browser_as):
     dispute = world.drive(world.open_dispute(), "resolution")
     options = dispute_queries.details(world.actor("alice"), dispute)["options"]
     services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=options[0].id)
-    form = dispute_page(browser_as("carla"), dispute.id).by_id("accept")
-    assert [o.text for o in form.find_all("option")] == [options[1].summary]
+    page = dispute_page(browser_as("carla"), dispute.id)
+    accepted, other = option_row(page, options[0].summary), option_row(page, options[1].summary)
+    assert "Accepted" in accepted.text and [b.split(" the")[0] for b in buttons(accepted)] == ["Take back"]
+    assert buttons(other) == [f"Accept for Contoso Retail: \u201c{options[1].summary}\u201d"]
+    assert "Awaits Northwind Systems" in option_row(dispute_page(browser_as("alice"), dispute.id),
+                                                    options[0].summary).text
+
+
+def test_accepting_another_option_than_the_other_companys_asks_first(world, browser_as):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    first, second = dispute_queries.details(world.actor("alice"), dispute)["options"]
+    services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=first.id)
+    alice = browser_as("alice")
+    before = table_counts()
+    asked = press(alice, option_row(dispute_page(alice, dispute.id), second.summary))
+    assert asked.status_code == 200 and table_counts() == before
+    page = main(asked)
+    assert page.find("h1").text == "Accept a different option?"
+    assert f"The other company accepted \u201c{first.summary}\u201d" in page.text
+    response = press(alice, page)
+    assert response.status_code == 302
+    assert {a.option_id for a in Acceptance.select().where(Acceptance.organization == world.orgs["northwind"].id)} \
+        == {second.id}
+
+
+def test_taking_an_acceptance_back_from_the_page(world, browser_as):
+    dispute = world.drive(world.open_dispute(), "resolution")
+    first = dispute_queries.details(world.actor("alice"), dispute)["options"][0]
+    services.accept_option(world.actor("carla"), world.clock, dispute.id, option_id=first.id)
+    carla = browser_as("carla")
+    response = press(carla, option_row(dispute_page(carla, dispute.id), first.summary))
+    assert response.status_code == 302
+    assert "Acceptance taken back for Contoso Retail." in carla.get(response.headers["Location"]).get_data(as_text=True)
+    assert not Acceptance.select().where(Acceptance.dispute == dispute.id).exists()
 
 
 def test_a_party_and_mediators_are_added_from_the_page(world, browser_as):
