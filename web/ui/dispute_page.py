@@ -19,6 +19,8 @@ from mediation.access import sees_internal
 from mediation.dispute_reading import DisputeRead
 from mediation.disputes import Dispute
 from mediation.guards import gives_mutual_value
+from mediation.next_step import acts_on
+from mediation.next_step import next_step
 from mediation.paging import page_of
 from protocols import escalation
 from web.ui import dates
@@ -201,6 +203,10 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
     }
 
 
+# Where on the page each kind of next step is taken.
+STEP_TARGETS = {"case": "actions", "parties": "story", "acceptance": "options", "commitments": "commitments"}
+
+
 def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *,
           history_before: int | None = None, notes_before: int | None = None) -> dict:
     """The template context of the dispute page for `actor`: the latest events and notes,
@@ -224,11 +230,16 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
     notes = _latest(dispute_queries.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
                     NOTES_PAGE, notes_before, lambda note: note.id)
     forms = _record_forms(actor, dispute, found, everyone)
+    supplier, customer = organizations.get(account.supplier_id), organizations.get(account.customer_id)
+    step = next_step(found, actor, {"supplier": supplier.name, "customer": customer.name})
     return {
+        "step": step,
+        "step_is_yours": acts_on(step, actor, dispute),
+        "step_target": STEP_TARGETS.get(step.stage) if step else None,
         "dispute": dispute,
         "account": account,
-        "supplier": organizations.get(account.supplier_id),
-        "customer": organizations.get(account.customer_id),
+        "supplier": supplier,
+        "customer": customer,
         "project": dispute.project,
         "stale": found.stale,
         "people": people,

@@ -294,3 +294,28 @@ def test_paging_the_notes_keeps_the_page_of_the_history_and_the_reverse(world, b
     assert page.by_id("notes").find_all("li")[-1].find("p", class_="text").text == "shared note 40"
     page = _follow(alice, page.by_id("history"), "Latest events")
     assert page.by_id("notes").find_all("li")[-1].find("p", class_="text").text == "shared note 40", "still the earlier notes"
+
+
+@pytest.mark.parametrize(("who", "said", "yours"), [
+    ("alice", "Waits on you to start gathering stories.", True),
+    ("carla", "Waits on the mediators to start gathering stories.", False),
+    ("auditor", "Waits on the mediators to start gathering stories.", False),
+])
+def test_the_top_of_the_page_says_what_the_dispute_waits_on_for_every_reader(world, browser_as, who, said, yours):
+    dispute = world.open_dispute()
+    page = dispute_page(browser_as(who), dispute.id)
+    section = [s for s in page.find_all("section") if s.attrs.get("aria-labelledby") == "next-heading"][0]
+    assert said in section.text
+    assert (section.find("a", href="#actions") is not None) == yours
+
+
+def test_a_party_is_sent_to_their_story_and_a_resolved_dispute_waits_on_no_one(world, browser_as):
+    dispute = world.drive(world.open_dispute(), "story_gathering")
+    page = dispute_page(browser_as("carla"), dispute.id)
+    section = [s for s in page.find_all("section") if s.attrs.get("aria-labelledby") == "next-heading"][0]
+    assert "Waits on you to tell your side of the story, or decline." in section.text
+    assert section.find("a", href="#story").text == "Tell your side"
+    world.drive(dispute, "resolved")
+    page = dispute_page(browser_as("carla"), dispute.id)
+    section = [s for s in page.find_all("section") if s.attrs.get("aria-labelledby") == "next-heading"][0]
+    assert "Resolved: nothing waits on anyone." in section.text
