@@ -16,6 +16,7 @@ from mediation.access import Actor
 from mediation.errors import Invalid
 from protocols import agreement
 from protocols import compliance_reading
+from protocols import next_step as protocol_steps
 from protocols import permissions
 from protocols import protocol_reading
 from protocols import queries
@@ -175,7 +176,13 @@ def context(actor: Actor, clock, protocol: Protocol, args, reader: tzinfo) -> di
     forms_state = _default_forms(layout, now)
     forms_state["range"] = compliance.pop("range_form")
     acknowledgements = {v.id: list(v.acknowledgements) for v in versions}
+    measured = compliance["compliance"]
+    step = protocol_steps.next_step(read, measured.status if measured else None,
+                                    measured.next_due_at if measured else None)
     return {
+        "step": step,
+        "step_is_yours": protocol_steps.is_theirs(step, actor, read),
+        "companies": {"supplier": read.account.supplier.name, "customer": read.account.customer.name},
         "protocol": protocol,
         "project": protocol.project,
         "account": read.account,

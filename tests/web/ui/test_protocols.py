@@ -764,3 +764,30 @@ def test_the_board_and_its_projects_come_a_page_at_a_time(world, browser_as, mon
     page = html(admin.get(unescape(re.search(r'href="([^"]+)">Next projects', page).group(1))))
     projects = page.split('id="projects-heading"')[1]
     assert "WMS rollout" in projects and "POS migration" not in projects
+
+
+def _next_step(browser, protocol) -> str:
+    page = html(browser.get(f"/protocols/{protocol.id}"))
+    section = page.split('aria-labelledby="next-heading"', 1)[1].split("</section>", 1)[0]
+    return text(section)
+
+
+def test_the_top_of_a_protocols_page_says_what_it_waits_on_for_every_reader(world, browser_as):
+    protocol = create(world)
+    assert "Waits on you to propose draft version 1" in _next_step(browser_as("alice"), protocol)
+    assert "Waits on Northwind Systems to propose draft version 1" in _next_step(browser_as("carla"), protocol)
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 1, trigger="propose")
+    carla = _next_step(browser_as("carla"), protocol)
+    assert "Waits on Contoso Retail to acknowledge version 1." in carla and "Go to version 1" in carla
+    auditor = _next_step(browser_as("auditor"), protocol)
+    assert "Waits on Northwind Systems and Contoso Retail to acknowledge version 1." in auditor
+    assert "auditors read and change nothing" in auditor
+
+
+def test_a_protocol_in_force_waits_on_its_point_people_once_contact_is_overdue(world, browser_as):
+    protocol = agreed(world)
+    assert "On track" in _next_step(browser_as("carla"), protocol)
+    world.clock.advance(days=9)
+    said = _next_step(browser_as("carla"), protocol)
+    assert "Waits on you to make contact: it was due" in said and "Log a touchpoint" in said
+    assert "Waits on the point people, Alice and Carla, to make contact" in _next_step(browser_as("auditor"), protocol)
