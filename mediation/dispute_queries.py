@@ -22,6 +22,7 @@ from mediation.disputes import Note
 from mediation.disputes import Option
 from mediation.disputes import Party
 from mediation.disputes import Story
+from mediation.disputes import VISIBILITIES
 from mediation.errors import NotFound
 from mediation.ledger import AuditEvent
 from mediation.ledger import events_of
@@ -35,6 +36,12 @@ STALE_INTAKE = timedelta(hours=24)
 
 def visible_disputes(actor: Actor):
     return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
+
+
+def readable_visibilities(actor: Actor) -> tuple[str, ...]:
+    """The visibilities of the stories and notes the caller may read: a customer's people
+    read only shared ones."""
+    return VISIBILITIES if sees_internal(actor) else ("shared",)
 
 
 def visible_sql(actor: Actor) -> tuple[str, list]:
@@ -109,9 +116,7 @@ def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int
 
 
 def _readable_notes(actor: Actor, dispute: Dispute, before: int | None):
-    notes = Note.select().where(Note.dispute == dispute.id)
-    if not sees_internal(actor):
-        notes = notes.where(Note.visibility == "shared")
+    notes = Note.select().where((Note.dispute == dispute.id) & Note.visibility.in_(readable_visibilities(actor)))
     return notes if before is None else notes.where(Note.id < before)
 
 
@@ -134,7 +139,6 @@ def count_notes(actor: Actor, dispute: Dispute, *, before: int | None = None) ->
 def details(actor: Actor, dispute: Dispute) -> dict:
     """Everything recorded on a dispute that the caller may read but its notes (see
     notes_of), a few queries in all."""
-    internal = sees_internal(actor)
     parties = list(
         Party.select(Party, Person, Organization)
         .join(Person, on=(Party.person == Person.id))
@@ -142,9 +146,8 @@ def details(actor: Actor, dispute: Dispute) -> dict:
         .where(Party.dispute == dispute.id)
         .order_by(Party.id)
     )
-    stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
-    if not internal:
-        stories = stories.where(Story.visibility == "shared")
+    stories = (Story.select().where((Story.dispute == dispute.id) & Story.visibility.in_(readable_visibilities(actor)))
+               .order_by(Story.id))
     acceptances = list(
         Acceptance.select(Acceptance, Organization)
         .join(Organization)
