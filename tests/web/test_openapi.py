@@ -461,6 +461,8 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.get(f"{API}/disputes/{did}/history"))
     resolved = ok(c.get(f"{API}/disputes/{did}", as_="carla"))
     assert resolved["state"] == "resolved" and resolved["commitments"][0]["settled_at"]
+    found = ok(c.get(f"{API}/search?q=overtime&limit=1", as_="carla"))
+    assert found["items"][0]["subject"] == {"type": "dispute", "id": did}
 
     # protocols: agreed, a new draft, touchpoints, an incident, compliance, feeds
     pid_project = world.projects["contoso"].id
