@@ -221,8 +221,10 @@ def test_an_email_is_valid_for_the_description_exactly_when_the_api_reads_it(des
 
 def test_query_parameters_come_from_the_query_schemas_and_are_never_null(described):
     listing = described["paths"][f"{API}/disputes"]["get"]["parameters"]
-    assert [p["name"] for p in listing] == ["after", "limit", "state", "account_id", "project_id", "severity", "stale"]
+    assert [p["name"] for p in listing] == ["after", "limit", "state", "account_id", "project_id", "severity", "stale",
+                                          "customer_id", "mine", "sort", "order"]
     by_name = {p["name"]: p["schema"] for p in listing}
+    assert by_name["sort"]["enum"] == ["title", "account", "project", "severity", "state", "stale", "updated_at"]
     assert by_name["limit"] == {"type": "integer", "default": 50, "minimum": 1, "maximum": 200}
     assert by_name["state"]["type"] == "string" and None not in by_name["state"]["enum"]
     compliance = described["paths"][f"{API}/protocols/{{protocol_id}}/compliance"]["get"]["parameters"]
