@@ -77,13 +77,6 @@ def _filter_choices(actor) -> dict:
     }
 
 
-def _sorting(args) -> dict:
-    """The sort asked for; an unknown one is left out, and the list keeps its own order."""
-    if args.get("sort") not in dispute_queries.SORTS:
-        return {}
-    return {"sort": args["sort"], "order": "desc" if args.get("order") == "desc" else "asc"}
-
-
 @blueprint.get("/disputes")
 def list_disputes():
     """One page of the disputes the viewer may see, filtered and sorted; `after` is the cursor."""
@@ -91,7 +84,7 @@ def list_disputes():
     now = clock().now()
     chosen = {name: request.args[name] for name in (*FILTERS, "after") if request.args.get(name)}
     filters = {name: value for name, value in chosen.items() if name != "after"}
-    sorting = _sorting(request.args)
+    sorting = forms.sorting(request.args, dispute_queries.SORTS)
     context = dict(_filter_choices(actor), filters=filters, sorting=sorting, columns=COLUMNS,
                    sorted_by=dict((key, label) for label, key in COLUMNS).get(sorting.get("sort")),
                    list_url=lambda **changes: url_for(".list_disputes", **{**filters, **sorting, **changes}),
