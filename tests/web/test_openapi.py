@@ -26,6 +26,7 @@ from outreach.models import WebhookDelivery
 from tests.conftest import assert_problem
 from web.api.documented import operation_of
 from web.protocol_schemas import CadenceIn
+from web.schemas import NoteIn
 from web.schemas import PersonIn
 
 API = "/api/v1"
@@ -217,6 +218,22 @@ def test_an_email_is_valid_for_the_description_exactly_when_the_api_reads_it(des
     except ValidationError:
         parsed = False
     assert validator.is_valid(email) == parsed
+
+
+@pytest.mark.parametrize("text", [
+    *(chr(code) for code in range(0x3001) if chr(code).isspace()), "\ufeff", "\x1e\x1f", " \x85 ", "\u200b",
+    "a", "\x1ea",
+])
+def test_a_text_is_blank_for_the_description_exactly_when_the_api_finds_it_blank(described, text):
+    """Blank is what Python strips: the separators \x1c to \x1f and \x85 too, a
+    zero-width no-break space not; JSON Schema's own \\s says otherwise."""
+    schema = described["components"]["schemas"]["NoteIn"]["properties"]["text"]
+    try:
+        NoteIn().load({"text": text})
+        parsed = True
+    except ValidationError:
+        parsed = False
+    assert Draft202012Validator(schema).is_valid(text) == parsed
 
 
 def test_query_parameters_come_from_the_query_schemas_and_are_never_null(described):
