@@ -15,21 +15,10 @@ from web.ui.session import viewer
 
 blueprint = page_blueprint("search_ui", __name__)
 
-# Where a match was found, in words: "found in {}".
-FOUND_IN = {"title": "the title", "summary": "the summary", "resolution": "the resolution", "story": "a story",
-            "option": "an option", "note": "a note", "protocol": "the protocol's name", "agenda": "an agenda",
-            "escalation": "an escalation path", "touchpoint": "a touchpoint"}
-INTERNAL = {"story": "an internal story", "note": "an internal note"}
-KINDS = {"dispute": "Dispute", "protocol": "Protocol"}
-
-
-def found_in(hit) -> str:
-    return INTERNAL[hit.source] if hit.visibility == "internal" else FOUND_IN[hit.source]
-
 
 @blueprint.context_processor
 def _helpers():
-    return {"page_of": page_of, "snippet_html": snippet_html, "found_in": found_in, "kinds": KINDS}
+    return {"page_of": page_of, "snippet_html": snippet_html}
 
 
 @blueprint.get("/search")
