@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from mediation import dispute_reading
 from mediation.access import Actor
+from mediation.dispute_permissions import involving
 from mediation.dispute_queries import is_stale
 from mediation.dispute_queries import visible_disputes
 from mediation.disputes import Acceptance
@@ -72,33 +73,13 @@ def _untold_stories(actor: Actor) -> list[Dispute]:
     return list(query.limit(LIMIT))
 
 
-def _involving(actor: Actor):
-    """Disputes the person is part of: as a party, a mediator, or a manager of the account."""
-    parties = Party.select(Party.dispute).where(Party.person == actor.person_id)
-    involved = (Dispute.id.in_(parties) | (Dispute.mediator == actor.person_id)
-                | (Dispute.co_mediator == actor.person_id))
-    if actor.has("account_manager"):
-        managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
-        involved = involved | Dispute.account.in_(managed)
-    return involved
-
-
-def involved_in(dispute: Dispute) -> set[int]:
-    """The people part of the dispute, as `_involving` has them: its parties, its mediators
-    and the managers of its account."""
-    parties = Party.select(Party.person).where(Party.dispute == dispute.id)
-    managers = AccountManager.select(AccountManager.person).where(AccountManager.account == dispute.account_id)
-    found = {person_id for (person_id,) in parties.union_all(managers).tuples()}
-    return found | {dispute.mediator_id, dispute.co_mediator_id} - {None}
-
-
 def _acceptances(actor: Actor) -> list[Dispute]:
     """A customer's point people answer for their company on every dispute it has; anyone
     else only where they are involved."""
     accepted = Acceptance.select(Acceptance.dispute).where(Acceptance.organization == actor.organization.id)
     query = _open(actor).where((Dispute.state == "resolution") & Dispute.id.not_in(accepted))
     if actor.is_supplier or not actor.has("point_person"):
-        query = query.where(_involving(actor))
+        query = query.where(involving(actor))
     return list(query.limit(LIMIT))
 
 

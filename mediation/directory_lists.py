@@ -132,6 +132,12 @@ def organizations_by_name(actor: Actor) -> list[Organization]:
     return list(visible_organizations(actor).order_by(Organization.name))
 
 
+def customers_by_name(actor: Actor) -> list[Organization]:
+    """The customers `actor` sees: every one for the supplier's people, their own for a
+    customer's."""
+    return list(visible_organizations(actor).where(Organization.kind == "customer").order_by(Organization.name))
+
+
 def accounts_by_name(actor: Actor) -> list[Account]:
     return list(visible_accounts(actor).order_by(Account.name, Account.id))
 

@@ -1,6 +1,8 @@
 """Who may act on a dispute, and in which capacity: run its process, take part in it,
 accept an option for their company, or open one on an account. The use cases require
-these capacities and the pages offer only what they allow.
+these capacities and the pages offer only what they allow. Who is part of a dispute is
+stated here too: its parties, mediators and the managers of its account, whom its changes
+are told to and whose "mine only" lists hold it.
 """
 
 from mediation.access import Actor
@@ -26,6 +28,26 @@ def _case_capacity(actor: Actor, dispute: Dispute) -> str | None:
     if is_supplier_admin(actor):
         return "admin"
     return None
+
+
+def involving(actor: Actor):
+    """Disputes the person is part of: as a party, a mediator, or a manager of the account."""
+    parties = Party.select(Party.dispute).where(Party.person == actor.person_id)
+    involved = (Dispute.id.in_(parties) | (Dispute.mediator == actor.person_id)
+                | (Dispute.co_mediator == actor.person_id))
+    if actor.has("account_manager"):
+        managed = AccountManager.select(AccountManager.account).where(AccountManager.person == actor.person_id)
+        involved = involved | Dispute.account.in_(managed)
+    return involved
+
+
+def involved_in(dispute: Dispute) -> set[int]:
+    """The people part of the dispute, as `involving` has them: its parties, its mediators
+    and the managers of its account."""
+    parties = Party.select(Party.person).where(Party.dispute == dispute.id)
+    managers = AccountManager.select(AccountManager.person).where(AccountManager.account == dispute.account_id)
+    found = {person_id for (person_id,) in parties.union_all(managers).tuples()}
+    return found | {dispute.mediator_id, dispute.co_mediator_id} - {None}
 
 
 def is_party(dispute: Dispute, person_id: int) -> bool:

@@ -15,16 +15,20 @@ from mediation.access import visible_accounts_sql
 from mediation.db import columns
 from mediation.db import execute
 from mediation.db import loaded
+from mediation.dispute_permissions import involving
 from mediation.disputes import Acceptance
 from mediation.disputes import Commitment
 from mediation.disputes import Dispute
 from mediation.disputes import Note
 from mediation.disputes import Option
 from mediation.disputes import Party
+from mediation.disputes import SEVERITIES
 from mediation.disputes import Story
+from mediation.disputes import VISIBILITIES
 from mediation.errors import NotFound
 from mediation.ledger import AuditEvent
 from mediation.ledger import events_of
+from mediation.lifecycle import STATES
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -37,16 +41,24 @@ def visible_disputes(actor: Actor):
     return Dispute.select().where(Dispute.account.in_(visible_accounts(actor).select(Account.id)))
 
 
+def readable_visibilities(actor: Actor) -> tuple[str, ...]:
+    """The visibilities of the stories and notes the caller may read: a customer's people
+    read only shared ones."""
+    return VISIBILITIES if sees_internal(actor) else ("shared",)
+
+
 def visible_sql(actor: Actor) -> tuple[str, list]:
     """The condition of `visible_disputes` on the dispute `d`, for hand-written SQL."""
     accounts, params = visible_accounts_sql(actor)
     return f'd."account_id" IN ({accounts})', params
 
 
-def _read_disputes(conditions: list[str], params: list, limit: int) -> list[Dispute]:
+def _read_disputes(conditions: list[str], params: list, limit: int, order: tuple[str, list] = ('d."id"', [])
+                   ) -> list[Dispute]:
+    by, order_params = order
     sql = (f'SELECT {columns(Dispute, "d")} FROM "dispute" AS d WHERE {" AND ".join(conditions)}'
-           f' ORDER BY d."id" LIMIT {int(limit)}')
-    return [loaded(Dispute, row) for row in execute(sql, params)]
+           f' ORDER BY {by} LIMIT {int(limit)}')
+    return [loaded(Dispute, row) for row in execute(sql, params + order_params)]
 
 
 def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
@@ -64,17 +76,76 @@ def is_stale(dispute: Dispute, now) -> bool:
     return dispute.state == "intake" and now - dispute.state_changed_at > STALE_INTAKE
 
 
-def list_disputes(actor: Actor, now, *, limit=50, **filters) -> list[Dispute]:
-    """One page of visible disputes, newest id last, after the `after` cursor. Integrators
-    poll it and the disputes page reads it on every visit, so its SQL is written by hand
-    (see `mediation.db.portable`)."""
-    conditions, params = list_conditions(actor, now, **filters)
-    return _read_disputes(conditions, params, limit)
+def list_disputes(actor: Actor, now, *, limit=50, sort=None, order="asc", **filters) -> list[Dispute]:
+    """One page of visible disputes after the `after` cursor, in the order of `sort` and
+    `order` (see `ordering`). Integrators poll it and the disputes page reads it on every
+    visit, so its SQL is written by hand (see `mediation.db.portable`)."""
+    conditions, params = list_conditions(actor, now, sort=sort, order=order, **filters)
+    return _read_disputes(conditions, params, limit, ordering(now, sort, order))
+
+
+# What a list of disputes may be sorted by: its columns as the disputes page shows them.
+SORTS = ("title", "account", "project", "severity", "state", "stale", "updated_at")
+ORDERS = ("asc", "desc")
+# Each, on the dispute `d`: text as people read it, whatever its case; severities and states
+# in their own order; stale ones after the others (_STALE).
+_KEYS = {
+    "title": 'lower(d."title")',
+    "account": '(SELECT lower(a."name") FROM "account" AS a WHERE a."id" = d."account_id")',
+    "project": 'coalesce((SELECT lower(p."name") FROM "project" AS p WHERE p."id" = d."project_id"), \'\')',
+    "severity": "CASE d.\"severity\" " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(SEVERITIES)) + " END",
+    "state": "CASE d.\"state\" " + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(STATES)) + " END",
+    "updated_at": 'd."updated_at"',
+}
+_STALE = '(d."state" = ? AND d."state_changed_at" < ?)'
+
+
+def _stale_params(now) -> list:
+    return ["intake", Dispute.state_changed_at.db_value(now - STALE_INTAKE)]
+
+
+def sort_key(now, sort: str | None) -> tuple[str, list]:
+    """The value a list is sorted by, on the dispute `d`, with its parameters: the id
+    without a sort, the order disputes were opened in."""
+    if sort is None:
+        return 'd."id"', []
+    if sort == "stale":
+        return _STALE, _stale_params(now)
+    return _KEYS[sort], []
+
+
+def ordering(now, sort: str | None = None, order: str = "asc") -> tuple[str, list]:
+    """The ORDER BY of a list sorted by `sort` (one of SORTS, or None), ascending or
+    descending, with its parameters; disputes of the same value follow one another by id,
+    so that a page's last dispute says where the next page starts."""
+    key, params = sort_key(now, sort)
+    direction = "DESC" if order == "desc" else "ASC"
+    if sort is None:
+        return f"{key} {direction}", params
+    return f'{key} {direction}, d."id" {direction}', params
+
+
+def _after(actor: Actor, now, sort: str | None, order: str, after: int) -> tuple[str, list]:
+    """The condition of the disputes that follow the dispute `after` in this order. Where
+    that dispute stands is read only among those the caller may see: another customer's
+    dispute as a cursor finds nothing, so its title or state cannot be learned by where the
+    caller's own disputes fall around it."""
+    comparison = "<" if order == "desc" else ">"
+    if sort is None:
+        return f'd."id" {comparison} ?', [after]
+    key, key_params = sort_key(now, sort)
+    visible, visible_params = visible_sql(actor)
+    return (f'({key}, d."id") {comparison} (SELECT {key}, d."id" FROM "dispute" AS d WHERE d."id" = ? AND {visible})',
+            [*key_params, *key_params, after, *visible_params])
 
 
 def list_conditions(actor: Actor, now, *, state=None, account_id=None, project_id=None, severity=None,
-                    stale=None, after=None) -> tuple[list[str], list]:
-    """The conditions on the dispute `d` of a list with these filters, and their parameters."""
+                    stale=None, customer_id=None, mine=False, sort=None, order="asc",
+                    after=None) -> tuple[list[str], list]:
+    """The conditions on the dispute `d` of a list with these filters, and their
+    parameters. `mine` keeps the disputes the caller is part of
+    (`dispute_permissions.involving`); `after` is the last dispute of the page before, in
+    the order of `sort` and `order`."""
     visible, params = visible_sql(actor)
     conditions = [visible]
     for column, value in (("state", state), ("account_id", account_id), ("project_id", project_id),
@@ -82,12 +153,20 @@ def list_conditions(actor: Actor, now, *, state=None, account_id=None, project_i
         if value:
             conditions.append(f'd."{column}" = ?')
             params.append(value)
+    if customer_id:
+        conditions.append('d."account_id" IN (SELECT a."id" FROM "account" AS a WHERE a."customer_id" = ?)')
+        params.append(customer_id)
+    if mine:
+        involved, involved_params = Dispute.select(Dispute.id).where(involving(actor)).sql()
+        conditions.append(f'd."id" IN ({involved})')
+        params += involved_params
     if stale is not None:
-        conditions.append(('' if stale else 'NOT ') + '(d."state" = ? AND d."state_changed_at" < ?)')
-        params += ["intake", Dispute.state_changed_at.db_value(now - STALE_INTAKE)]
+        conditions.append(('' if stale else 'NOT ') + _STALE)
+        params += _stale_params(now)
     if after:
-        conditions.append('d."id" > ?')
-        params.append(after)
+        condition, after_params = _after(actor, now, sort, order, after)
+        conditions.append(condition)
+        params += after_params
     return conditions, params
 
 
@@ -109,9 +188,7 @@ def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int
 
 
 def _readable_notes(actor: Actor, dispute: Dispute, before: int | None):
-    notes = Note.select().where(Note.dispute == dispute.id)
-    if not sees_internal(actor):
-        notes = notes.where(Note.visibility == "shared")
+    notes = Note.select().where((Note.dispute == dispute.id) & Note.visibility.in_(readable_visibilities(actor)))
     return notes if before is None else notes.where(Note.id < before)
 
 
@@ -134,7 +211,6 @@ def count_notes(actor: Actor, dispute: Dispute, *, before: int | None = None) ->
 def details(actor: Actor, dispute: Dispute) -> dict:
     """Everything recorded on a dispute that the caller may read but its notes (see
     notes_of), a few queries in all."""
-    internal = sees_internal(actor)
     parties = list(
         Party.select(Party, Person, Organization)
         .join(Person, on=(Party.person == Person.id))
@@ -142,9 +218,8 @@ def details(actor: Actor, dispute: Dispute) -> dict:
         .where(Party.dispute == dispute.id)
         .order_by(Party.id)
     )
-    stories = Story.select().where(Story.dispute == dispute.id).order_by(Story.id)
-    if not internal:
-        stories = stories.where(Story.visibility == "shared")
+    stories = (Story.select().where((Story.dispute == dispute.id) & Story.visibility.in_(readable_visibilities(actor)))
+               .order_by(Story.id))
     acceptances = list(
         Acceptance.select(Acceptance, Organization)
         .join(Organization)

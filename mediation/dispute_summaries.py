@@ -19,6 +19,8 @@ from mediation.db import is_postgres
 from mediation.dispute_queries import STALE_INTAKE
 from mediation.dispute_queries import is_stale
 from mediation.dispute_queries import list_conditions
+from mediation.dispute_queries import ordering
+from mediation.dispute_queries import sort_key
 from mediation.disputes import Dispute
 
 COLUMNS = ("id", "title", "summary", "account_id", "project_id", "severity", "state", "version", "mediator_id",
@@ -54,26 +56,53 @@ class SummaryPage:
     last_id: int | None
 
 
-def summaries(actor: Actor, now, *, limit: int = 50, **filters) -> SummaryPage:
-    """The page of `dispute_queries.list_disputes(actor, now, limit=limit, **filters)`, each
-    dispute as `summary` gives it, its moments in ISO 8601. Only a full page asks whether
-    more follow."""
-    conditions, params = list_conditions(actor, now, **filters)
+def summaries(actor: Actor, now, *, limit: int = 50, sort: str | None = None, order: str = "asc",
+              **filters) -> SummaryPage:
+    """The page of `dispute_queries.list_disputes(actor, now, limit=limit, sort=sort,
+    order=order, **filters)`, each dispute as `summary` gives it, its moments in ISO 8601.
+    Only a full page asks whether more follow."""
+    conditions, params = list_conditions(actor, now, sort=sort, order=order, **filters)
     where = " AND ".join(conditions)
-    sql = (f'SELECT {_array_sql(is_postgres())}, count(*), max(d."id") FROM (SELECT d.* FROM "dispute" AS d'
-           f' WHERE {where} ORDER BY d."id" LIMIT {int(limit)}) AS d')
     stale_before = Dispute.state_changed_at.db_value(now - STALE_INTAKE)
-    items, found, last_id = execute(sql, [stale_before, *params]).fetchone()
-    more = found == limit and execute(f'SELECT 1 FROM "dispute" AS d WHERE {where} AND d."id" > ? LIMIT 1',
-                                      [*params, last_id]).fetchone() is not None
+    postgres = is_postgres()
+    if sort is None and order == "asc":
+        sql = (f'SELECT {_array_sql(postgres, _BY_ID)}, count(*), max(d."id") FROM (SELECT d.* FROM "dispute" AS d'
+               f' WHERE {where} ORDER BY d."id" LIMIT {int(limit)}) AS d')
+        values = [stale_before, *params]
+    else:
+        key, key_params = sort_key(now, sort)
+        by, by_params = ordering(now, sort, order)
+        direction = "DESC" if order == "desc" else "ASC"
+        sorted_by = f'd."sort_key" {direction}, d."id" {direction}'
+        sql = (f'SELECT {_array_sql(postgres, sorted_by)}, count(*), {_last_sql(postgres, sorted_by)}'
+               f' FROM (SELECT d.*, {key} AS "sort_key" FROM "dispute" AS d WHERE {where}'
+               f' ORDER BY {by} LIMIT {int(limit)}) AS d')
+        values = [stale_before, *key_params, *params, *by_params]
+    items, found, last_id = execute(sql, values).fetchone()
+    more = found == limit and _more(actor, now, last_id, sort=sort, order=order, **filters)
     return SummaryPage(items if found else "[]", more, last_id)
 
 
+def _more(actor: Actor, now, last_id: int, **filters) -> bool:
+    """Whether a dispute follows the dispute `last_id` in the list."""
+    conditions, params = list_conditions(actor, now, **{**filters, "after": last_id})
+    return execute(f'SELECT 1 FROM "dispute" AS d WHERE {" AND ".join(conditions)} LIMIT 1', params).fetchone() \
+        is not None
+
+
+_BY_ID = 'd."id"'
+
+
 @cache
-def _array_sql(postgres: bool) -> str:
-    """The JSON array of the summaries of the disputes `d`, in the order of their ids."""
+def _array_sql(postgres: bool, order_by: str) -> str:
+    """The JSON array of the summaries of the disputes `d`, in the order of `order_by`."""
     dialect = _Postgres if postgres else _SQLite
-    return dialect.array(_object_sql(dialect, "d"), "d")
+    return dialect.array(_object_sql(dialect, "d"), order_by)
+
+
+def _last_sql(postgres: bool, order_by: str) -> str:
+    """The id of the last dispute `d` in the order of `order_by`."""
+    return (_Postgres if postgres else _SQLite).last('d."id"', order_by)
 
 
 def _object_sql(dialect, alias: str) -> str:
@@ -114,9 +143,13 @@ class _SQLite:
         return f"replace({column}, ' ', 'T') || '+00:00'"
 
     @staticmethod
-    def array(element: str, alias: str) -> str:
+    def array(element: str, order_by: str) -> str:
         # SQLite aggregates the rows in the order the subquery gives them.
         return f"json_group_array({element})"
+
+    @staticmethod
+    def last(column: str, order_by: str) -> str:
+        return f"json_extract(json_group_array({column}), '$[#-1]')"
 
 
 class _Postgres:
@@ -140,6 +173,10 @@ class _Postgres:
                 f" ELSE to_char({column}, '{fraction}') END")
 
     @staticmethod
-    def array(element: str, alias: str) -> str:
+    def array(element: str, order_by: str) -> str:
         # As text: the driver would parse JSON into Python values.
-        return f'json_agg({element} ORDER BY {alias}."id")::text'
+        return f"json_agg({element} ORDER BY {order_by})::text"
+
+    @staticmethod
+    def last(column: str, order_by: str) -> str:
+        return f"(array_agg({column} ORDER BY {order_by}))[count(*)]"

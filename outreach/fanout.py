@@ -2,7 +2,7 @@
 the change itself: a change that rolls back tells no one, and one that commits cannot be
 lost before its notifications are written."""
 
-from mediation.attention import involved_in
+from mediation.dispute_permissions import involved_in
 from mediation.disputes import Commitment
 from mediation.disputes import Dispute
 from mediation.disputes import Option

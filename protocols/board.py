@@ -1,11 +1,13 @@
 """The board: every protocol in force that the caller may see, with its compliance now,
 most urgent first. It reads lighter rows than a protocol's own page, in a fixed number
-of queries however many protocols there are."""
+of queries however many protocols there are. The pages and the API show it arranged
+(`arranged`): sorted by a column, of one customer, or only the protocols naming the reader."""
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
 from functools import lru_cache
 
 from mediation.access import Actor
@@ -19,6 +21,7 @@ from protocols.models import ESCALATION
 from protocols.models import Protocol
 from protocols.models import ProtocolVersion
 from protocols.models import Touchpoint
+from protocols.models import named_people
 from protocols.queries import activations_of
 from protocols.queries import latest_incidents
 from protocols.queries import moment_from_sql
@@ -37,6 +40,8 @@ class BoardEntry:
     version: int
     channel: str
     compliance: rules.Compliance
+    customer_id: int
+    named: frozenset[int]  # whom the version in force names (models.named_people)
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,8 @@ def _board_terms(protocol_ids, since: datetime) -> dict[int, list[_Terms]]:
 
 def _visible_protocol_rows(actor: Actor | None):
     query = (
-        Protocol.select(Protocol.id, Protocol.scenario, Project.id, Project.name, Account.id, Account.name)
+        Protocol.select(Protocol.id, Protocol.scenario, Project.id, Project.name, Account.id, Account.name,
+                        Account.customer)
         .join(Project)
         .join(Account)
     )
@@ -137,8 +143,37 @@ def board(actor: Actor | None, clock) -> list[BoardEntry]:
         touchpoints = [rules.Touchpoint(t, current.channel, 0, 0) for t in times[pid]]
         incidents = [latest[pid]] if pid in latest else []
         result = rules.assess(expected, touchpoints, incidents, start=now, end=now + timedelta(seconds=1), now=now)
-        _, scenario, project_id, project, account_id, account = protocols[pid]
+        _, scenario, project_id, project, account_id, account, customer_id = protocols[pid]
         entries.append(BoardEntry(pid, scenario, project_id, project, account_id, account,
-                                  current.number, current.channel, result))
+                                  current.number, current.channel, result, customer_id, named_people(current)))
     entries.sort(key=lambda entry: rules.urgency(entry.compliance))
     return entries
+
+
+_LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
+# What the board may be sorted by: its columns as the pages show them. Texts as people read
+# them, whatever their case; statuses from the most urgent; nothing due after any date.
+SORTS = {
+    "project": lambda entry: entry.project.lower(),
+    "account": lambda entry: entry.account.lower(),
+    "scenario": lambda entry: entry.scenario,
+    "version": lambda entry: entry.version,
+    "channel": lambda entry: entry.channel,
+    "status": lambda entry: rules.STATUS_URGENCY.index(entry.compliance.status),
+    "next_due": lambda entry: (entry.compliance.next_due_at is None, entry.compliance.next_due_at or _LONG_AGO),
+}
+ORDERS = ("asc", "desc")
+
+
+def arranged(entries: list[BoardEntry], *, sort: str | None = None, order: str = "asc",
+             naming: int | None = None, customer_id: int | None = None) -> list[BoardEntry]:
+    """The entries of one customer (`customer_id`), or those whose version in force names
+    the person `naming` as a point person or backup, sorted by a column of SORTS (ties by
+    protocol id, the same way round), or without one most urgent first, as the board is."""
+    kept = [entry for entry in entries
+            if (customer_id is None or entry.customer_id == customer_id)
+            and (naming is None or naming in entry.named)]
+    if sort is None:
+        return kept
+    key = SORTS[sort]
+    return sorted(kept, key=lambda entry: (key(entry), entry.protocol_id), reverse=order == "desc")

@@ -6,6 +6,7 @@ from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
 
+from protocols import board
 from protocols.agreement import REQUESTABLE_TRIGGERS
 from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
@@ -16,6 +17,8 @@ from web.schemas import Body
 from web.schemas import ExpectedVersion
 from web.schemas import Id
 from web.schemas import Moment
+from web.schemas import PageQuery
+from web.schemas import QueryId
 from web.schemas import Text
 from web.schemas import Whole
 
@@ -106,6 +109,16 @@ class TouchpointIn(Schema):
 class IncidentIn(Schema):
     started_at = Moment(required=True)
     summary = Body(5_000, required=True)
+
+
+class BoardQuery(PageQuery):
+    customer_id = QueryId(load_default=None, metadata={"description": "protocols with this customer"})
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "only protocols whose version in force names the caller as a point person or backup"})
+    sort = fields.String(load_default=None, validate=validate.OneOf(list(board.SORTS)), metadata={
+        "description": "the order, by this column; by default the most urgent first. "
+                       "`after` is still the protocol_id of the last entry read"})
+    order = fields.String(load_default="asc", validate=validate.OneOf(board.ORDERS))
 
 
 class ComplianceQuery(Schema):

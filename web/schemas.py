@@ -15,6 +15,8 @@ from marshmallow import fields
 from marshmallow import validate
 
 from mediation.credentials import PASSWORD_LENGTH
+from mediation.dispute_queries import ORDERS
+from mediation.dispute_queries import SORTS
 from mediation.disputes import COMMITMENT_STATUSES
 from mediation.disputes import SEVERITIES
 from mediation.disputes import VISIBILITIES
@@ -270,6 +272,13 @@ class DisputeQuery(PageQuery):
     project_id = QueryId(load_default=None)
     severity = fields.String(load_default=None, validate=validate.OneOf(SEVERITIES))
     stale = fields.Boolean(load_default=None)
+    customer_id = QueryId(load_default=None, metadata={"description": "disputes with this customer"})
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "only disputes the caller is part of: as a party, a mediator or a manager of the account"})
+    sort = fields.String(load_default=None, validate=validate.OneOf(SORTS), metadata={
+        "description": "the order, by this column; by default the order disputes were opened in. "
+                       "`after` is still the id of the last dispute read"})
+    order = fields.String(load_default="asc", validate=validate.OneOf(ORDERS))
 
 
 class VerifyQuery(Schema):

@@ -53,6 +53,8 @@ PAGES = {
     "page not found": ("alice", "/no-such-page", []),
     "not allowed": ("alice", "/admin", []),
     "asked for the wrong way": ("alice", "/logout", []),
+    "search results": ("carla", "/search?q=invoices", []),
+    "search, nothing found": ("carla", "/search?q=pineapple", []),
 }
 SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
                "outbox": "outbox"}
@@ -66,6 +68,7 @@ PHONE_PAGES = {
     "board": ("frank", "/protocols", []),
     "people": ("admin", "/admin/people", []),
     "projects": ("admin", "/admin/projects", []),
+    "search results": ("carla", "/search?q=invoices", []),
 }
 PHONE_SCREENSHOTS = {"dispute in resolution, customer": "dispute-phone"}
 

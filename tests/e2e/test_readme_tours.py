@@ -158,7 +158,7 @@ def test_the_auditor_tour_works_by_clicking(page_as):
     # choose the outcome "Resolved" and "Search",
     search = region(audrey, "Search")
     search.get_by_label("Outcome").select_option(label="Resolved")
-    click(audrey, "Search")
+    search.get_by_role("button", name="Search", exact=True).click()
     results = audrey.get_by_role("table").get_by_role("row").filter(has=audrey.get_by_role("cell"))
     expect(results.first).to_be_visible()
     for row in results.all():

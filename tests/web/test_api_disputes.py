@@ -655,6 +655,94 @@ def test_pages_do_not_skip_or_repeat_when_disputes_are_added_meanwhile(api, worl
     assert seen == first_batch + later
 
 
+@pytest.fixture
+def assorted(world):
+    """Disputes whose titles, severities, states, projects and last changes differ, with
+    ties in each so that the order of ids decides between them."""
+    made = []
+    for n, (title, severity, account) in enumerate([
+        ("beta", "high", "contoso"), ("Alpha", "low", "fabrikam"), ("gamma", "high", "contoso"),
+        ("alpha", "critical", "contoso"), ("Delta", "medium", "fabrikam"), ("beta", "low", "contoso"),
+        ("epsilon", "critical", "fabrikam"),
+    ]):
+        world.clock.advance(hours=5)
+        project = world.projects[account].id if n % 2 else None
+        dispute = world.open_dispute(account=account, title=title, severity=severity, project_id=project)
+        if n % 3 == 1:
+            world.drive(dispute, "story_gathering")
+        made.append(dispute.id)
+    return made
+
+
+SORTED = [f"sort={column}&order={order}" for column in
+          ("title", "account", "project", "severity", "state", "stale", "updated_at") for order in ("asc", "desc")]
+
+
+@pytest.mark.parametrize("sort", SORTED + ["order=desc"])
+def test_pages_of_a_sorted_list_follow_its_order_without_repeating_or_skipping(api, assorted, sort):
+    whole = api.get(f"{API}/disputes?{sort}&limit=200").json
+    assert sorted(d["id"] for d in whole["items"]) == sorted(assorted)
+
+    pages, links = _follow(api, f"{API}/disputes?{sort}&limit=2")
+
+    assert [i for page in pages for i in page] == [d["id"] for d in whole["items"]]
+    assert all(sort in link for link in links[:-1])
+
+
+@pytest.mark.parametrize(("sort", "first", "last"), [
+    ("sort=title", "Alpha", "gamma"),
+    ("sort=title&order=desc", "gamma", "Alpha"),
+    ("sort=severity&order=desc", "epsilon", "Alpha"),
+])
+def test_titles_sort_whatever_their_case_and_severities_in_their_own_order(api, assorted, sort, first, last):
+    titles = [d["title"] for d in api.get(f"{API}/disputes?{sort}").json["items"]]
+    assert (titles[0], titles[-1]) == (first, last)
+
+
+def test_the_list_sorted_by_state_follows_the_lifecycle_and_ties_by_id(api, world, assorted):
+    items = api.get(f"{API}/disputes?sort=state").json["items"]
+    assert [d["state"] for d in items] == ["intake"] * 5 + ["story_gathering"] * 2
+    assert [d["id"] for d in items[:5]] == sorted(d["id"] for d in items[:5])
+
+
+@pytest.mark.parametrize("query, field", [("sort=colour", "sort"), ("sort=title&order=up", "order"),
+                                          ("mine=perhaps", "mine"), ("customer_id=0", "customer_id")])
+def test_an_unknown_sort_or_filter_is_refused_naming_its_field(api, world, query, field):
+    body = assert_problem(api.get(f"{API}/disputes?{query}"), 422, "validation")
+    assert list(body["errors"]) == [field]
+
+
+def test_mine_keeps_the_disputes_the_caller_is_part_of(api, world):
+    as_party = world.open_dispute(account="fabrikam", parties=["sam", "frank"])
+    world.open_dispute(account="fabrikam", parties=["frank"])
+    managed = world.open_dispute(parties=["carla"])
+
+    assert [d["id"] for d in api.get(f"{API}/disputes?mine=true", as_="sam").json["items"]] == [as_party.id]
+    assert [d["id"] for d in api.get(f"{API}/disputes?mine=true", as_="alice").json["items"]] == [managed.id]
+    assert len(api.get(f"{API}/disputes?mine=false", as_="alice").json["items"]) == 3
+
+
+def test_the_customer_filter_keeps_that_customers_disputes_and_never_another_tenants(api, world):
+    contoso = world.open_dispute()
+    fabrikam = world.open_dispute(account="fabrikam")
+    by_customer = {key: world.orgs[key].id for key in ("contoso", "fabrikam")}
+
+    assert [d["id"] for d in api.get(f"{API}/disputes?customer_id={by_customer['fabrikam']}").json["items"]] == [
+        fabrikam.id]
+    assert [d["id"] for d in api.get(f"{API}/disputes?customer_id={by_customer['contoso']}",
+                                     as_="carla").json["items"]] == [contoso.id]
+    assert api.get(f"{API}/disputes?customer_id={by_customer['fabrikam']}", as_="carla").json["items"] == []
+
+
+def test_another_customers_dispute_as_the_cursor_of_a_sorted_list_finds_nothing(api, world):
+    world.open_dispute(title="Alpha")
+    hidden = world.open_dispute(account="fabrikam", title="Beta")
+    world.open_dispute(title="Gamma")
+
+    page = api.get(f"{API}/disputes?sort=title&after={hidden.id}", as_="carla").json
+    assert page == {"items": [], "next": None}
+
+
 def test_a_transition_request_takes_exactly_the_fields_the_triggers_declare():
     from mediation import lifecycle
     from web.schemas import TransitionIn

@@ -558,6 +558,34 @@ def test_the_board_lists_every_protocol_in_force_most_urgent_first(api, world):
     assert_problem(api.get(f"{API}/protocols/board", as_=None), 401)
 
 
+def test_the_board_sorts_by_a_column_and_filters_by_customer_and_mine(api, world):
+    routine = agreed(api, world, scenario="routine", backup_ids=[world.id("sam")])
+    review = agreed(api, world, scenario="executive_review")
+    wms = agreed(api, world, project="fabrikam")
+
+    def listed(query, as_="admin"):
+        return [i["protocol_id"] for i in ok(api.get(f"{API}/protocols/board?{query}", as_=as_))["items"]]
+
+    assert listed("sort=scenario") == [review["id"], routine["id"], wms["id"]]
+    assert listed("sort=project&order=desc") == [wms["id"], review["id"], routine["id"]]
+    assert listed(f"customer_id={world.orgs['fabrikam'].id}") == [wms["id"]]
+    assert listed(f"customer_id={world.orgs['fabrikam'].id}", as_="carla") == []
+    assert listed("mine=true", as_="sam") == [routine["id"]]
+    assert listed("mine=true&sort=scenario&order=desc", as_="carla") == [routine["id"], review["id"]]
+
+    first = ok(api.get(f"{API}/protocols/board?sort=scenario&limit=1", as_="admin"))
+    assert "sort=scenario" in first["next"]
+    second = ok(api.get(first["next"], as_="admin"))
+    assert [i["protocol_id"] for i in second["items"]] == [routine["id"]]
+
+
+@pytest.mark.parametrize("query, field", [("sort=colour", "sort"), ("sort=project&order=up", "order"),
+                                          ("mine=perhaps", "mine"), ("customer_id=x", "customer_id")])
+def test_an_unknown_sort_or_filter_of_the_board_is_refused_naming_its_field(api, world, query, field):
+    body = assert_problem(api.get(f"{API}/protocols/board?{query}"), 422, "validation")
+    assert list(body["errors"]) == [field]
+
+
 def test_the_board_is_empty_when_nothing_is_in_force(api, world):
     create(api, world)
     assert board(api) == []

@@ -105,6 +105,7 @@ DOMAIN_RULES = {
     "protocols.compliance": "`from` before `to`, at most two years apart",
     "notifications.change_settings": "a known time zone",
     "webhooks.subscribe": "an https URL whose host resolves to public addresses",
+    "search.search": "a cursor that an earlier page of the same search gave",
 }
 
 # Rules between fields of one request that the parsing schema checks and JSON Schema cannot

@@ -26,6 +26,7 @@ from outreach.models import WebhookDelivery
 from tests.conftest import assert_problem
 from web.api.documented import operation_of
 from web.protocol_schemas import CadenceIn
+from web.schemas import NoteIn
 from web.schemas import PersonIn
 
 API = "/api/v1"
@@ -219,10 +220,28 @@ def test_an_email_is_valid_for_the_description_exactly_when_the_api_reads_it(des
     assert validator.is_valid(email) == parsed
 
 
+@pytest.mark.parametrize("text", [
+    *(chr(code) for code in range(0x3001) if chr(code).isspace()), "\ufeff", "\x1e\x1f", " \x85 ", "\u200b",
+    "a", "\x1ea",
+])
+def test_a_text_is_blank_for_the_description_exactly_when_the_api_finds_it_blank(described, text):
+    """Blank is what Python strips: the separators \x1c to \x1f and \x85 too, a
+    zero-width no-break space not; JSON Schema's own \\s says otherwise."""
+    schema = described["components"]["schemas"]["NoteIn"]["properties"]["text"]
+    try:
+        NoteIn().load({"text": text})
+        parsed = True
+    except ValidationError:
+        parsed = False
+    assert Draft202012Validator(schema).is_valid(text) == parsed
+
+
 def test_query_parameters_come_from_the_query_schemas_and_are_never_null(described):
     listing = described["paths"][f"{API}/disputes"]["get"]["parameters"]
-    assert [p["name"] for p in listing] == ["after", "limit", "state", "account_id", "project_id", "severity", "stale"]
+    assert [p["name"] for p in listing] == ["after", "limit", "state", "account_id", "project_id", "severity", "stale",
+                                          "customer_id", "mine", "sort", "order"]
     by_name = {p["name"]: p["schema"] for p in listing}
+    assert by_name["sort"]["enum"] == ["title", "account", "project", "severity", "state", "stale", "updated_at"]
     assert by_name["limit"] == {"type": "integer", "default": 50, "minimum": 1, "maximum": 200}
     assert by_name["state"]["type"] == "string" and None not in by_name["state"]["enum"]
     compliance = described["paths"][f"{API}/protocols/{{protocol_id}}/compliance"]["get"]["parameters"]
@@ -461,6 +480,8 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.get(f"{API}/disputes/{did}/history"))
     resolved = ok(c.get(f"{API}/disputes/{did}", as_="carla"))
     assert resolved["state"] == "resolved" and resolved["commitments"][0]["settled_at"]
+    found = ok(c.get(f"{API}/search?q=overtime&limit=1", as_="carla"))
+    assert found["items"][0]["subject"] == {"type": "dispute", "id": did}
 
     # protocols: agreed, a new draft, touchpoints, an incident, compliance, feeds
     pid_project = world.projects["contoso"].id

@@ -25,12 +25,15 @@ from mediation.db import execute
 from mediation.db import is_postgres
 from mediation.db import loaded
 from mediation.db import write_transaction
+from mediation.dispute_permissions import involving
+from mediation.disputes import SEVERITIES
 from mediation.disputes import Dispute
 from mediation.errors import NotFound
 from mediation.fields import UTCDateTimeField
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
+from mediation.parties import Project
 from web import schemas
 
 STATES = ("intake", "story_gathering", "option_generation", "resolution", "resolved", "withdrawn")
@@ -54,9 +57,10 @@ def spread(world):
     return world
 
 
-def long_way(actor, now, *, state=None, account_id=None, project_id=None, severity=None, stale=None, after=None,
-             limit=50):
-    """The list as peewee built it before."""
+def long_way(actor, now, *, state=None, account_id=None, project_id=None, severity=None, stale=None,
+             customer_id=None, mine=False, sort=None, order="asc", after=None, limit=50):
+    """The list as peewee built it before, sorted in Python. Without a sort the cursor is
+    an id, whoever's dispute it is; with one, the place of a dispute the caller sees."""
     query = dispute_queries.visible_disputes(actor)
     if state:
         query = query.where(Dispute.state == state)
@@ -66,12 +70,38 @@ def long_way(actor, now, *, state=None, account_id=None, project_id=None, severi
         query = query.where(Dispute.project == project_id)
     if severity:
         query = query.where(Dispute.severity == severity)
+    if customer_id:
+        query = query.where(Dispute.account.in_(Account.select(Account.id).where(Account.customer == customer_id)))
+    if mine:
+        query = query.where(involving(actor))
     if stale is not None:
         condition = (Dispute.state == "intake") & (Dispute.state_changed_at < now - dispute_queries.STALE_INTAKE)
         query = query.where(condition if stale else ~condition)
+    position = SORTED_BY[sort](now) if sort else (lambda dispute: dispute.id)
+    rows = sorted(query, key=lambda dispute: (position(dispute), dispute.id), reverse=order == "desc")
     if after:
-        query = query.where(Dispute.id > after)
-    return list(query.order_by(Dispute.id).limit(limit))
+        cursor = Dispute.get_or_none(Dispute.id == after) if sort is None else \
+            dispute_queries.visible_disputes(actor).where(Dispute.id == after).first()
+        if cursor is None:
+            return [] if sort else [d for d in rows if (d.id < after if order == "desc" else d.id > after)][:limit]
+        start = (position(cursor), cursor.id)
+        rows = [d for d in rows if ((position(d), d.id) < start if order == "desc" else (position(d), d.id) > start)]
+    return rows[:limit]
+
+
+def _name(model, ident) -> str:
+    return model.get_by_id(ident).name.lower() if ident else ""
+
+
+SORTED_BY = {
+    "title": lambda now: lambda d: d.title.lower(),
+    "account": lambda now: lambda d: _name(Account, d.account_id),
+    "project": lambda now: lambda d: _name(Project, d.project_id),
+    "severity": lambda now: lambda d: SEVERITIES.index(d.severity),
+    "state": lambda now: lambda d: STATES.index(d.state),
+    "stale": lambda now: lambda d: dispute_queries.is_stale(d, now),
+    "updated_at": lambda now: lambda d: d.updated_at,
+}
 
 
 FILTERS = [
@@ -83,6 +113,21 @@ FILTERS = [
     {"stale": False},
     {"after": 3, "limit": 4},
     {"state": "intake", "stale": False, "severity": "high"},
+    {"order": "desc"},
+    {"order": "desc", "after": 9, "limit": 3},
+    {"mine": True},
+    {"mine": True, "sort": "state", "order": "desc"},
+    {"sort": "title"},
+    {"sort": "account", "order": "desc"},
+    {"sort": "project"},
+    {"sort": "severity", "order": "desc", "limit": 5},
+    {"sort": "state"},
+    {"sort": "stale", "order": "desc"},
+    {"sort": "updated_at", "order": "desc"},
+    {"sort": "state", "after": 5},
+    {"sort": "project", "after": 2, "limit": 3},
+    {"sort": "updated_at", "order": "desc", "after": 7, "limit": 3},
+    {"sort": "title", "after": 10_000},
 ]
 
 
@@ -91,7 +136,9 @@ def test_the_list_finds_what_the_peewee_query_found(spread, who):
     actor = spread.actor(who)
     now = spread.clock.now()
     filters = FILTERS + [{"account_id": spread.accounts["fabrikam"].id},
-                         {"project_id": spread.projects["contoso"].id}]
+                         {"project_id": spread.projects["contoso"].id},
+                         {"customer_id": spread.orgs["contoso"].id, "sort": "severity"},
+                         {"customer_id": spread.orgs["fabrikam"].id}]
     for given in filters:
         expected = long_way(actor, now, **given)
         found = dispute_queries.list_disputes(actor, now, **given)
@@ -117,7 +164,8 @@ def test_the_summaries_the_database_writes_are_what_the_schema_dumps(spread, who
     now = spread.clock.now()
     dump = schemas.DisputeOut().dump
     filters = FILTERS + [{"limit": 1}, {"limit": 200}, {"after": 10_000},
-                         {"account_id": spread.accounts["fabrikam"].id}]
+                         {"account_id": spread.accounts["fabrikam"].id},
+                         {"customer_id": spread.orgs["contoso"].id, "sort": "project", "order": "desc"}]
     for given in filters:
         limit = given.get("limit", 50)
         rows = dispute_queries.list_disputes(actor, now, **{**given, "limit": limit + 1})

@@ -84,6 +84,12 @@ def paged(found: Page, dump, endpoint: str, cursor=lambda item: item.id, cursor_
     return {"items": [dump(item) for item in found.items], "next": following}
 
 
+def paged_by_cursor(items: list, cursor: str | None, endpoint: str) -> dict:
+    """`{"items": [...], "next": url-or-null}` of a page whose next one starts at the opaque
+    `cursor` (a search's pages)."""
+    return {"items": items, "next": _next_url(endpoint, "cursor", cursor) if cursor else None}
+
+
 def paged_text(found: SummaryPage, endpoint: str):
     """The answer of `paged` for a page whose items the database wrote as JSON text."""
     following = _next_url(endpoint, "after", found.last_id) if found.more else None
@@ -117,9 +123,10 @@ def register(app) -> None:
     from web.api import notifications
     from web.api import openapi
     from web.api import protocols
+    from web.api import search
     from web.api import tokens
     from web.api import webhooks
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, audit, notifications, tokens, webhooks, openapi):
+    for module in (directory, disputes, protocols, audit, search, notifications, tokens, webhooks, openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -99,7 +99,10 @@ PROBLEM = {
 
 
 TEXT = r"^[^\x00]*$"
-NOT_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# The characters Python's str.strip() takes for white space, as web.schemas._not_blank
+# does: JSON Schema's \s is JavaScript's, which lacks \x1c-\x1f and \x85 and has \ufeff.
+BLANK = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_TEXT = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"
 MOMENT = r"^(19|[2-8]\d)\d\d-\d\d-\d\d[Tt]\d\d:\d\d:[0-5]\d"
 
 

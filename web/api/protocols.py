@@ -15,6 +15,7 @@ from protocols import feeds
 from protocols import protocol_reading
 from protocols import queries
 from protocols import services
+from protocols.board import arranged
 from protocols.models import Protocol
 from web import boards
 from web import protocol_schemas as schemas
@@ -119,11 +120,14 @@ def _board_entry(entry) -> dict:
 
 
 @blueprint.get("/protocols/board")
-@documented("Every protocol in force the caller may see, most urgent first; `after` is the protocol_id of "
-            "the last entry read", query=PageQuery, answers={200: Page(BoardEntryOut)})
+@documented("Every protocol in force the caller may see, most urgent first or sorted, with filters; `after` is "
+            "the protocol_id of the last entry read", query=schemas.BoardQuery, answers={200: Page(BoardEntryOut)})
 def board():
     params = load_query()
-    entries = boards.after(boards.board(current_actor(), clock()), params["after"])
+    actor = current_actor()
+    shown = arranged(boards.board(actor, clock()), sort=params["sort"], order=params["order"],
+                     naming=actor.person_id if params["mine"] else None, customer_id=params["customer_id"])
+    entries = boards.after(shown, params["after"])
     return page(entries[:params["limit"] + 1], params["limit"], _board_entry, "protocols_api.board",
                 cursor=lambda entry: entry.protocol_id)
 

@@ -119,6 +119,7 @@ def register(app: Flask) -> None:
     from web.ui import passwords
     from web.ui import profile
     from web.ui import protocols
+    from web.ui import search
     from web.ui import unsubscribe
     from web.ui import webhooks
 
@@ -137,6 +138,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, passwords, home, disputes, protocols, notifications, profile, audit, admin, outbox,
-                   webhooks, unsubscribe, diagrams, api_reference):
+    for module in (session, passwords, home, disputes, protocols, search, notifications, profile, audit, admin,
+                   outbox, webhooks, unsubscribe, diagrams, api_reference):
         app.register_blueprint(module.blueprint)

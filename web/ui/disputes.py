@@ -43,7 +43,10 @@ from web.ui.session import viewer
 blueprint = page_blueprint("disputes_ui", __name__)
 
 PAGE_SIZE = 25
-FILTERS = ("state", "account_id", "project_id", "severity", "stale")
+FILTERS = ("state", "account_id", "project_id", "severity", "stale", "customer_id", "mine")
+# The list's columns, each with what it sorts by.
+COLUMNS = (("Title", "title"), ("Account", "account"), ("Project", "project"), ("Severity", "severity"),
+           ("State", "state"), ("Stale", "stale"), ("Last change", "updated_at"))
 STALE = ("Someone else changed this dispute while you were looking at it; here is its current state; "
          "check and try again.")
 NOT_SAVED = "Nothing was saved: correct the fields marked below."
@@ -70,27 +73,32 @@ def _filter_choices(actor) -> dict:
         "project_choices": [(p.id, f"{p.name} ({names[p.account_id]})") for p in projects],
         "severity_choices": [(s, dispute_words.SEVERITIES[s]) for s in SEVERITIES],
         "stale_choices": [("true", "Stale only"), ("false", "Not stale")],
+        "customer_choices": [(c.id, c.name) for c in directory_lists.customers_by_name(actor)],
     }
 
 
 @blueprint.get("/disputes")
 def list_disputes():
-    """One page of the disputes the viewer may see, filtered; `after` is the cursor."""
+    """One page of the disputes the viewer may see, filtered and sorted; `after` is the cursor."""
     actor = viewer()
     now = clock().now()
     chosen = {name: request.args[name] for name in (*FILTERS, "after") if request.args.get(name)}
     filters = {name: value for name, value in chosen.items() if name != "after"}
-    context = dict(_filter_choices(actor), filters=filters, after=chosen.get("after"), rows=[], next_url=None,
-                   errors={}, can_open=bool(dispute_permissions.openable_accounts(actor)))
+    sorting = forms.sorting(request.args, dispute_queries.SORTS)
+    context = dict(_filter_choices(actor), filters=filters, sorting=sorting, columns=COLUMNS,
+                   sorted_by=dict((key, label) for label, key in COLUMNS).get(sorting.get("sort")),
+                   list_url=lambda **changes: url_for(".list_disputes", **{**filters, **sorting, **changes}),
+                   after=chosen.get("after"), rows=[], next_url=None, errors={},
+                   can_open=bool(dispute_permissions.openable_accounts(actor)))
     try:
-        params = schemas.DisputeQuery().load(chosen)
+        params = schemas.DisputeQuery().load({**chosen, **sorting})
     except ValidationError as error:
         context["errors"] = error.messages
         return render_template("disputes/list.html", **context), 422
     params.pop("limit")
     found = page_of(dispute_queries.list_disputes(actor, now, limit=PAGE_SIZE + 1, **params), PAGE_SIZE)
     if found.more:
-        context["next_url"] = url_for(".list_disputes", **filters, after=found.last.id)
+        context["next_url"] = context["list_url"](after=found.last.id)
     context["rows"] = [(dispute, dispute_queries.is_stale(dispute, now)) for dispute in found.items]
     return render_template("disputes/list.html", **context)
 

@@ -10,6 +10,7 @@ from web.ui import directory_words
 from web.ui import dispute_words
 from web.ui import event_words
 from web.ui import protocol_words
+from web.ui import search_words
 
 FILTERS = {
     "dispute_state": dispute_words.state,
@@ -30,6 +31,8 @@ FILTERS = {
     "capacity": event_words.capacity,
     "field": event_words.field,
     "notification_kind": lambda name: KINDS[name].label if name in KINDS else name,
+    "search_subject": search_words.subject,
+    "found_in": search_words.found_in,
     "moment": dates.moment,
     "day": dates.day,
 }

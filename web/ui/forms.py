@@ -72,6 +72,14 @@ def load(schema: Schema, form, **extra) -> tuple[dict | None, dict]:
 
 
 
+def sorting(args, sorts) -> dict:
+    """The `sort` and `order` of a list from the query, when `sort` is one of `sorts`; an
+    unknown one is left out, and the list keeps its own order."""
+    if args.get("sort") not in sorts:
+        return {}
+    return {"sort": args["sort"], "order": "desc" if args.get("order") == "desc" else "asc"}
+
+
 def cursor(args, name: str = "after") -> int | None:
     """The id a list continues after, from the query; None for the first page or nonsense."""
     value = args.get(name, "")

@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from mediation import directory_lists
@@ -19,6 +20,7 @@ from mediation.access import visible_project
 from mediation.errors import Conflict
 from mediation.errors import Invalid
 from mediation.paging import page_of
+from protocols import board as protocol_board
 from protocols import permissions
 from protocols import protocol_reading
 from protocols import queries
@@ -44,6 +46,10 @@ blueprint = page_blueprint("protocols_ui", __name__)
 
 BOARD_PAGE = 50
 PROJECTS_PAGE = 50
+BOARD_FILTERS = ("customer_id", "mine")
+# The board's columns, each with what it sorts by.
+BOARD_COLUMNS = (("Project", "project"), ("Account", "account"), ("Scenario", "scenario"), ("Version", "version"),
+                 ("Channel", "channel"), ("Status", "status"), ("Next contact due", "next_due"))
 NEW_PROTOCOL = MultiDict({"cadence_kind": protocol_forms.PERIODIC, "cadence_every": "1", "cadence_unit": "weeks",
                           "channel": "video", "timezone": "UTC"})
 
@@ -67,8 +73,18 @@ def _helpers():
 
 @blueprint.get("/protocols")
 def board():
+    """The board, filtered and sorted as asked; a filter that is not one is shown next to
+    its field (422) over the whole board."""
     actor = viewer()
-    entries = boards.board(actor, clock())
+    filters = {name: request.args[name] for name in BOARD_FILTERS if request.args.get(name)}
+    sorting = forms.sorting(request.args, protocol_board.SORTS)
+    try:
+        params, errors = schemas.BoardQuery().load({**filters, **sorting}), {}
+    except ValidationError as error:
+        params, errors = schemas.BoardQuery().load({}), error.messages
+    entries = protocol_board.arranged(boards.board(actor, clock()), sort=params["sort"], order=params["order"],
+                                      naming=actor.person_id if params["mine"] else None,
+                                      customer_id=params["customer_id"])
     after = forms.cursor(request.args, "after")
     shown = page_of(boards.after(entries, after), BOARD_PAGE)
     projects = directory_lists.projects_page(actor, forms.cursor(request.args, "projects_after"), PROJECTS_PAGE)
@@ -79,7 +95,14 @@ def board():
         paged=bool(after),
         projects=projects.items,
         next_projects=projects.last.id if projects.more else None,
-    )
+        filters=filters,
+        sorting=sorting,
+        errors=errors,
+        columns=BOARD_COLUMNS,
+        sorted_by=dict((key, label) for label, key in BOARD_COLUMNS).get(sorting.get("sort")),
+        customer_choices=[(c.id, c.name) for c in directory_lists.customers_by_name(actor)],
+        board_url=lambda **changes: url_for(".board", **{**filters, **sorting, **changes}),
+    ), 422 if errors else 200
 
 
 # --- a project's protocols -----------------------------------------------------------------

@@ -82,7 +82,9 @@ def test_every_operation_of_the_description_is_on_the_page_in_the_section_of_its
 def test_parameters_show_where_they_go_their_type_and_constraints(page, described):
     listing = page.by_id("op-disputes-list_disputes")
     parameters = rows(table_under(listing, "Parameters"))
-    assert list(parameters) == ["after", "limit", "state", "account_id", "project_id", "severity", "stale"]
+    assert list(parameters) == ["after", "limit", "state", "account_id", "project_id", "severity", "stale",
+                                "customer_id", "mine", "sort", "order"]
+    assert parameters["sort"][2].startswith("one of: title, account, project")
     assert parameters["limit"] == ["integer in the query", "no", "from 1 to 200; default 50"]
     assert parameters["state"][2].startswith("one of: intake, story_gathering")
     reading = rows(table_under(page.by_id("op-disputes-get_dispute"), "Parameters"))

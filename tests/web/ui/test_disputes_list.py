@@ -1,5 +1,6 @@
-"""The list of disputes: filters as a GET form, cursor pagination that keeps the filters,
-choices limited to what the viewer may see, and an empty state that says what to do next."""
+"""The list of disputes: filters as a GET form, columns whose headings sort by them, cursor
+pagination that keeps the filters and the order, choices limited to what the viewer may
+see, and an empty state that says what to do next."""
 
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -64,7 +65,7 @@ def test_filters_narrow_the_list(world, spread, browser_as, query, titles):
 def test_the_filter_form_keeps_the_chosen_filters_selected(spread, browser_as):
     page = main(browser_as("alice").get("/disputes?state=intake&stale=true"))
     form = page.find("form", method="get")
-    assert label_texts(form) == ["State", "Account", "Project", "Severity", "Stale"]
+    assert label_texts(form) == ["State", "Customer", "Account", "Project", "Severity", "Stale", "Mine only"]
     assert form.by_id("state").find("option", selected="").attrs["value"] == "intake"
     assert form.by_id("stale").find("option", selected="").attrs["value"] == "true"
     assert page.find("a", href="/disputes").text == "Clear filters"
@@ -144,3 +145,104 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(browser):
     response = browser.get("/disputes?state=intake")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/disputes?state%3Dintake"
+
+
+# --- sorting, mine, customer -------------------------------------------------------------------
+
+
+def sort_links(page) -> dict[str, str]:
+    return {th.text: th.find("a").attrs["href"] for th in page.find("thead").find_all("th")}
+
+
+def test_each_heading_sorts_by_its_column_keeping_the_filters(world, spread, browser_as):
+    page = main(browser_as("alice").get("/disputes?severity=high"))
+
+    links = sort_links(page)
+    assert list(links) == ["Title", "Account", "Project", "Severity", "State", "Stale", "Last change"]
+    assert parse_qs(urlsplit(links["Title"]).query) == {"severity": ["high"], "sort": ["title"], "order": ["asc"]}
+    assert parse_qs(urlsplit(links["Last change"]).query)["sort"] == ["updated_at"]
+    assert not any(th.attrs.get("aria-sort") for th in page.find("thead").find_all("th"))
+
+
+def test_the_sorted_heading_says_so_and_sorts_the_other_way_next(world, spread, browser_as):
+    alice = browser_as("alice")
+
+    ascending = main(alice.get("/disputes?sort=title&order=asc"))
+    assert listed_page(ascending) == ["Being heard", "Fresh", "Left in intake", "Warehouse delays"]
+    title = ascending.find("thead").find("th")
+    assert title.attrs["aria-sort"] == "ascending"
+    assert parse_qs(urlsplit(title.find("a").attrs["href"]).query)["order"] == ["desc"]
+    assert "sorted by title, ascending" in ascending.find("caption").text
+
+    descending = main(alice.get("/disputes?sort=title&order=desc"))
+    assert listed_page(descending) == ["Warehouse delays", "Left in intake", "Fresh", "Being heard"]
+    assert descending.find("thead").find("th").attrs["aria-sort"] == "descending"
+
+
+@pytest.mark.parametrize("query, titles", [
+    ("sort=severity&order=desc", ["Fresh", "Warehouse delays", "Being heard", "Left in intake"]),
+    ("sort=state", ["Left in intake", "Fresh", "Warehouse delays", "Being heard"]),
+    ("sort=stale&order=desc", ["Left in intake", "Warehouse delays", "Fresh", "Being heard"]),
+    ("sort=account&order=desc", ["Warehouse delays", "Fresh", "Being heard", "Left in intake"]),
+    ("sort=colour", ["Left in intake", "Being heard", "Fresh", "Warehouse delays"]),
+    ("sort=title&order=sideways", ["Being heard", "Fresh", "Left in intake", "Warehouse delays"]),
+])
+def test_columns_sort_in_their_own_order_and_an_unknown_sort_keeps_the_usual_one(world, spread, browser_as, query,
+                                                                                   titles):
+    response = browser_as("alice").get(f"/disputes?{query}")
+    assert response.status_code == 200
+    assert listed(response) == titles
+
+
+def test_filtering_keeps_the_sort_and_clearing_the_filters_too(world, spread, browser_as):
+    page = main(browser_as("alice").get("/disputes?sort=state&order=desc&severity=high"))
+    form = page.find("form", method="get")
+    hidden = {i.attrs["name"]: i.attrs["value"] for i in form.find_all("input", type="hidden")}
+    assert hidden == {"sort": "state", "order": "desc"}
+    assert page.find("a", href="/disputes?sort=state&order=desc").text == "Clear filters"
+
+
+def test_the_next_page_keeps_the_sort_and_the_filters(world, browser_as):
+    for n in range(30):
+        world.open_dispute(title=f"High {n:02}", severity="high")
+    alice = browser_as("alice")
+
+    first = alice.get("/disputes?severity=high&sort=title&order=desc")
+    assert listed(first) == [f"High {n:02}" for n in range(29, 4, -1)]
+    next_link = main(first).find("nav", class_="pagination").find("a")
+    query = parse_qs(urlsplit(next_link.attrs["href"]).query)
+    assert (query["severity"], query["sort"], query["order"]) == (["high"], ["title"], ["desc"])
+    second = alice.get(next_link.attrs["href"])
+    assert listed(second) == [f"High {n:02}" for n in range(4, -1, -1)]
+    first_page = main(second).find("nav", class_="pagination").find("a")
+    assert parse_qs(urlsplit(first_page.attrs["href"]).query) == {"severity": ["high"], "sort": ["title"],
+                                                                  "order": ["desc"]}
+
+
+def test_mine_only_keeps_the_disputes_the_viewer_is_part_of(world, browser_as):
+    world.open_dispute(title="Sam's", parties=["sam", "carla"])
+    world.open_dispute(title="Not Sam's", parties=["dev", "carla"])
+    world.open_dispute(account="fabrikam", title="Fabrikam, with Sam", parties=["sam", "frank"])
+
+    sam = browser_as("sam")
+    assert listed(sam.get("/disputes?mine=true")) == ["Sam's", "Fabrikam, with Sam"]
+    assert main(sam.get("/disputes?mine=true")).by_id("mine").attrs.get("checked") == ""
+    assert listed(browser_as("carla").get("/disputes?mine=true")) == ["Sam's", "Not Sam's"]
+    assert listed(browser_as("dev").get("/disputes?mine=true")) == ["Not Sam's"]
+
+
+def test_the_customer_choices_are_the_customers_the_viewer_sees(world, browser_as):
+    assert [o.text for o in main(browser_as("alice").get("/disputes")).by_id("customer_id").find_all("option")] == [
+        "Any customer", "Contoso Retail", "Fabrikam Logistics"]
+    assert [o.text for o in main(browser_as("frank").get("/disputes")).by_id("customer_id").find_all("option")] == [
+        "Any customer", "Fabrikam Logistics"]
+
+
+def test_the_customer_filter_keeps_that_customers_disputes(world, spread, browser_as):
+    fabrikam = world.orgs["fabrikam"].id
+    assert listed(browser_as("alice").get(f"/disputes?customer_id={fabrikam}")) == ["Warehouse delays"]
+    assert listed(browser_as("carla").get(f"/disputes?customer_id={fabrikam}")) == []
+
+
+def listed_page(page) -> list[str]:
+    return [row.find("td").text for row in page.find("tbody").find_all("tr")]

@@ -16,6 +16,11 @@ ODD = [
     "/protocols?after=99999999999999999999",
     "/disputes?after=99999999999999999999",
     "/disputes?state=nonsense&stale=maybe",
+    "/disputes?sort=%3Cscript%3E&order=sideways&mine=perhaps&customer_id=99999999999999999999",
+    "/disputes?sort=title&after=99999999999999999999",
+    "/protocols?sort=nonsense&order=up&mine=perhaps&customer_id=-1",
+    "/search?q=%22%29%28*%3A%5E%00&cursor=%25%25",
+    "/search?q=" + "x" * 500,
     "/admin/people?after=999999999999999999",
 ]
 

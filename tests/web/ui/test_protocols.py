@@ -118,6 +118,88 @@ def test_the_board_says_what_to_do_when_nothing_is_in_force_and_lists_only_visib
     assert "WMS rollout" not in page
 
 
+def board_rows(response) -> list[str]:
+    """Each row of the board's table as its project and scenario."""
+    table = main(response).find("section").find("table")
+    if table is None:
+        return []
+    return [" ".join(td.text for td in row.find_all("td")[:3:2]) for row in table.find("tbody").find_all("tr")]
+
+
+@pytest.fixture
+def three_in_force(world):
+    quiet = agreed(world, backup_ids=[world.id("sam")])
+    world.clock.advance(days=8)
+    agreed(world, scenario="onboarding", channel="phone")
+    agreed(world, project="fabrikam")
+    return quiet
+
+
+def test_the_boards_headings_sort_by_their_columns_keeping_the_filters(world, three_in_force, browser_as):
+    admin = browser_as("admin")
+    page = main(admin.get(f"/protocols?customer_id={world.orgs['contoso'].id}"))
+
+    headings = page.find("section").find("thead").find_all("th")
+    assert [th.text for th in headings] == ["Project", "Account", "Scenario", "Version", "Channel", "Status",
+                                           "Next contact due"]
+    link = headings[2].find("a").attrs["href"]
+    assert link == f"/protocols?customer_id={world.orgs['contoso'].id}&sort=scenario&order=asc"
+
+    sorted_page = admin.get(unescape(link))
+    assert board_rows(sorted_page) == ["POS migration Onboarding", "POS migration Routine"]
+    scenario = main(sorted_page).find("section").find("thead").find_all("th")[2]
+    assert scenario.attrs["aria-sort"] == "ascending"
+    assert unescape(scenario.find("a").attrs["href"]).endswith("sort=scenario&order=desc")
+    assert main(sorted_page).find("h2").text == "In force, by scenario"
+
+
+def test_the_board_sorted_the_other_way_and_an_unknown_sort_keeps_the_most_urgent_first(world, three_in_force,
+                                                                                       browser_as):
+    admin = browser_as("admin")
+    assert board_rows(admin.get("/protocols?sort=project&order=desc")) == [
+        "WMS rollout Routine", "POS migration Onboarding", "POS migration Routine"]
+    usual = board_rows(admin.get("/protocols"))
+    assert usual[0] == "POS migration Routine"
+    assert board_rows(admin.get("/protocols?sort=colour&order=desc")) == usual
+
+
+def test_mine_only_keeps_the_protocols_naming_the_viewer(world, three_in_force, browser_as):
+    assert board_rows(browser_as("sam").get("/protocols?mine=true")) == ["POS migration Routine"]
+    assert board_rows(browser_as("frank").get("/protocols?mine=true")) == ["WMS rollout Routine"]
+    page = main(browser_as("admin").get("/protocols?mine=true"))
+    assert "No protocol in force matches these filters" in page.find("section").text
+    assert page.by_id("mine").attrs.get("checked") == ""
+
+
+def test_the_customer_choices_are_those_the_viewer_sees_and_filter_the_board(world, three_in_force, browser_as):
+    carla = main(browser_as("carla").get("/protocols"))
+    assert [o.text for o in carla.by_id("customer_id").find_all("option")] == ["Any customer", "Contoso Retail"]
+    admin = browser_as("admin")
+    assert [o.text for o in main(admin.get("/protocols")).by_id("customer_id").find_all("option")] == [
+        "Any customer", "Contoso Retail", "Fabrikam Logistics"]
+    assert board_rows(admin.get(f"/protocols?customer_id={world.orgs['fabrikam'].id}")) == ["WMS rollout Routine"]
+    bad = admin.get("/protocols?customer_id=abc")
+    assert bad.status_code == 422
+    assert main(bad).by_id("customer_id").attrs["aria-invalid"] == "true"
+
+
+def test_pages_of_the_board_keep_its_sort_and_filters(world, three_in_force, browser_as, monkeypatch):
+    from web.ui import protocols as pages
+
+    monkeypatch.setattr(pages, "BOARD_PAGE", 1)
+    admin = browser_as("admin")
+    contoso = world.orgs["contoso"].id
+    first = admin.get(f"/protocols?customer_id={contoso}&sort=scenario&order=desc")
+    assert board_rows(first) == ["POS migration Routine"]
+    following = unescape(re.search(r'href="([^"]+)">Next protocols', html(first)).group(1))
+    assert f"customer_id={contoso}" in following and "sort=scenario" in following and "order=desc" in following
+    second = admin.get(following)
+    assert board_rows(second) == ["POS migration Onboarding"]
+    assert "Next protocols" not in html(second)
+    back = unescape(re.search(r'href="([^"]+)">First protocols', html(second)).group(1))
+    assert board_rows(admin.get(back)) == ["POS migration Routine"]
+
+
 # --- a project's protocols --------------------------------------------------------------------
 
 
