@@ -13,10 +13,11 @@ from mediation.dispute_permissions import acceptance_capacity
 from mediation.dispute_permissions import case_capacity
 from mediation.dispute_reading import DisputeRead
 from mediation.disputes import Dispute
+from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import Organization
 from mediation.parties import Person
 
-COMPANIES = ("supplier", "customer")
+COMPANIES = ORGANIZATION_KINDS
 
 
 @dataclass(frozen=True)

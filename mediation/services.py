@@ -371,14 +371,20 @@ def propose_option(
     return option
 
 
+def _accepting_capacity(actor: Actor, dispute: Dispute) -> str:
+    """Who gives an acceptance for a company, and takes it back: Forbidden for anyone else."""
+    capacity = acceptance_capacity(actor, dispute)
+    if capacity is None:
+        raise Forbidden("acceptances are given and taken back by the parties, point people and mediators")
+    return capacity
+
+
 def accept_option(actor: Actor, clock, dispute_id: int, *, option_id: int, expected_version=None) -> Acceptance:
     """The caller accepts an option for their own company."""
     refuse_read_only(actor)
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = acceptance_capacity(actor, dispute)
-        if capacity is None:
-            raise Forbidden("acceptances come from the parties, point people and mediators")
+        capacity = _accepting_capacity(actor, dispute)
         _require_state(dispute, ACCEPTANCE_STATES, "acceptances")
         if not Option.select().where((Option.id == option_id) & (Option.dispute == dispute.id)).exists():
             raise Invalid.field("option_id", f"option {option_id} is not an option of this dispute")
@@ -413,9 +419,7 @@ def retract_acceptance(actor: Actor, clock, dispute_id: int, *, acceptance_id: i
     refuse_read_only(actor)
     with write_transaction():
         dispute = _load(actor, dispute_id, expected_version)
-        capacity = acceptance_capacity(actor, dispute)
-        if capacity is None:
-            raise Forbidden("acceptances are retracted by the parties, point people and mediators")
+        capacity = _accepting_capacity(actor, dispute)
         acceptance = Acceptance.get_or_none((Acceptance.id == acceptance_id) & (Acceptance.dispute == dispute.id))
         if acceptance is None:
             raise NotFound("acceptance", acceptance_id)

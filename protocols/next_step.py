@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mediation.access import Actor
+from mediation.parties import ORGANIZATION_KINDS
 from protocols import permissions
 from protocols.protocol_reading import ProtocolRead
 
-COMPANIES = ("supplier", "customer")
+COMPANIES = ORGANIZATION_KINDS
 
 
 @dataclass(frozen=True)
