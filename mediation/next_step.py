@@ -25,11 +25,14 @@ class NextStep:
     """`stage` says who acts: "case" (the mediators and the account's managers), "parties"
     (`people` who have not told their side), "acceptance" (the `companies` still to
     accept), "commitments" (`people` holding open commitments). `waits_on` and `action`
-    are the words: "Contoso Retail" and "to accept an option"."""
+    are the words: "Contoso Retail" and "to accept an option". `taken_by` names what takes
+    the step: a trigger of the lifecycle, or the record it needs ("party", "story",
+    "option", "acceptance", "settlement")."""
 
     stage: str
     waits_on: str
     action: str
+    taken_by: str
     people: frozenset[int] = frozenset()
     companies: frozenset[str] = frozenset()
 
@@ -69,44 +72,45 @@ def _intake(read: DisputeRead, names: dict[str, str]) -> NextStep:
     if read.dispute.mediator_id is None:
         missing.append("a mediator")
     if missing:
-        return NextStep("case", "the mediators", "to add " + " and ".join(missing))
-    return NextStep("case", "the mediators", "to start gathering stories")
+        return NextStep("case", "the mediators", "to add " + " and ".join(missing), "party")
+    return NextStep("case", "the mediators", "to start gathering stories", "gather_stories")
 
 
 def _stories(read: DisputeRead, reader: Actor) -> NextStep:
     heard = {story.party_id for story in read.stories}
     untold = [party.person for party in read.parties if party.person.id not in heard]
     if untold:
-        return NextStep("parties", _names(untold, reader), "to tell their side of the story, or decline",
+        return NextStep("parties", _names(untold, reader), "to tell their side of the story, or decline", "story",
                         people=frozenset(p.id for p in untold))
-    return NextStep("case", "the mediators", "to move on to finding options")
+    return NextStep("case", "the mediators", "to move on to finding options", "generate_options")
 
 
 def _options(read: DisputeRead) -> NextStep:
     if len(read.options) < 2:
-        return NextStep("case", "the mediators", "to propose at least two options")
+        return NextStep("case", "the mediators", "to propose at least two options", "option")
     if not any(option.mutual_value for option in read.options):
         return NextStep("case", "the mediators", "to propose an option of value to both companies, "
-                                                  "or give a reason to go ahead without one")
-    return NextStep("case", "the mediators", "to start the resolution")
+                                                  "or give a reason to go ahead without one", "option")
+    return NextStep("case", "the mediators", "to start the resolution", "start_resolution")
 
 
 def _acceptances(read: DisputeRead, names: dict[str, str]) -> NextStep:
     accepted = {kind: [o.row for o in read.options if kind in o.accepted_by] for kind in COMPANIES}
     both = [o.row for o in read.options if set(o.accepted_by) >= set(COMPANIES)]
     if both:
-        return NextStep("case", "the mediators", f"to resolve the dispute with {_quoted(both[0].summary)}")
+        return NextStep("case", "the mediators", f"to resolve the dispute with {_quoted(both[0].summary)}", "resolve")
     waiting = [kind for kind in COMPANIES if not accepted[kind]]
     if len(waiting) == 1:
         other = "customer" if waiting[0] == "supplier" else "supplier"
         offered = ", ".join(_quoted(option.summary) for option in accepted[other])
         return NextStep("acceptance", names[waiting[0]],
-                        f"to accept {offered}, which {names[other]} accepted, or another option",
+                        f"to accept {offered}, which {names[other]} accepted, or another option", "acceptance",
                         companies=frozenset(waiting))
     if waiting:
-        return NextStep("acceptance", "both companies", "to accept an option", companies=frozenset(COMPANIES))
+        return NextStep("acceptance", "both companies", "to accept an option", "acceptance",
+                        companies=frozenset(COMPANIES))
     return NextStep("acceptance", "both companies", "to agree on one option: each accepted a different one",
-                    companies=frozenset(COMPANIES))
+                    "acceptance", companies=frozenset(COMPANIES))
 
 
 def _commitments(read: DisputeRead, reader: Actor) -> NextStep | None:
@@ -114,7 +118,7 @@ def _commitments(read: DisputeRead, reader: Actor) -> NextStep | None:
     if not holders:
         return None
     people = list(Person.select(Person, Organization).join(Organization).where(Person.id.in_(sorted(holders))))
-    return NextStep("commitments", _names(people, reader), "to keep what they committed to",
+    return NextStep("commitments", _names(people, reader), "to keep what they committed to", "settlement",
                     people=frozenset(holders))
 
 

@@ -5,10 +5,13 @@ enable them; under CI=true they fail instead, so a CI run never passes without t
 
 Fixtures:
 - `live_server` (one per test module): the demo built into a fresh database and served
-  on 127.0.0.1; `.url`, `.database_url`, `.build_seconds`, `.log`.
+  on 127.0.0.1; `.url`, `.database_url`, `.build_seconds`, `.log`. A module whose tests
+  need a fresh demo more often overrides it with `serve_demo`.
 - `new_page(**context_options)`: a signed-out page in a browser context of its own.
 - `page_as("alice", **context_options)`: a page signed in as a demo person, in a context
   of its own, so several people can act at once.
+- `open_as("alice", "/disputes", ["Open a dispute"])`: a page of a demo person's, at a
+  start page, after following each named link; each person signs in once per module.
 - `assert_accessible(page)`: no serious or critical axe-core violation on the page.
 A failing test leaves a screenshot of each of its pages in test-results/e2e/.
 """
@@ -18,10 +21,12 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import TEST_POSTGRES_URL
@@ -78,8 +83,8 @@ def _wait_until_ready(process: subprocess.Popen, log: Path) -> tuple[str, float]
     pytest.fail(f"the live server did not start:\n{log.read_text()}", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+@contextmanager
+def serve_demo(tmp_path_factory):
     """The demo built into a fresh database (a SQLite file, or a PostgreSQL schema of its
     own under ACCORD_TEST_DATABASE_URL) and served by waitress in a child process."""
     folder = tmp_path_factory.mktemp("live_server")
@@ -103,6 +108,13 @@ def live_server(tmp_path_factory):
             process.wait()
         if schema:
             _drop_schema(schema)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """One demo served for each test module."""
+    with serve_demo(tmp_path_factory) as server:
+        yield server
 
 
 @pytest.fixture(scope="package")
@@ -166,6 +178,42 @@ def page_as(new_page):
         page = new_page(**context_options)
         sign_in(page, email_of(person))
         assert not page.url.split("?")[0].endswith("/login"), f"{person} could not sign in: {page.url}"
+        return page
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, live_server):
+    """Each person's signed-in cookies, from signing in through the form once per module."""
+    states = {}
+
+    def state(person: str) -> dict:
+        if person not in states:
+            context = chromium.new_context(base_url=live_server.url)
+            try:
+                sign_in(context.new_page(), email_of(person))
+                states[person] = context.storage_state()
+            finally:
+                context.close()
+        return states[person]
+
+    return state
+
+
+@pytest.fixture
+def open_as(new_page, signed_in):
+    """`open_as("alice", "/disputes", ["Open a dispute"])`: a page of Alice's own, at the
+    start page, after following each named link."""
+
+    def make(person: str, start: str, links=(), **context_options):
+        page = new_page(storage_state=signed_in(person), **context_options)
+        page.goto(start)
+        assert "/login" not in page.url, f"{person} is not signed in: {page.url}"
+        for name in links:
+            page.get_by_role("main").get_by_role("link", name=name, exact=True).first.click()
+            page.wait_for_load_state()
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
         return page
 
     return make

@@ -8,6 +8,11 @@ from web.demo import DEMO_PASSWORD
 from web.demo import PEOPLE
 
 ROOT = Path(__file__).resolve().parents[2]
+# The two screens every page is read on.
+SCREENS = {
+    "laptop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -41,3 +46,16 @@ def screenshot(page, name: str) -> Path | None:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def unfold(scope, label: str) -> None:
+    """Open the folded form named `label` within `scope` (a page or a part of one) by
+    clicking its summary, as a person would; a fold already open stays open."""
+    summary = scope.locator("details.fold > summary").filter(has_text=label)
+    if not summary.evaluate("summary => summary.parentElement.open"):
+        summary.click()
+
+
+def sideways_scroll(page) -> int:
+    """How many pixels the page is wider than the screen (0: nothing to scroll sideways)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -10,11 +10,12 @@ Each person signs in once for the module; every scan still gets a browser contex
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import email_of
+from tests.e2e.helpers import SCREENS
 from tests.e2e.helpers import screenshot
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sideways_scroll
+from tests.e2e.helpers import unfold
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PHONE = SCREENS["phone"]
 
 INTAKE = "Points not credited after outage"
 OPTIONS = "Store staff training hours"
@@ -36,6 +37,7 @@ PAGES = {
     "board": ("alice", "/protocols", []),
     "protocol in force with its chart": ("alice", "/protocols", ["Onboarding"]),
     "protocol awaiting the customer": ("carla", "/", ["Point-of-sale migration: executive review"]),
+    "a new protocol version": ("alice", "/protocols", ["Onboarding", "Draft a new version"]),
     "a project's protocols": ("alice", "/protocols", ["Loyalty platform"]),
     "resolution histories": ("audrey", "/audit", []),
     "resolution history": ("audrey", "/audit", [RESOLVED]),
@@ -73,47 +75,6 @@ PHONE_PAGES = {
 PHONE_SCREENSHOTS = {"dispute in resolution, customer": "dispute-phone"}
 
 
-@pytest.fixture(scope="module")
-def signed_in(chromium, live_server):
-    """Each person's signed-in cookies, from signing in through the form once per module."""
-    states = {}
-
-    def state(person: str) -> dict:
-        if person not in states:
-            context = chromium.new_context(base_url=live_server.url)
-            try:
-                sign_in(context.new_page(), email_of(person))
-                states[person] = context.storage_state()
-            finally:
-                context.close()
-        return states[person]
-
-    return state
-
-
-def sideways_scroll(page) -> int:
-    """How many pixels the page is wider than the screen (0: nothing to scroll sideways)."""
-    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-
-
-@pytest.fixture
-def open_as(new_page, signed_in):
-    """`open_as("alice", "/disputes", ["Open a dispute"])`: a page of Alice's own, at the
-    start page, after following each named link."""
-
-    def make(person: str, start: str, links=(), **context_options):
-        page = new_page(storage_state=signed_in(person), **context_options)
-        page.goto(start)
-        assert "/login" not in page.url, f"{person} is not signed in: {page.url}"
-        for name in links:
-            page.get_by_role("main").get_by_role("link", name=name, exact=True).first.click()
-            page.wait_for_load_state()
-        expect(page.get_by_role("heading", level=1)).to_have_count(1)
-        return page
-
-    return make
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_the_page_has_no_serious_accessibility_violation(open_as, assert_accessible, name):
     page = open_as(*PAGES[name])
@@ -143,6 +104,7 @@ def test_a_dispute_form_sent_back_with_its_errors_has_no_serious_violation(open_
 
 def test_a_touchpoint_form_sent_back_with_its_errors_has_no_serious_violation(open_as, assert_accessible):
     page = open_as("carla", "/protocols", ["Onboarding"])
+    unfold(page, "Log a touchpoint")
     page.get_by_role("button", name="Log touchpoint").click()
 
     expect(page.get_by_label("Summary")).to_have_attribute("aria-invalid", "true")

@@ -5,10 +5,9 @@ phone, without a script of ours."""
 import pytest
 from playwright.sync_api import expect
 
-SCREENS = {
-    "laptop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-}
+from tests.e2e.helpers import SCREENS
+from tests.e2e.helpers import unfold
+
 TRAINING = "Store staff training hours"
 
 
@@ -31,6 +30,7 @@ def open_dispute(page, title: str) -> None:
 def test_a_note_added_at_the_foot_of_a_dispute_is_confirmed_in_view_and_focused(page_as, screen):
     alice = page_as("alice", **SCREENS[screen])
     open_dispute(alice, TRAINING)
+    unfold(alice, "Add a note")
     alice.locator("#note-text").fill("Checked the rota with the store managers.")
     alice.get_by_role("button", name="Add note").click()
     expect(alice.locator("#feedback")).to_contain_text("Note added")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from protocols.compliance import STATUS_URGENCY
 from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import unfold
 from web.ui.protocol_words import COMPLIANCE_STATUSES
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -49,7 +50,9 @@ def test_each_company_acknowledges_a_version_and_a_touchpoint_is_logged(page_as)
     board = region(alice, "In force, most urgent first")
     board.get_by_role("row").filter(has_text="Onboarding").get_by_role("link", name="Onboarding").click()
     expect(alice.get_by_role("heading", level=1)).to_have_text("Onboarding protocol · Point-of-sale migration")
-    draft = region(alice, "New version")
+    region(alice, "Versions").get_by_role("link", name="Draft a new version").click()
+    expect(alice.get_by_role("heading", level=1)).to_have_text("New version of the onboarding protocol")
+    draft = region(alice, "Terms of the new version")
     draft.get_by_label("Agenda").fill(NEW_AGENDA)
     draft.get_by_role("button", name="Save new draft version").click()
     expect(flash(alice)).to_contain_text("Version 2 saved as a draft.")
@@ -77,7 +80,7 @@ def test_each_company_acknowledges_a_version_and_a_touchpoint_is_logged(page_as)
     # Carla logs the touchpoint they just had; Alice sees it in the list too.
     occurred = (datetime.now(BERLIN) - timedelta(hours=2)).replace(second=0, microsecond=0)
     touchpoints = region(carla, "Touchpoints")
-    expect(touchpoints.get_by_role("heading", name="Log a touchpoint")).to_be_visible()
+    unfold(touchpoints, "Log a touchpoint")
     touchpoints.get_by_label("Occurred at").fill(occurred.strftime("%Y-%m-%dT%H:%M"))
     touchpoints.get_by_label("Channel used").select_option(label="Video call")
     touchpoints.get_by_label("Supplier person").select_option(label="Alice Moreau")

@@ -1,21 +1,44 @@
 """The README's "Tours of the demo (`make run`)", clicked through literally in real browsers,
 so each audience's tour stays true: every dispute, page and label it names is found on the
-page as written. The module's demo is shared, so the tests run in the README's order;
-the account manager's and the customer point person's tours are one story (Alice resolves
-"Store staff training hours" once Carla has accepted it), so they are one test."""
+page as written, on a 1280×800 laptop and on a 390×844 phone. Each screen has a demo of
+its own, shared by its tours, so they run in the README's order; the account manager's and
+the customer point person's tours are one story (Alice resolves "Store staff training
+hours" once Carla has accepted it), so they are one test."""
 
 import re
 from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
+
+from tests.e2e.conftest import serve_demo
+from tests.e2e.helpers import SCREENS
 
 INTAKE = "Points not credited after outage"
 TRAINING = "Store staff training hours"
 RESOLVED = "Disputed invoices for the March cut-over"
 SECOND_OPTION = "Four remote hours in the first week, then a half day on site for each store manager."
 DIGEST = re.compile(r"^\d+:[0-9a-f]{64}$")
+
+
+@pytest.fixture(scope="module", params=list(SCREENS))
+def screen(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def live_server(screen, tmp_path_factory):
+    """A fresh demo for each screen: the tours change it."""
+    with serve_demo(tmp_path_factory) as server:
+        yield server
+
+
+@pytest.fixture
+def page_as(page_as, screen):
+    """The tours' people, each on the module's screen."""
+    return lambda person: page_as(person, **SCREENS[screen])
 
 
 def region(page, name: str):
@@ -52,9 +75,10 @@ def click(page, label: str) -> None:
 
 
 def record_a_story(page, whose: str, text: str) -> None:
-    """The form under the heading "Record a story" on the dispute page."""
+    """The form under "Record a story" on the dispute page, open for a party not heard yet."""
     stories = region(page, "Stories")
-    expect(stories.get_by_role("heading", name="Record a story", exact=True)).to_be_visible()
+    fold = stories.locator("details.fold").filter(has=page.locator("summary", has_text="Record a story"))
+    expect(fold).to_have_attribute("open", "")
     stories.get_by_label("Whose story").select_option(label=whose)
     stories.get_by_label("Story", exact=True).fill(text)
     click(page, "Record story")
@@ -133,11 +157,13 @@ def test_the_account_manager_and_customer_point_person_tours_work_by_clicking(pa
     # "Acknowledge for Contoso Retail" makes it agreed.
     click(carla, "Acknowledge for Contoso Retail")
     expect(flash(carla)).to_contain_text("Version 1 is agreed by both companies and in force from")
-    # On any protocol in force (Protocols lists them) she can "Log touchpoint".
+    # On any protocol in force (Protocols lists them) she opens "Log a touchpoint" and
+    # clicks "Log touchpoint".
     go_to(carla, "Protocols")
     region(carla, "In force, most urgent first").get_by_role("link", name="Onboarding", exact=True).click()
     expect(heading(carla)).to_have_text("Onboarding protocol · Point-of-sale migration")
     touchpoints = region(carla, "Touchpoints")
+    touchpoints.locator("summary", has_text="Log a touchpoint").click()
     occurred = datetime.now(ZoneInfo("Europe/Berlin")) - timedelta(minutes=30)
     touchpoints.get_by_label("Occurred at").fill(occurred.strftime("%Y-%m-%dT%H:%M"))
     touchpoints.get_by_label("Channel used").select_option(label="Video call")

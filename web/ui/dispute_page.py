@@ -70,6 +70,10 @@ class Failure:
         return self.values if form == self.form and self.values is not None else (defaults or {})
 
 
+# Triggers that turn the dispute back or close it: folded away until asked for.
+TURNING_BACK = frozenset({"revisit", "reopen", "withdraw"})
+
+
 @dataclass
 class Action:
     """A trigger possible from the current state: the conditions still `missing`, those
@@ -85,6 +89,10 @@ class Action:
     @property
     def form(self) -> str:
         return f"transition-{self.trigger}"
+
+    @property
+    def turns_back(self) -> bool:
+        return self.trigger in TURNING_BACK
 
     @property
     def label(self) -> str:
@@ -203,8 +211,27 @@ def _record_forms(actor: Actor, dispute: Dispute, found: DisputeRead, everyone: 
     }
 
 
-# Where on the page each kind of next step is taken.
-STEP_TARGETS = {"case": "actions", "parties": "story", "acceptance": "options", "commitments": "commitments"}
+# Where on the page a step is taken, by what takes it (`NextStep.taken_by`), and the words
+# of the button that leads there: a record's form or table; a trigger, its action.
+STEP_PLACES = {
+    "party": ("party", "Add the parties and mediators"),
+    "story": ("story", "Tell your side"),
+    "option": ("option", "Propose an option"),
+    "acceptance": ("options", "Choose an option to accept"),
+    "settlement": ("commitments", "See your commitments"),
+}
+
+
+def _place(step) -> tuple[str, str] | tuple[None, None]:
+    if step is None:
+        return None, None
+    return STEP_PLACES.get(step.taken_by) or (Action(step.taken_by).form, "See what you can do")
+
+
+def _unfolded(step, yours: bool, failure: Failure) -> frozenset[str]:
+    """The forms shown open: the one the reader's next step is taken with, and one sent
+    back with its errors. Every other secondary form folds away until asked for."""
+    return frozenset(name for name in (_place(step)[0] if yours else None, failure.form) if name)
 
 
 def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *,
@@ -232,10 +259,15 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
     forms = _record_forms(actor, dispute, found, everyone)
     supplier, customer = organizations.get(account.supplier_id), organizations.get(account.customer_id)
     step = next_step(found, actor, {"supplier": supplier.name, "customer": customer.name})
+    yours = acts_on(step, actor, dispute)
+    failure = failure or Failure()
+    target, button = _place(step)
     return {
         "step": step,
-        "step_is_yours": acts_on(step, actor, dispute),
-        "step_target": STEP_TARGETS.get(step.stage) if step else None,
+        "step_is_yours": yours,
+        "step_target": target,
+        "step_button": button,
+        "unfolded": _unfolded(step, yours, failure),
         "dispute": dispute,
         "account": account,
         "supplier": supplier,
@@ -256,5 +288,6 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
         "history_page": events,
         "actions": actions(dispute, [read.row for read in found.options]) if forms["actions"] else [],
         "forms": forms,
-        "failure": failure or Failure(),
+        "failure": failure,
+        "earlier_history_open": history_before is not None,
     }

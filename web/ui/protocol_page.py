@@ -33,6 +33,7 @@ from web.links import absolute_url
 
 DEFAULT_RANGE = timedelta(days=90)
 TOUCHPOINTS_PAGE = 20
+RECENT_TOUCHPOINTS = 5
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,10 @@ def _compliance(actor: Actor, clock, layout: Versions, args, now: datetime) -> d
 
 
 def _touchpoints(protocol: Protocol, args) -> dict:
+    """The latest few touchpoints on the protocol's page, keeping it short; a page of
+    earlier ones after the cursor `after`."""
     after = forms.cursor(args, "after")
-    rows, more = queries.recent_touchpoints(protocol.id, after, TOUCHPOINTS_PAGE)
+    rows, more = queries.recent_touchpoints(protocol.id, after, TOUCHPOINTS_PAGE if after else RECENT_TOUCHPOINTS)
     kept = {key: args[key] for key in ("from", "to") if args.get(key)}
     return {
         "touchpoints": rows,
@@ -149,6 +152,21 @@ def _default_forms(layout: Versions, now: datetime) -> dict:
         "incident": (MultiDict({"started_at": protocol_forms.local_input(now, zone)}), {}),
         "acknowledgement": (MultiDict(), {}),
         "transition": (MultiDict(), {}),
+    }
+
+
+def new_version(protocol: Protocol, now: datetime) -> dict:
+    """What the new-version page reads: the version it starts from, its terms as the form's
+    first `values`, and whether saving retires a pending version."""
+    read = protocol_reading.read(protocol, now)
+    return {
+        "protocol": protocol,
+        "project": protocol.project,
+        "account": read.account,
+        "starts_from": read.latest.number,
+        "replaces_pending": any(v.status in agreement.PENDING for v in read.versions),
+        "zone_name": read.zone_name,
+        "values": protocol_forms.prefilled(read.latest, now),
     }
 
 

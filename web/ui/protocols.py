@@ -184,9 +184,27 @@ def show_protocol(protocol_id):
     return _protocol_page(protocol_id)
 
 
-def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
+def _new_version_page(protocol_id: int, *, status=200, submitted=None, conflict=None):
+    """The new-version form on a page of its own, filled in from the latest version, or
+    with what was typed (`submitted` as on the protocol page)."""
+    actor = viewer()
+    protocol = queries.get_protocol(actor, protocol_id)
+    permissions.require_drafter(actor, protocol.project.account_id)
+    page = protocol_page.new_version(protocol, clock().now())
+    values, errors = (submitted or {}).get("version", (page.pop("values"), {}))
+    page.pop("values", None)
+    return render_template("protocols/new_version.html", conflict=conflict, people=_people_choices(page["account"]),
+                           values=values, errors=errors, **page), status
+
+
+@blueprint.get("/protocols/<int:protocol_id>/versions/new")
+def new_version(protocol_id):
+    return _new_version_page(protocol_id)
+
+
+def _submit(protocol_id: int, form: str, schema, call, done, extra=None, page=_protocol_page):
     """Read `form` through `schema`, run the use case `call(actor, data)` and go back to the
-    protocol with the message `done(result)`; or show the page again with the form's
+    protocol with the message `done(result)`; or show the form's `page` again with its
     errors (422), or with what someone else changed meanwhile (409), keeping what was typed."""
     actor = viewer()
     data, errors = forms.load(schema, request.form, **(extra or {}))
@@ -196,12 +214,11 @@ def _submit(protocol_id: int, form: str, schema, call, done, extra=None):
         except Invalid as error:
             errors = error.errors
         except Conflict as error:
-            return _protocol_page(protocol_id, status=409, conflict=error.detail, submitted={form: (request.form, {})})
+            return page(protocol_id, status=409, conflict=error.detail, submitted={form: (request.form, {})})
         else:
             flash(done(result), "success")
             return redirect(url_for(".show_protocol", protocol_id=protocol_id))
-    return _protocol_page(protocol_id, status=422,
-                          submitted={form: (request.form, protocol_forms.flat_errors(errors))})
+    return page(protocol_id, status=422, submitted={form: (request.form, protocol_forms.flat_errors(errors))})
 
 
 @blueprint.post("/protocols/<int:protocol_id>/versions")
@@ -215,6 +232,7 @@ def add_version(protocol_id):
         lambda version: f"Version {version.number} saved as a draft. Propose it when it is ready for both "
                         "companies to acknowledge.",
         protocol_forms.terms_extra(request.form),
+        page=_new_version_page,
     )
 
 

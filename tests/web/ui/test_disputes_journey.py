@@ -70,7 +70,7 @@ def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_page
     followed(alice, send(alice, did, "option", summary="Write the overtime off",
                          value_to_supplier="-3", value_to_customer="4"))
     rows = dispute_page(alice, did).by_id("options").find("tbody").find_all("tr")
-    assert [(r.attrs["class"], r.find_all("td")[3].text) for r in rows] == [
+    assert [(r.attrs["class"], r.find("td").find(class_="badge").text) for r in rows] == [
         ("mutual", "Value to both companies"), ("one-sided", "Value to one company only"),
     ]
     assert buttons(dispute_page(alice, did).by_id("transition-start_resolution")) == ["Start resolution"]
@@ -84,7 +84,7 @@ def test_alice_and_carla_take_a_dispute_from_intake_to_resolved_through_the_page
     row = option_row(dispute_page(alice, did), "Bill the overtime at half rate")
     assert "Awaits Northwind Systems" in row.text
     assert "Accepted for Northwind Systems." in followed(alice, press(alice, row))
-    accepted = dispute_page(alice, did).by_id("options").find("tbody").find("tr").find_all("td")[4].text
+    accepted = dispute_page(alice, did).by_id("options").find("tbody").find("tr").find_all("td")[3].text
     assert accepted == "Contoso Retail (Carla); Northwind Systems (Alice)"
 
     # Alice resolves it with that option and a summary, and records a commitment.

@@ -38,7 +38,7 @@ def test_each_record_form_shows_only_in_the_states_its_service_accepts(world, br
     page = dispute_page(browser_as("alice"), dispute.id)
     found = [form.attrs.get("id") or ("accept" if form.attrs["action"].endswith("/acceptances") else "retract")
              for form in post_forms(page) if not form.attrs["action"].endswith("/transitions")]
-    assert list(dict.fromkeys(found)) == RECORD_FORMS[state], "one accept form per option, in its row"
+    assert sorted(set(found)) == sorted(RECORD_FORMS[state])
 
 
 def test_an_option_out_of_range_is_refused_next_to_its_fields_with_what_was_typed(world, browser_as):
@@ -306,7 +306,7 @@ def test_the_top_of_the_page_says_what_the_dispute_waits_on_for_every_reader(wor
     page = dispute_page(browser_as(who), dispute.id)
     section = [s for s in page.find_all("section") if s.attrs.get("aria-labelledby") == "next-heading"][0]
     assert said in section.text
-    assert (section.find("a", href="#actions") is not None) == yours
+    assert (section.find("a", href="#transition-gather_stories") is not None) == yours
 
 
 def test_a_party_is_sent_to_their_story_and_a_resolved_dispute_waits_on_no_one(world, browser_as):

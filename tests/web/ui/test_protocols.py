@@ -22,6 +22,7 @@ from protocols.models import Touchpoint
 from tests.conftest import table_counts
 from tests.web.ui.pages import form_values
 from tests.web.ui.pages import main
+from tests.web.ui.pages import parse
 from tests.web.ui.pages import post_forms
 
 WEEKLY = {"every": 1, "unit": "weeks"}
@@ -384,9 +385,11 @@ def test_a_new_version_form_leaves_out_a_start_already_reached(world, browser_as
     upcoming = agreed(world, scenario="onboarding", effective_from=world.clock.now() + timedelta(days=7))
     alice = browser_as("alice")
     for shown, expected in ((protocol, ""), (upcoming, "2026-03-09")):
-        (form,) = post_forms(main(alice.get(f"/protocols/{shown.id}")), action=f"/protocols/{shown.id}/versions")
+        (form,) = post_forms(main(alice.get(f"/protocols/{shown.id}/versions/new")),
+                             action=f"/protocols/{shown.id}/versions")
         assert dict(form_values(form))["effective_from"] == expected
-    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}/versions/new")),
+                         action=f"/protocols/{protocol.id}/versions")
     assert alice.post(f"/protocols/{protocol.id}/versions", data=MultiDict(form_values(form))).status_code == 302
     assert ProtocolVersion.get((ProtocolVersion.protocol == protocol.id) & (ProtocolVersion.number == 2)) \
         .effective_from is None
@@ -395,7 +398,8 @@ def test_a_new_version_form_leaves_out_a_start_already_reached(world, browser_as
 def test_a_new_version_effective_before_the_version_in_force_is_refused_next_to_the_day(world, browser_as):
     protocol = agreed(world, effective_from=world.clock.now() - timedelta(days=7))
     alice = browser_as("alice")
-    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}/versions/new")),
+                         action=f"/protocols/{protocol.id}/versions")
     values = MultiDict(form_values(form))
     values["effective_from"] = "2026-02-20"
     before = table_counts()
@@ -450,8 +454,8 @@ def test_a_new_version_sent_after_someone_else_changed_the_protocol_is_409_and_k
     services.acknowledge(world.actor("carla"), world.clock, protocol.id, version=1)
     form = new_protocol_form(world, scenario=None, agenda="My careful rewording.", expected_version=seen)
     page = html(alice.post(f"/protocols/{protocol.id}/versions", data=form), 409)
-    assert "Someone else changed this protocol" in text(page)
-    assert "Contoso Retail (Carla" in text(page)
+    assert "Someone else changed this protocol while you were writing, so nothing was saved" in text(page)
+    assert f'<a href="/protocols/{protocol.id}">read the protocol as it is now</a>' in page
     assert ">My careful rewording.</textarea>" in page
     assert f'name="expected_version" value="{int(seen) + 1}"' in page
     assert ProtocolVersion.select().count() == 1
@@ -469,7 +473,10 @@ def test_a_new_version_starts_from_the_latest_and_saves_what_the_form_holds(worl
                       escalation=[{"person_id": world.id("bob"), "respond_within_hours": 8}],
                       max_contacts_per_window=3, backup_ids=[world.id("sam")], timezone="Europe/Berlin")
     alice = browser_as("alice")
-    page = html(alice.get(f"/protocols/{protocol.id}"))
+    shown = html(alice.get(f"/protocols/{protocol.id}"))
+    assert f'href="/protocols/{protocol.id}/versions/new">Draft a new version' in shown
+    assert 'name="agenda"' not in shown, "the new version is drafted on a page of its own"
+    page = html(alice.get(f"/protocols/{protocol.id}/versions/new"))
     form = page.split('id="new-version-heading"')[1]
     assert 'value="1" selected' not in form  # no stray selection
     assert re.search(r'name="channel"[^>]*>.*?<option value="video" selected', form, re.S)
@@ -512,7 +519,8 @@ def test_a_version_with_more_phases_and_steps_than_the_form_shows_keeps_them_all
     escalation = [{"person_id": person, "respond_within_hours": 4 * n} for n, person in enumerate(people, 1)]
     protocol = agreed(world, phases=phases, escalation=escalation)
     alice = browser_as("alice")
-    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}")), action=f"/protocols/{protocol.id}/versions")
+    (form,) = post_forms(main(alice.get(f"/protocols/{protocol.id}/versions/new")),
+                         action=f"/protocols/{protocol.id}/versions")
     assert [legend.text for legend in form.find_all("legend") if legend.text.startswith("Phase")] == [
         f"Phase {n}" for n in range(1, 6)]
     assert form.by_id("step4_person_id") is not None and form.by_id("step5_person_id") is None
@@ -645,19 +653,23 @@ def test_a_bad_touchpoint_comes_back_with_errors_next_to_its_fields_and_what_was
     assert Touchpoint.select().count() == 0
 
 
-def test_touchpoints_are_listed_latest_first_a_page_at_a_time(world, browser_as):
+def test_the_latest_five_touchpoints_show_first_then_earlier_ones_a_page_at_a_time(world, browser_as):
     protocol = agreed(world)
     world.clock.advance(days=30)
-    for day in range(25):
+    for day in range(30):
         touch(world, protocol, world.clock.now() - timedelta(days=day, hours=1), summary=f"Call {day:02d}.")
     carla = browser_as("carla")
     page = html(carla.get(f"/protocols/{protocol.id}"))
-    assert "Call 00." in page and "Call 19." in page and "Call 20." not in page
+    assert "Call 00." in page and "Call 04." in page and "Call 05." not in page
     assert page.index("Call 00.") < page.index("Call 01.")
     earlier = unescape(re.search(r'href="([^"]+)">Earlier touchpoints', page).group(1))
     page = html(carla.get(earlier))
-    assert "Call 20." in page and "Call 24." in page and "Call 19." not in page
-    assert "Earlier touchpoints" not in page and "Latest touchpoints" in page
+    assert "Call 05." in page and "Call 24." in page and "Call 04." not in page and "Call 25." not in page
+    assert "Latest touchpoints" in page
+    earlier = unescape(re.search(r'href="([^"]+)">Earlier touchpoints', page).group(1))
+    page = html(carla.get(earlier))
+    assert "Call 25." in page and "Call 29." in page and "Call 24." not in page
+    assert "Earlier touchpoints" not in page
 
 
 def test_an_incident_protocol_takes_incident_reports(world, browser_as):
@@ -797,7 +809,8 @@ def test_people_without_a_part_in_the_protocol_read_it_but_see_no_action(world, 
     services.transition_version(world.actor("alice"), world.clock, contested.id, 2, trigger="propose")
     dev = browser_as("dev")
     page = html(dev.get(f"/protocols/{contested.id}"))
-    assert "Acknowledge for" not in page and "Log a touchpoint" not in page and "New version" not in page
+    assert "Acknowledge for" not in page and "Log a touchpoint" not in page and "Draft a new version" not in page
+    assert dev.get(f"/protocols/{contested.id}/versions/new").status_code == 403
     assert "Create my calendar link" in page
     assert dev.post(f"/protocols/{contested.id}/acknowledgements", data={"version": "2"}).status_code == 403
     assert dev.post(f"/protocols/{contested.id}/versions/2/transitions",
@@ -873,3 +886,42 @@ def test_a_protocol_in_force_waits_on_its_point_people_once_contact_is_overdue(w
     said = _next_step(browser_as("carla"), protocol)
     assert "Waits on you to make contact: it was due" in said and "Log a touchpoint" in said
     assert "Waits on the point people, Alice and Carla, to make contact" in _next_step(browser_as("auditor"), protocol)
+
+
+def _folds(page: str) -> dict[str, bool]:
+    """Each folded form's summary on the page, and whether it is open."""
+    folds = main_of(page).find_all("details", class_="fold")
+    return {details.find("summary").text: "open" in details.attrs for details in folds}
+
+
+def main_of(page: str):
+    return parse(page).find("main")
+
+
+def test_the_touchpoint_form_opens_when_contact_waits_on_the_reader_and_folds_otherwise(world, browser_as):
+    protocol = agreed(world, scenario="incident", cadence={"respond_within_hours": 4}, channel="phone")
+    carla = browser_as("carla")
+    assert _folds(html(carla.get(f"/protocols/{protocol.id}"))) == {
+        "Log a touchpoint": False, "Report an incident": False}
+    services.report_incident(world.actor("carla"), world.clock, protocol.id,
+                             started_at=world.clock.now(), summary="Tills offline.")
+    world.clock.advance(hours=5)
+    page = html(browser_as("carla").get(f"/protocols/{protocol.id}"))
+    assert _folds(page)["Log a touchpoint"], "the first contact is overdue and waits on Carla"
+    assert 'href="#log">Log a touchpoint</a>' in page
+    assert not _folds(html(browser_as("dev").get(f"/protocols/{protocol.id}")))
+
+
+def test_a_folded_touchpoint_form_sent_back_with_its_errors_is_open(world, browser_as):
+    protocol = agreed(world)
+    page = html(browser_as("carla").post(f"/protocols/{protocol.id}/touchpoints", data={"summary": ""}), 422)
+    assert _folds(page)["Log a touchpoint"]
+
+
+def test_retiring_a_version_folds_away_behind_what_it_does(world, browser_as):
+    protocol = agreed(world)
+    page = main_of(html(browser_as("alice").get(f"/protocols/{protocol.id}")))
+    (retire,) = [fold for fold in page.find_all("details", class_="fold") if "Retire" in fold.find("summary").text]
+    assert retire.find("summary").text == "Retire version 1…" and "open" not in retire.attrs
+    assert "Nothing is in force after it until a new version is agreed by both companies." in retire.text
+    assert retire.find("button").text == "Retire version 1"
