@@ -197,9 +197,15 @@ def context(actor: Actor, clock, protocol: Protocol, args, reader: tzinfo) -> di
     measured = compliance["compliance"]
     step = protocol_steps.next_step(read, measured.status if measured else None,
                                     measured.next_due_at if measured else None)
+    yours = protocol_steps.is_theirs(step, actor, read)
     return {
         "step": step,
-        "step_is_yours": protocol_steps.is_theirs(step, actor, read),
+        "step_is_yours": yours,
+        # What the reader acts on comes first: the versions while one waits to be proposed
+        # or acknowledged, the touchpoints otherwise; the touchpoint form is open when
+        # contact waits on the reader.
+        "versions_first": step is not None and step.stage in ("acknowledge", "propose"),
+        "log_open": yours and step.stage == "contact",
         "companies": {"supplier": read.account.supplier.name, "customer": read.account.customer.name},
         "protocol": protocol,
         "project": protocol.project,
