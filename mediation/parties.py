@@ -4,6 +4,7 @@ from peewee import BooleanField
 from peewee import CharField
 from peewee import CompositeKey
 from peewee import ForeignKeyField
+from peewee import IntegerField
 from peewee import TextField
 
 from mediation.db import BaseModel
@@ -46,6 +47,7 @@ class Account(BaseModel):
     supplier = ForeignKeyField(Organization, backref="supplied_accounts", on_delete="RESTRICT")
     customer = ForeignKeyField(Organization, backref="customer_accounts", on_delete="RESTRICT")
     created_at = UTCDateTimeField()
+    contact_ceiling_per_week = IntegerField(default=5)
 
     class Meta:
         indexes = ((("supplier", "customer", "name"), True),)
@@ -57,6 +59,18 @@ class AccountManager(BaseModel):
 
     class Meta:
         primary_key = CompositeKey("account", "person")
+
+
+class AccountMember(BaseModel):
+    """A person of either company on an account's team, with the function they serve in."""
+
+    account = ForeignKeyField(Account, backref="team", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="teams", on_delete="RESTRICT")
+    function = CharField(max_length=40)
+    added_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("account", "person"), True),)
 
 
 class Project(BaseModel):

@@ -108,6 +108,7 @@ class Touchpoint(BaseModel):
     summary = TextField()
     logged_by = ForeignKeyField(Person, on_delete="RESTRICT")
     created_at = UTCDateTimeField()
+    initiated_by = CharField(max_length=16, null=True)
 
     class Meta:
         indexes = ((("protocol", "occurred_at"), False),)
