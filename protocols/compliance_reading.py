@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from mediation.access import Actor
 from mediation.errors import Invalid
+from mediation.periods import MAX_RANGE
+from mediation.periods import check_range as check_span
 from protocols import compliance as rules
 from protocols.models import Incident
 from protocols.models import Touchpoint
@@ -13,18 +15,12 @@ from protocols.queries import get_protocol
 from protocols.queries import latest_incidents
 from protocols.queries import versions_and_activations
 
-MAX_RANGE = timedelta(days=731)
-
-
 def check_range(start: datetime, end: datetime, now: datetime) -> None:
     """Invalid unless compliance may be computed over [start, end): forwards, at most
     MAX_RANGE long, ending at most MAX_RANGE from now. Windows are counted one by one from
     the start of the version in force, so a week far ahead costs as much as every window
     before it: a week in the year 2500 of an hourly cadence took 40 seconds."""
-    if start >= end:
-        raise Invalid.field("from", "must be before 'to'")
-    if end - start > MAX_RANGE:
-        raise Invalid.field("to", "a range covers at most two years")
+    check_span(start, end)
     if end > now + MAX_RANGE:
         raise Invalid.field("to", "a range ends at most two years from now")
 

@@ -10,7 +10,6 @@ from protocols import board
 from protocols.agreement import REQUESTABLE_TRIGGERS
 from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
-from protocols.compliance_reading import MAX_RANGE
 from protocols.models import CHANNELS
 from protocols.models import SCENARIOS
 from web.schemas import Body
@@ -18,6 +17,7 @@ from web.schemas import ExpectedVersion
 from web.schemas import Id
 from web.schemas import Moment
 from web.schemas import PageQuery
+from web.schemas import PeriodQuery
 from web.schemas import QueryId
 from web.schemas import Text
 from web.schemas import Whole
@@ -121,17 +121,8 @@ class BoardQuery(PageQuery):
     order = fields.String(load_default="asc", validate=validate.OneOf(board.ORDERS))
 
 
-class ComplianceQuery(Schema):
-    start = Moment(data_key="from", load_default=None)
-    end = Moment(data_key="to", load_default=None)
-
-    @validates_schema
-    def ordered(self, data, **kwargs):
-        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            raise ValidationError("must be before 'to'", field_name="from")
-        if data.get("start") and data.get("end") and data["end"] - data["start"] > MAX_RANGE:
-            raise ValidationError("a range covers at most two years", field_name="to")
-
+class ComplianceQuery(PeriodQuery):
+    pass
 
 
 class VersionOut(Schema):

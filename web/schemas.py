@@ -13,6 +13,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
+from marshmallow import validates_schema
 
 from mediation.credentials import PASSWORD_LENGTH
 from mediation.dispute_queries import ORDERS
@@ -20,6 +21,7 @@ from mediation.dispute_queries import SORTS
 from mediation.disputes import COMMITMENT_STATUSES
 from mediation.disputes import SEVERITIES
 from mediation.disputes import VISIBILITIES
+from mediation.errors import Invalid
 from mediation.lifecycle import DECLARED
 from mediation.lifecycle import INPUTS
 from mediation.lifecycle import STATES
@@ -27,6 +29,7 @@ from mediation.lifecycle import TRIGGERS
 from mediation.lifecycle import Input
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
+from mediation.periods import check_range
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 200
@@ -107,6 +110,22 @@ class Moment(fields.DateTime):
         if not self.FIRST_YEAR <= moment.year < self.END_YEAR:
             raise ValidationError(f"must be written in the years {self.FIRST_YEAR} to {self.END_YEAR - 1}")
         return moment.astimezone(timezone.utc)
+
+
+class PeriodQuery(Schema):
+    """`from` and `to` of a range of figures, checked by the one rule of mediation.periods."""
+
+    start = Moment(data_key="from", load_default=None)
+    end = Moment(data_key="to", load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end"):
+            try:
+                check_range(data["start"], data["end"])
+            except Invalid as broken:
+                (field, (message,)), = broken.errors.items()
+                raise ValidationError(message, field_name=field) from None
 
 
 def Body(limit: int, **kwargs):
