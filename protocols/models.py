@@ -18,6 +18,8 @@ from protocols.cadence import schedule_of
 ESCALATION = "escalation"  # the scenario a dispute on the project puts in force (protocols.escalation)
 SCENARIOS = ("routine", "onboarding", "incident", ESCALATION, "executive_review")
 CHANNELS = ("email", "phone", "video", "in_person", "chat", "ticket")
+# The company that started a touchpoint, when it was recorded.
+INITIATORS = ("supplier", "customer")
 
 
 def protocol_name(scenario: str, project: str) -> str:

@@ -26,6 +26,7 @@ from protocols import compliance as rules
 from protocols import escalation
 from protocols.cadence import has_response_time
 from protocols.models import ESCALATION
+from protocols.models import INITIATORS
 from protocols.models import Acknowledgement
 from protocols.models import Incident
 from protocols.models import Protocol
@@ -238,7 +239,12 @@ def _require_in_force(protocol, versions, activations, at, field) -> ProtocolVer
 
 
 def log_touchpoint(actor: Actor, clock, protocol_id: int, *, occurred_at: datetime, channel: str,
-                   supplier_person_id: int, customer_person_id: int, summary: str) -> Touchpoint:
+                   supplier_person_id: int, customer_person_id: int, summary: str,
+                   initiated_by: str | None = None) -> Touchpoint:
+    """Log a contact; `initiated_by` names the company that started it, so that too much or
+    too little contact can be put down to one of them."""
+    if initiated_by is not None and initiated_by not in INITIATORS:
+        raise Invalid.field("initiated_by", f"must be one of: {', '.join(INITIATORS)}")
     with write_transaction():
         protocol = get_protocol(actor, protocol_id)
         capacity = contact_capacity(actor, protocol)
@@ -259,12 +265,12 @@ def log_touchpoint(actor: Actor, clock, protocol_id: int, *, occurred_at: dateti
         touchpoint = Touchpoint.create(
             protocol=protocol, occurred_at=occurred_at, channel=channel,
             supplier_person=supplier_person_id, customer_person=customer_person_id,
-            summary=summary, logged_by=actor.person_id, created_at=now,
+            summary=summary, logged_by=actor.person_id, created_at=now, initiated_by=initiated_by,
         )
         _event(protocol, actor.signing(capacity), now, "touchpoint_logged", {
             "touchpoint_id": touchpoint.id, "occurred_at": occurred_at.isoformat(), "channel": channel,
             "supplier_person_id": supplier_person_id, "customer_person_id": customer_person_id,
-            "summary": summary,
+            "summary": summary, "initiated_by": initiated_by,
         })
     return touchpoint
 

@@ -365,10 +365,11 @@ def _agree_protocols(clock, actors, p, projects) -> dict:
 
 def _log_contact(clock, actors, p, agreed, now) -> None:
     """Touchpoints and incidents that give each demo protocol its story."""
-    def log(key, actor, when, supplier, customer, channel, summary):
+    def log(key, actor, when, supplier, customer, channel, summary, initiated_by):
         protocol_services.log_touchpoint(
             actors[actor], clock, agreed[key].id, occurred_at=when, channel=channel,
-            supplier_person_id=p[supplier], customer_person_id=p[customer], summary=summary)
+            supplier_person_id=p[supplier], customer_person_id=p[customer], summary=summary,
+            initiated_by=initiated_by)
 
     versions = versions_of([protocol.id for protocol in agreed.values()])
     start = {key: versions[protocol.id][0].in_force_from for key, protocol in agreed.items()}
@@ -378,22 +379,26 @@ def _log_contact(clock, actors, p, agreed, now) -> None:
     while window + timedelta(hours=2) < now:
         daily = window - start["onboarding"] < timedelta(days=14)
         if daily or window.astimezone(berlin).weekday() in (0, 3):
-            log("onboarding", "alice", window + timedelta(hours=2), "alice", "carla", "video", "Cut-over stand-up.")
+            log("onboarding", "alice", window + timedelta(hours=2), "alice", "carla", "video", "Cut-over stand-up.",
+                "supplier")
         window += timedelta(days=1)
-    # Routine weekly status, with the third week missed.
+    # Routine weekly status, with the third week missed; whoever logs it called the meeting.
     for week in range(6):
         when = start["routine"] + timedelta(weeks=week, days=1)
         if week != 2 and when < now:
-            log("routine", "erin" if week % 2 else "frank", when, "erin", "frank", "video", "Weekly rollout status.")
-    # Fortnightly review, but this fortnight Contoso and Northwind keep e-mailing.
+            log("routine", "erin" if week % 2 else "frank", when, "erin", "frank", "video", "Weekly rollout status.",
+                "supplier" if week % 2 else "customer")
+    # Fortnightly review, but this fortnight Contoso keeps e-mailing Northwind.
     for days_ago in (33, 19, 6, 4, 2, 1):
         log("chatty", "alice", now - timedelta(days=days_ago, hours=1), "alice", "carla",
-            "email" if days_ago != 2 else "chat", "Loyalty points question.")
+            "email" if days_ago != 2 else "chat", "Loyalty points question.",
+            "supplier" if days_ago > 14 else "customer")
     # Incidents: one answered within the hour, one waiting for a first call.
     answered = now - timedelta(days=10)
     protocol_services.report_incident(actors["frank"], clock, agreed["incident"].id, started_at=answered,
                                       summary="Advance shipping notices rejected in bulk.")
-    log("incident", "erin", answered + timedelta(minutes=50), "erin", "frank", "phone", "Workaround agreed.")
+    log("incident", "erin", answered + timedelta(minutes=50), "erin", "frank", "phone", "Workaround agreed.",
+        "supplier")
     protocol_services.report_incident(actors["frank"], clock, agreed["incident"].id,
                                       started_at=now - timedelta(hours=6),
                                       summary="EDI gateway returns 500 on every order.")

@@ -11,6 +11,7 @@ from protocols.agreement import REQUESTABLE_TRIGGERS
 from protocols.cadence import UNITS
 from protocols.cadence import WEEKDAYS
 from protocols.models import CHANNELS
+from protocols.models import INITIATORS
 from protocols.models import SCENARIOS
 from web.schemas import Body
 from web.schemas import ExpectedVersion
@@ -104,6 +105,8 @@ class TouchpointIn(Schema):
     supplier_person_id = Id(required=True)
     customer_person_id = Id(required=True)
     summary = Body(5_000, required=True)
+    initiated_by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(INITIATORS), metadata={
+        "description": "the company that started the contact, when known"})
 
 
 class IncidentIn(Schema):
@@ -157,6 +160,7 @@ class TouchpointOut(Schema):
     supplier_person_id = fields.Integer()
     customer_person_id = fields.Integer()
     summary = fields.String()
+    initiated_by = fields.String(allow_none=True)
     logged_by_id = fields.Integer()
     created_at = fields.DateTime()
 

@@ -12,6 +12,9 @@ COMPLIANCE_STATUSES = {"on_track": "On track", "due_soon": "Due soon", "overdue"
 CHANNELS = {"email": "Email", "phone": "Phone", "video": "Video call", "in_person": "In person",
             "chat": "Chat", "ticket": "Ticket"}
 UNITS = {"hours": "hours", "days": "days", "weeks": "weeks", "months": "months"}
+# Who started a touchpoint, as the form offers it; not choosing leaves it unrecorded.
+INITIATORS = {"supplier": "The supplier started it", "customer": "The customer started it"}
+NOT_RECORDED = "Not recorded"
 WEEKDAYS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 

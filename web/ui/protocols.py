@@ -58,6 +58,8 @@ NEW_PROTOCOL = MultiDict({"cadence_kind": protocol_forms.PERIODIC, "cadence_ever
 def _helpers():
     return {
         "channels": [(c, protocol_words.channel(c)) for c in CHANNELS],
+        "initiators": list(protocol_words.INITIATORS.items()),
+        "not_recorded": protocol_words.NOT_RECORDED,
         "cadence_kinds": protocol_forms.CADENCE_KINDS,
         "units": [(u, protocol_words.UNITS[u]) for u in UNITS],
         "weekdays": [(d, protocol_words.WEEKDAYS[d]) for d in WEEKDAYS],
