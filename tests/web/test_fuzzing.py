@@ -103,6 +103,7 @@ DOMAIN_RULES = {
     "protocols.log_touchpoint": "not in the future; while the protocol was in force; people of the right companies",
     "protocols.report_incident": "not in the future; a response-time cadence in force then",
     "protocols.compliance": "`from` before `to`, at most two years apart",
+    "relationship.relationship": "`from` before `to`, at most two years apart",
     "notifications.change_settings": "a known time zone",
     "webhooks.subscribe": "an https URL whose host resolves to public addresses",
     "search.search": "a cursor that an earlier page of the same search gave",
@@ -112,6 +113,7 @@ DOMAIN_RULES = {
 # state (it compares no two values): the only refusals of the parser a valid request may get.
 BETWEEN_FIELDS = {
     "protocols.compliance": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
+    "relationship.relationship": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
 }
 
 # positive_data_acceptance's own list (a 5xx is not_a_server_error's to judge).

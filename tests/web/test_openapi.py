@@ -514,6 +514,12 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.get(f"{API}/protocols/{incident['id']}/compliance"))
     assert ok(c.get(f"{API}/protocols/board"))["items"]
     ok(c.get(f"{API}/protocols/{pid}/history"))
+
+    # the relationship, as each company reads it
+    account = world.accounts["contoso"].id
+    relationship = ok(c.get(f"{API}/accounts/{account}/relationship", as_="carla"))
+    assert relationship["communication"]["protocols"] and relationship["trend"]
+    ok(c.get(f"{API}/accounts/{account}/relationship?from={quote(start.isoformat())}"))
     assert c.get(f"{API}/protocols/{pid}/calendar.ics").status_code == 200
     token = ok(c.post(f"{API}/me/calendar-token", as_="carla"), 201)["token"]
     assert c.get(f"{API}/me/calendar.ics?token={token}", as_=None).status_code == 200

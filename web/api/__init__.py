@@ -123,10 +123,11 @@ def register(app) -> None:
     from web.api import notifications
     from web.api import openapi
     from web.api import protocols
+    from web.api import relationship
     from web.api import search
     from web.api import tokens
     from web.api import webhooks
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, audit, search, notifications, tokens, webhooks, openapi):
+    for module in (directory, disputes, protocols, relationship, audit, search, notifications, tokens, webhooks, openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -1,0 +1,305 @@
+"""The relationship with one customer as both companies may see it: its disputes, the value
+their resolutions gave each company and the balance called from it, the commitments each
+company kept and missed, how each protocol's contact went and who started it, a quarterly
+trend, and the latest events of its disputes and protocols.
+
+Everything is read in a fixed number of queries, whatever the number of disputes and
+touchpoints. The figures count no story or note, so an internal one never weighs in what
+a customer's people see; the timeline leaves internal events out for them.
+"""
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import fn
+
+from mediation.access import Actor
+from mediation.access import sees_internal
+from mediation.access import visible_account
+from mediation.access import visible_accounts
+from mediation.balance import Balance
+from mediation.balance import balance_of
+from mediation.balance import resolutions
+from mediation.disputes import Dispute
+from mediation.ledger import AuditEvent
+from mediation.parties import Account
+from mediation.parties import Organization
+from mediation.parties import Person
+from mediation.parties import Project
+from mediation.periods import last_year
+from mediation.relationship_figures import COMPANIES
+from mediation.relationship_figures import DisputeFigures
+from mediation.relationship_figures import Kept
+from mediation.relationship_figures import commitment_figures
+from mediation.relationship_figures import dispute_figures
+from mediation.relationship_figures import quarters
+from protocols import compliance as rules
+from protocols.compliance_reading import check_range
+from protocols.models import ESCALATION
+from protocols.models import Incident
+from protocols.models import Protocol
+from protocols.models import Touchpoint
+from protocols.models import protocol_name
+from protocols.queries import activations_of
+from protocols.queries import versions_of
+
+TIMELINE_LIMIT = 20
+# Compliance statuses counted as on track: a contact due soon is not late yet.
+ON_TRACK = ("on_track", "due_soon")
+
+
+@dataclass(frozen=True)
+class Side:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    name: str
+    supplier: Side
+    customer: Side
+
+
+@dataclass(frozen=True)
+class ProtocolContact:
+    """How one protocol's contact went over the period, and its status now (None: not in force)."""
+
+    protocol_id: int
+    name: str
+    status: str | None
+    touchpoints: int
+    missed_windows: int
+    over_windows: int
+
+
+@dataclass(frozen=True)
+class Communication:
+    protocols_in_force: int
+    on_track: int
+    overdue: int
+    over_communicating: int
+    missed_windows: int
+    over_windows: int
+    initiated: dict
+    protocols: list[ProtocolContact]
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    quarter: str
+    resolutions: int
+    to_supplier: int
+    to_customer: int
+    touchpoints: int
+    missed_windows: int
+
+
+@dataclass(frozen=True)
+class Relationship:
+    account: AccountView
+    start: datetime
+    end: datetime
+    disputes: DisputeFigures
+    value: Balance
+    commitments: dict[str, Kept]
+    communication: Communication
+    trend: list[QuarterFigures]
+
+
+def _account_view(account: Account) -> AccountView:
+    names = dict(Organization.select(Organization.id, Organization.name)
+                 .where(Organization.id.in_([account.supplier_id, account.customer_id])).tuples())
+    return AccountView(account.id, account.name, Side(account.supplier_id, names[account.supplier_id]),
+                       Side(account.customer_id, names[account.customer_id]))
+
+
+def relationship(actor: Actor, clock, account_id: int, *, start: datetime | None = None,
+                 end: datetime | None = None) -> Relationship:
+    """The relationship over [start, end), by default the last 12 months; NotFound when the
+    caller may not see the account, Invalid for a range that is not one or ends too far
+    ahead for compliance to be counted (protocols.compliance_reading.check_range)."""
+    account = visible_account(actor, account_id)
+    now = clock.now()
+    start, end = last_year(now, start, end)
+    check_range(start, end, now)
+    found = resolutions(Dispute.account == account.id, start, end)
+    communication, windows = _communication(account.id, start, end, now)
+    return Relationship(
+        account=_account_view(account),
+        start=start,
+        end=end,
+        disputes=dispute_figures(account.id, start, end, now, found),
+        value=balance_of(found),
+        commitments=commitment_figures(account.id, start, end, now),
+        communication=communication,
+        trend=_trend(start, end, found, windows),
+    )
+
+
+def _protocols(account_id: int) -> dict[int, tuple[str, str]]:
+    rows = (Protocol.select(Protocol.id, Protocol.scenario, Project.name).join(Project)
+            .where(Project.account == account_id).order_by(Project.name, Protocol.scenario).tuples())
+    return {pid: (scenario, project) for pid, scenario, project in rows}
+
+
+def _communication(account_id: int, start: datetime, end: datetime, now: datetime):
+    """Each protocol's compliance over the period, its status now (the arithmetic of
+    protocols.compliance), who started its touchpoints; and the touchpoint times and
+    window reports, for the trend."""
+    protocols = _protocols(account_id)
+    versions = versions_of(protocols)
+    activations = activations_of([pid for pid, (scenario, _) in protocols.items() if scenario == ESCALATION])
+    expected = {pid: rules.expectations_for(scenario, versions[pid], activations.get(pid, []))
+                for pid, (scenario, _) in protocols.items()}
+    since = min(start, now) - max((rules.lookback(e) for e in expected.values()), default=rules.lookback([]))
+    times = _by_protocol(Touchpoint, Touchpoint.occurred_at, protocols, since)
+    incidents = _by_protocol(Incident, Incident.started_at, protocols, since)
+    contacts, all_windows, touched = [], [], []
+    for pid, (scenario, project) in protocols.items():
+        result = rules.assess(expected[pid], [rules.Touchpoint(t, "", 0, 0) for t in times[pid]], incidents[pid],
+                              start=start, end=end, now=now)
+        in_force = rules.version_at(expected[pid], versions[pid], now) is not None
+        contacts.append(ProtocolContact(pid, protocol_name(scenario, project), result.status if in_force else None,
+                                        result.touchpoints, result.missed, result.over))
+        all_windows += result.windows
+        touched += times[pid]
+    live = [c.status for c in contacts if c.status is not None]
+    communication = Communication(
+        protocols_in_force=len(live),
+        on_track=sum(status in ON_TRACK for status in live),
+        overdue=live.count("overdue"),
+        over_communicating=live.count("over_communicating"),
+        missed_windows=sum(c.missed_windows for c in contacts),
+        over_windows=sum(c.over_windows for c in contacts),
+        initiated=_initiated(protocols, start, end),
+        protocols=contacts,
+    )
+    return communication, (sorted(touched), all_windows)
+
+
+def _by_protocol(model, moment, protocols, since: datetime) -> dict[int, list[datetime]]:
+    """`moment` of every row of `model` since `since`, per protocol, in one query."""
+    found = {pid: [] for pid in protocols}
+    if found:
+        for pid, at in (model.select(model.protocol, moment)
+                        .where(model.protocol.in_(list(found)) & (moment >= since)).tuples()):
+            found[pid].append(at)
+    return found
+
+
+def _initiated(protocols, start: datetime, end: datetime) -> dict[str, int]:
+    """The period's touchpoints by the company that started them; `unknown` when not recorded."""
+    counted = {company: 0 for company in (*COMPANIES, "unknown")}
+    if protocols:
+        for company, count in (Touchpoint.select(Touchpoint.initiated_by, fn.COUNT(Touchpoint.id))
+                               .where(Touchpoint.protocol.in_(list(protocols)) & (Touchpoint.occurred_at >= start)
+                                      & (Touchpoint.occurred_at < end))
+                               .group_by(Touchpoint.initiated_by).tuples()):
+            counted[company if company in COMPANIES else "unknown"] += count
+    return counted
+
+
+def _trend(start, end, found, contact) -> list[QuarterFigures]:
+    times, windows = contact
+    trend = []
+    for quarter in quarters(start, end):
+        resolved = [r for r in found if quarter.start <= r.resolved_at < quarter.end]
+        trend.append(QuarterFigures(
+            quarter=quarter.label,
+            resolutions=len(resolved),
+            to_supplier=sum(r.to_supplier for r in resolved),
+            to_customer=sum(r.to_customer for r in resolved),
+            touchpoints=bisect_left(times, quarter.end) - bisect_left(times, quarter.start),
+            missed_windows=sum(1 for w in windows if w.status == "missed" and quarter.start <= w.start < quarter.end),
+        ))
+    return trend
+
+
+# --- the accounts and the timeline -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    account: AccountView
+    balance: Balance
+
+
+def relationships(actor: Actor, clock) -> list[AccountBalance]:
+    """Every account the caller may see, by name, with the balance of its last 12 months:
+    two queries however many accounts there are."""
+    now = clock.now()
+    start, end = last_year(now)
+    supplier, customer = Organization.alias(), Organization.alias()
+    rows = (visible_accounts(actor)
+            .select(Account.id, Account.name, supplier.id, supplier.name, customer.id, customer.name)
+            .join_from(Account, supplier, on=(Account.supplier == supplier.id))
+            .join_from(Account, customer, on=(Account.customer == customer.id))
+            .order_by(fn.LOWER(Account.name), Account.id).tuples())
+    accounts = [AccountView(ident, name, Side(sid, sname), Side(cid, cname))
+                for ident, name, sid, sname, cid, cname in rows]
+    by_account = {account.id: [] for account in accounts}
+    if by_account:
+        account_of = dict(Dispute.select(Dispute.id, Dispute.account).where(
+            Dispute.account.in_(list(by_account)) & (Dispute.state == "resolved")).tuples())
+        for resolution in resolutions(Dispute.account.in_(list(by_account)), start, end):
+            by_account[account_of[resolution.dispute_id]].append(resolution)
+    return [AccountBalance(account, balance_of(by_account[account.id])) for account in accounts]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    sequence: int
+    at: datetime
+    kind: str
+    subject_type: str
+    subject_id: int
+    subject: str
+    who: str
+    from_state: str | None
+    to_state: str | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    events: list[TimelineEvent]
+    older: int | None  # the sequence to read older events before, when there are some
+
+
+def timeline(actor: Actor, account_id: int, *, before: int | None = None,
+             limit: int = TIMELINE_LIMIT) -> Timeline:
+    """The latest `limit` events of the account's disputes and protocols before the sequence
+    `before`, newest first, that the caller may read: a customer's people never see an
+    internal one. NotFound when the caller may not see the account."""
+    account = visible_account(actor, account_id)
+    disputes = dict(Dispute.select(Dispute.id, Dispute.title).where(Dispute.account == account.id).tuples())
+    protocols = {pid: protocol_name(scenario, project) for pid, (scenario, project) in _protocols(account.id).items()}
+    subjects = ((AuditEvent.subject_type == "dispute")
+                & AuditEvent.subject_id.in_(Dispute.select(Dispute.id).where(Dispute.account == account.id))) | (
+        (AuditEvent.subject_type == "protocol") & AuditEvent.subject_id.in_(list(protocols) or [0]))
+    internal = sees_internal(actor)
+    found: list[AuditEvent] = []
+    more = False
+    while True:
+        query = AuditEvent.select().where(subjects)
+        if before is not None:
+            query = query.where(AuditEvent.sequence < before)
+        batch = list(query.order_by(AuditEvent.sequence.desc()).limit(limit + 1))
+        for event in batch:
+            if internal or event.data.get("visibility") != "internal":
+                if len(found) == limit:
+                    more = True
+                    break
+                found.append(event)
+        if more or len(batch) <= limit:
+            break
+        before = batch[-1].sequence
+    names = dict(Person.select(Person.id, Person.name)
+                 .where(Person.id.in_({e.actor_person_id for e in found if e.actor_person_id})).tuples())
+    events = [TimelineEvent(e.sequence, e.occurred_at, e.kind, e.subject_type, e.subject_id,
+                            (disputes if e.subject_type == "dispute" else protocols).get(e.subject_id, ""),
+                            names.get(e.actor_person_id, ""), e.from_state, e.to_state) for e in found]
+    return Timeline(events, found[-1].sequence if more else None)
+

@@ -1,0 +1,76 @@
+"""GET /api/v1/accounts/{id}/relationship (issue 13): the figures both companies share, the
+period asked for, the tenant rule (404 for another customer's account) and nothing internal
+in what a customer's people read."""
+
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+
+from mediation import services
+from tests.conftest import assert_problem
+from tests.mediation.test_balance import resolve_with
+
+API = "/api/v1"
+
+
+def path(world, account="contoso", **query):
+    params = "&".join(f"{name}={quote(value.isoformat())}" for name, value in query.items())
+    return f"{API}/accounts/{world.accounts[account].id}/relationship" + (f"?{params}" if params else "")
+
+
+def test_the_relationship_answers_the_contract_of_the_design(api, world):
+    for values in ((1, 4), (0, 5), (2, 3)):
+        resolve_with(world, *values)
+    world.clock.advance(minutes=1)
+    body = api.get(path(world)).json
+    assert set(body) == {"account", "from", "to", "disputes", "value", "commitments", "communication", "trend"}
+    assert body["value"] == {"resolutions": 3, "to_supplier": 3, "to_customer": 12,
+                             "one_sided": {"supplier": 0, "customer": 1}, "overrides": 0,
+                             "balance": "leans_customer"}
+    assert body["disputes"]["resolved"] == 3 and body["disputes"]["open"]["intake"] == 0
+    assert body["commitments"]["supplier"] == {"kept": 0, "missed": 0, "open": 0}
+    assert body["communication"]["initiated"] == {"supplier": 0, "customer": 0, "unknown": 0}
+    assert body["trend"][-1]["quarter"] == "2026-Q1" and body["trend"][-1]["resolutions"] == 3
+    assert body["account"]["customer"]["name"] == "Contoso Retail"
+
+
+def test_the_period_defaults_to_the_last_twelve_months_and_may_be_named(api, world):
+    now = world.clock.now()
+    body = api.get(path(world)).json
+    assert (body["from"], body["to"]) == ((now - timedelta(days=365)).isoformat(), now.isoformat())
+    body = api.get(path(world, **{"from": now - timedelta(days=30)})).json
+    assert body["to"] == (now - timedelta(days=30) + timedelta(days=365)).isoformat()
+
+
+@pytest.mark.parametrize("query, field", [("from=soon", "from"), ("from=2026-03-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                                                                   "from"),
+                                          ("from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to")])
+def test_a_bad_period_is_422_naming_the_parameter(api, world, query, field):
+    response = api.get(f"{API}/accounts/{world.accounts['contoso'].id}/relationship?{query}")
+    assert field in assert_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("auditor", 200), ("alice", 200), ("bob", 200),
+                                         ("sam", 200), ("carla", 200), ("dev", 200), ("frank", 404),
+                                         ("gina", 404)])
+def test_who_may_read_it(api, world, who, status):
+    response = api.get(path(world), as_=who)
+    assert response.status_code == status
+    if status == 404:
+        assert_problem(response, 404)
+
+
+def test_an_unknown_account_is_404(api, world):
+    assert_problem(api.get(f"{API}/accounts/999999/relationship"), 404)
+
+
+def test_internal_stories_and_notes_never_reach_nor_count_in_a_customers_answer(api, world):
+    alice = world.actor("alice")
+    dispute = world.open_dispute()
+    services.record_story(alice, world.clock, dispute.id, party_id=world.id("sam"),
+                          text="Internal: our margin is thin", visibility="internal")
+    services.add_note(alice, world.clock, dispute.id, text="Internal: hold out for more", visibility="internal")
+    theirs = api.get(path(world), as_="carla")
+    assert "Internal" not in theirs.get_data(as_text=True)
+    assert theirs.json == api.get(path(world), as_="alice").json

@@ -1,0 +1,113 @@
+"""What the relationship API answers (DESIGN.md, "The relationship"): the schemas its
+answer is dumped through, which the description states too."""
+
+from marshmallow import Schema
+from marshmallow import fields
+from marshmallow import validate
+
+from mediation.balance import BALANCES
+from mediation.lifecycle import OPEN_STATES
+from protocols.compliance import STATUS_URGENCY
+from web.schemas import PeriodQuery
+
+
+class RelationshipQuery(PeriodQuery):
+    pass
+
+
+class CompanyOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class RelationshipAccountOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    supplier = fields.Nested(CompanyOut)
+    customer = fields.Nested(CompanyOut)
+
+
+def _by_state(values) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(OPEN_STATES)), values=values)
+
+
+class DisputeFiguresOut(Schema):
+    open = _by_state(fields.Integer())
+    stale = fields.Integer()
+    resolved = fields.Integer()
+    withdrawn = fields.Integer()
+    reopened = fields.Integer()
+    median_days_to_resolution = fields.Float(allow_none=True)
+    median_days_in_stage = _by_state(fields.Float(allow_none=True))
+
+
+class OneSidedOut(Schema):
+    supplier = fields.Integer()
+    customer = fields.Integer()
+
+
+class ValueOut(Schema):
+    resolutions = fields.Integer()
+    to_supplier = fields.Integer()
+    to_customer = fields.Integer()
+    one_sided = fields.Nested(OneSidedOut)
+    overrides = fields.Integer()
+    balance = fields.String(validate=validate.OneOf(BALANCES))
+
+
+class KeptOut(Schema):
+    kept = fields.Integer()
+    missed = fields.Integer()
+    open = fields.Integer()
+
+
+class CommitmentsOut(Schema):
+    supplier = fields.Nested(KeptOut)
+    customer = fields.Nested(KeptOut)
+
+
+class InitiatedOut(Schema):
+    supplier = fields.Integer()
+    customer = fields.Integer()
+    unknown = fields.Integer()
+
+
+class ProtocolContactOut(Schema):
+    protocol_id = fields.Integer()
+    name = fields.String()
+    status = fields.String(allow_none=True, validate=validate.OneOf(STATUS_URGENCY), metadata={
+        "description": "its compliance status now; null when no version is in force"})
+    touchpoints = fields.Integer()
+    missed_windows = fields.Integer()
+    over_windows = fields.Integer()
+
+
+class CommunicationOut(Schema):
+    protocols_in_force = fields.Integer()
+    on_track = fields.Integer(metadata={"description": "protocols in force on track now, or with contact due soon"})
+    overdue = fields.Integer()
+    over_communicating = fields.Integer()
+    missed_windows = fields.Integer()
+    over_windows = fields.Integer()
+    initiated = fields.Nested(InitiatedOut)
+    protocols = fields.List(fields.Nested(ProtocolContactOut))
+
+
+class QuarterOut(Schema):
+    quarter = fields.String(metadata={"description": "a calendar quarter in UTC, such as 2026-Q3"})
+    resolutions = fields.Integer()
+    to_supplier = fields.Integer()
+    to_customer = fields.Integer()
+    touchpoints = fields.Integer()
+    missed_windows = fields.Integer()
+
+
+class RelationshipOut(Schema):
+    account = fields.Nested(RelationshipAccountOut)
+    start = fields.DateTime(data_key="from")
+    end = fields.DateTime(data_key="to")
+    disputes = fields.Nested(DisputeFiguresOut)
+    value = fields.Nested(ValueOut)
+    commitments = fields.Nested(CommitmentsOut)
+    communication = fields.Nested(CommunicationOut)
+    trend = fields.List(fields.Nested(QuarterOut))
