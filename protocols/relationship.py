@@ -218,6 +218,12 @@ def _trend(start, end, found, contact) -> list[QuarterFigures]:
     return trend
 
 
+def relationship_page(actor: Actor, clock, account_id: int, *, start: datetime | None = None,
+                      end: datetime | None = None, before: int | None = None) -> tuple[Relationship, "Timeline"]:
+    """The relationship and a page of its timeline, as its page shows them."""
+    return relationship(actor, clock, account_id, start=start, end=end), timeline(actor, account_id, before=before)
+
+
 # --- the accounts and the timeline -------------------------------------------------------
 
 

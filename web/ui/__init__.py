@@ -88,7 +88,8 @@ def navigation(actor) -> list[tuple[str, str]]:
     administrators get their own areas."""
     if actor is None:
         return []
-    items = [("home_ui.home", "Home"), ("disputes_ui.list_disputes", "Disputes"), ("protocols_ui.board", "Protocols")]
+    items = [("home_ui.home", "Home"), ("disputes_ui.list_disputes", "Disputes"), ("protocols_ui.board", "Protocols"),
+             ("relationship_ui.list_relationships", "Relationships")]
     if reads_histories(actor):
         items.append(("audit_ui.histories", "Audit"))
     if actor.has("admin"):
@@ -119,6 +120,7 @@ def register(app: Flask) -> None:
     from web.ui import passwords
     from web.ui import profile
     from web.ui import protocols
+    from web.ui import relationship
     from web.ui import search
     from web.ui import unsubscribe
     from web.ui import webhooks
@@ -138,6 +140,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, passwords, home, disputes, protocols, search, notifications, profile, audit, admin,
+    for module in (session, passwords, home, disputes, protocols, relationship, search, notifications, profile, audit, admin,
                    outbox, webhooks, unsubscribe, diagrams, api_reference):
         app.register_blueprint(module.blueprint)

@@ -36,6 +36,8 @@ page                                     admin alice sam auditor carla dev conto
 /admin/people/{carla}                      200   403 403     403   403 403           200             403   403       302
 /admin/accounts                            200   403 403     403   403 403           200             403   403       302
 /admin/projects                            200   403 403     403   403 403           200             403   403       302
+/relationships                             200   200 200     200   200 200           200             200   200       302
+/accounts/{account}/relationship           200   200 200     200   200 200           200             200   404       302
 /diagrams                                  200   200 200     200   200 200           200             200   200       302
 /api-reference                             200   200 200     200   200 200           200             200   200       302
 """
@@ -55,13 +57,13 @@ CASES = dict(_cases())
 
 @pytest.fixture
 def objects(world, clock) -> dict:
-    """A resolved Contoso dispute, Contoso's project with a protocol, and Carla's id."""
+    """A resolved Contoso dispute, Contoso's account and project with a protocol, and Carla's id."""
     dispute = world.drive(world.open_dispute(), "resolved")
     protocol = protocol_services.create_protocol(
         world.actor("alice"), clock, project_id=world.projects["contoso"].id, scenario="routine", **terms(world)
     )
     return {"dispute": dispute.id, "project": world.projects["contoso"].id, "protocol": protocol.id,
-            "carla": world.id("carla")}
+            "carla": world.id("carla"), "account": world.accounts["contoso"].id}
 
 
 @pytest.mark.parametrize("person", ROLES)

@@ -1,0 +1,83 @@
+"""The relationship pages: every account the reader may see with its balance, and one
+account's relationship with its figures drawn, for both companies."""
+
+from flask import render_template
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+from mediation.errors import Invalid
+from protocols import relationship as relationships
+from web import relationship_schemas as schemas
+from web.ui import dispute_words
+from web.ui import forms
+from web.ui import protocol_forms
+from web.ui import relationship_words as words
+from web.ui.dates import reader_zone
+from web.ui.dates import zone_name
+from web.ui.relationship_charts import KEPT_MISSED
+from web.ui.relationship_charts import SIDES
+from web.ui.relationship_charts import bar_chart
+from web.ui.session import clock
+from web.ui.session import page_blueprint
+from web.ui.session import viewer
+
+blueprint = page_blueprint("relationship_ui", __name__)
+
+
+@blueprint.get("/relationships")
+def list_relationships():
+    return render_template("relationship/list.html", accounts=relationships.relationships(viewer(), clock()),
+                           words=words)
+
+
+def _period(args, zone) -> tuple[dict, MultiDict, dict]:
+    """The range asked for as days in the reader's zone, `to` included; ({}, ...) for the
+    default, with the errors of a range that is not one."""
+    given = {key: args.get(key, "").strip() for key in ("from", "to")}
+    extra = {}
+    if given["from"]:
+        extra["from"] = protocol_forms.day_start(given["from"], zone)
+    if given["to"]:
+        extra["to"] = protocol_forms.day_start(given["to"], zone, later=1)
+    if not extra:
+        return {}, MultiDict(given), {}
+    data, errors = forms.load(schemas.RelationshipQuery(), MultiDict(), **extra)
+    return (data or {}), MultiDict(given), errors
+
+
+@blueprint.get("/accounts/<int:account_id>/relationship")
+def show_relationship(account_id):
+    """The relationship over the days asked for, by default the last 12 months; a range that
+    is not one is shown next to its field over the default one (422)."""
+    actor, zone = viewer(), reader_zone()
+    period, values, errors = _period(request.args, zone)
+    before = forms.cursor(request.args, "before")
+    try:
+        found, timeline = relationships.relationship_page(actor, clock(), account_id, before=before, **period)
+    except Invalid as refused:
+        errors = refused.errors
+        found, timeline = relationships.relationship_page(actor, clock(), account_id, before=before)
+    status = 422 if errors else 200
+    return render_template("relationship/relationship.html", found=found, timeline=timeline,
+                           charts=_charts(found), words=words, period=(values, errors), zone_label=zone_name(found.end.astimezone(zone)),
+                           open_states=[(s, dispute_words.state(s)) for s in found.disputes.open]), status
+
+
+def _charts(found) -> dict:
+    account = found.account
+    sides = (account.supplier.name, account.customer.name)
+    trend = [(q.quarter, [q.to_supplier, q.to_customer]) for q in found.trend]
+    commitments = [(name, [found.commitments[company].kept, found.commitments[company].missed])
+                   for company, name in zip(("supplier", "customer"), sides)]
+    contact = [(p.name, [p.touchpoints, p.missed_windows]) for p in found.communication.protocols]
+    return {
+        "value": bar_chart("value-chart", "Value to each company per quarter",
+                           f"For each quarter, the value of its resolutions to {sides[0]} and to {sides[1]}.",
+                           trend, SIDES, sides),
+        "commitments": bar_chart("commitments-chart", "Commitments kept and missed per company",
+                                 "For each company, the commitments its people kept and missed.",
+                                 commitments, KEPT_MISSED, ("kept", "missed")),
+        "communication": bar_chart("communication-chart", "Communication per protocol",
+                                   "For each protocol, the touchpoints logged and the windows missed.",
+                                   contact, (SIDES[0], KEPT_MISSED[1]), ("touchpoints", "missed windows")),
+    }
