@@ -21,6 +21,7 @@ from mediation.access import visible_accounts
 from mediation.balance import Balance
 from mediation.balance import balance_of
 from mediation.balance import resolutions
+from mediation.db import execute
 from mediation.disputes import Dispute
 from mediation.ledger import AuditEvent
 from mediation.parties import Account
@@ -42,6 +43,7 @@ from protocols.models import Protocol
 from protocols.models import Touchpoint
 from protocols.models import protocol_name
 from protocols.queries import activations_of
+from protocols.queries import moment_from_sql
 from protocols.queries import versions_of
 
 TIMELINE_LIMIT = 20
@@ -155,12 +157,13 @@ def _communication(account_id: int, start: datetime, end: datetime, now: datetim
     expected = {pid: rules.expectations_for(scenario, versions[pid], activations.get(pid, []))
                 for pid, (scenario, _) in protocols.items()}
     since = min(start, now) - max((rules.lookback(e) for e in expected.values()), default=rules.lookback([]))
-    times = _by_protocol(Touchpoint, Touchpoint.occurred_at, protocols, since)
-    incidents = _by_protocol(Incident, Incident.started_at, protocols, since)
+    times, initiated = _touchpoints(protocols, since, start, end)
+    incidents = {pid: [at for at, _ in rows] for pid, rows in _by_protocol(Incident, "started_at", protocols,
+                                                                           since).items()}
     contacts, all_windows, touched = [], [], []
     for pid, (scenario, project) in protocols.items():
-        result = rules.assess(expected[pid], [rules.Touchpoint(t, "", 0, 0) for t in times[pid]], incidents[pid],
-                              start=start, end=end, now=now)
+        result = rules.assess(expected[pid], times[pid], incidents[pid], start=start, end=end, now=now,
+                              deviations=False)
         in_force = rules.version_at(expected[pid], versions[pid], now) is not None
         contacts.append(ProtocolContact(pid, protocol_name(scenario, project), result.status if in_force else None,
                                         result.touchpoints, result.missed, result.over))
@@ -174,32 +177,43 @@ def _communication(account_id: int, start: datetime, end: datetime, now: datetim
         over_communicating=live.count("over_communicating"),
         missed_windows=sum(c.missed_windows for c in contacts),
         over_windows=sum(c.over_windows for c in contacts),
-        initiated=_initiated(protocols, start, end),
+        initiated=initiated,
         protocols=contacts,
     )
     return communication, (sorted(touched), all_windows)
 
 
-def _by_protocol(model, moment, protocols, since: datetime) -> dict[int, list[datetime]]:
-    """`moment` of every row of `model` since `since`, per protocol, in one query."""
+def _by_protocol(model, column: str, protocols, since: datetime, *more: str) -> dict[int, list[tuple]]:
+    """(`column`, *`more`) of every row of `model` since `since`, per protocol, `column` a
+    moment, in one query written by hand: an account's year holds a hundred thousand
+    touchpoints, and building them through peewee took most of the view's time."""
     found = {pid: [] for pid in protocols}
     if found:
-        for pid, at in (model.select(model.protocol, moment)
-                        .where(model.protocol.in_(list(found)) & (moment >= since)).tuples()):
-            found[pid].append(at)
+        sql = (f"SELECT protocol_id, {', '.join((column, *more))} FROM {model._meta.table_name} "
+               f"WHERE protocol_id IN ({', '.join('?' for _ in found)}) AND {column} >= ?")
+        for pid, at, *rest in execute(sql, [*found, model._meta.fields[column].db_value(since)]):
+            found[pid].append((_moment(at), *rest))
     return found
 
 
-def _initiated(protocols, start: datetime, end: datetime) -> dict[str, int]:
-    """The period's touchpoints by the company that started them; `unknown` when not recorded."""
-    counted = {company: 0 for company in (*COMPANIES, "unknown")}
-    if protocols:
-        for company, count in (Touchpoint.select(Touchpoint.initiated_by, fn.COUNT(Touchpoint.id))
-                               .where(Touchpoint.protocol.in_(list(protocols)) & (Touchpoint.occurred_at >= start)
-                                      & (Touchpoint.occurred_at < end))
-                               .group_by(Touchpoint.initiated_by).tuples()):
-            counted[company if company in COMPANIES else "unknown"] += count
-    return counted
+def _moment(value) -> datetime:
+    """A moment read by hand-written SQL (protocols.queries.moment_from_sql), the text of
+    SQLite read the quicker way: a tenth of the view's time went into this alone."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return moment_from_sql(value)
+
+
+def _touchpoints(protocols, since: datetime, start: datetime, end: datetime):
+    """When each protocol's touchpoints since `since` happened, and the period's ones by the
+    company that started them (`unknown` when not recorded): one read of the touchpoints."""
+    rows = _by_protocol(Touchpoint, "occurred_at", protocols, since, "initiated_by")
+    initiated = {company: 0 for company in (*COMPANIES, "unknown")}
+    for found in rows.values():
+        for at, company in found:
+            if start <= at < end:
+                initiated[company if company in COMPANIES else "unknown"] += 1
+    return {pid: [at for at, _ in found] for pid, found in rows.items()}, initiated
 
 
 def _trend(start, end, found, contact) -> list[QuarterFigures]:
