@@ -158,8 +158,8 @@ def _communication(account_id: int, start: datetime, end: datetime, now: datetim
                 for pid, (scenario, _) in protocols.items()}
     since = min(start, now) - max((rules.lookback(e) for e in expected.values()), default=rules.lookback([]))
     times, initiated = _touchpoints(protocols, since, start, end)
-    incidents = {pid: [at for at, _ in rows] for pid, rows in _by_protocol(Incident, "started_at", protocols,
-                                                                           since).items()}
+    incidents = {pid: [at for at, in rows] for pid, rows in _by_protocol(Incident, "started_at", protocols,
+                                                                          since).items()}
     contacts, all_windows, touched = [], [], []
     for pid, (scenario, project) in protocols.items():
         result = rules.assess(expected[pid], times[pid], incidents[pid], start=start, end=end, now=now,

@@ -10,6 +10,7 @@ import pytest
 from mediation import services as mediation_services
 from mediation.errors import Invalid
 from mediation.errors import NotFound
+from protocols import compliance_reading
 from protocols import relationship as relationships
 from protocols import services
 from tests.mediation.test_balance import resolve_with
@@ -180,3 +181,36 @@ def test_a_range_ending_more_than_two_years_ahead_is_refused_before_any_window_i
     with pytest.raises(Invalid) as refused:
         view(world, start=world.clock.now() + timedelta(days=3 * 365))
     assert list(refused.value.errors) == ["to"]
+
+
+def test_each_protocols_figures_are_those_of_its_own_compliance(world):
+    start = world.clock.now()
+    protocol = agreed_protocol(world)
+    began = world.clock.now()
+    world.clock.advance(weeks=5)
+    for week in (0, 1, 1, 1, 4):
+        touch(world, protocol, began + timedelta(weeks=week, hours=3))
+    end = world.clock.now()
+    (entry,) = view(world, start=start, end=end).communication.protocols
+    own = compliance_reading.compliance(world.actor("alice"), world.clock, protocol.id, start=start, end=end)
+    assert (entry.status, entry.touchpoints, entry.missed_windows, entry.over_windows) == (
+        own.status, own.touchpoints, own.missed, own.over)
+    assert own.over == 1 and own.missed == 2
+
+
+def test_an_incident_answered_late_is_a_missed_window_of_its_protocol(world):
+    start = world.clock.now()
+    protocol = agreed_protocol(world, scenario="incident")
+    services.add_version(world.actor("alice"), world.clock, protocol.id, cadence={"respond_within_hours": 4},
+                         phases=[], channel="phone", supplier_point_person_id=world.id("alice"),
+                         customer_point_person_id=world.id("carla"), backup_ids=[], agenda="", escalation=[],
+                         timezone="UTC")
+    services.transition_version(world.actor("alice"), world.clock, protocol.id, 2, trigger="propose")
+    services.acknowledge(world.actor("alice"), world.clock, protocol.id, version=2)
+    services.acknowledge(world.actor("carla"), world.clock, protocol.id, version=2)
+    world.clock.advance(hours=1)
+    services.report_incident(world.actor("carla"), world.clock, protocol.id, started_at=world.clock.now(),
+                             summary="Orders fail.")
+    world.clock.advance(hours=6)
+    (entry,) = view(world, start=start, end=world.clock.now()).communication.protocols
+    assert entry.missed_windows == 1 and entry.status == "overdue"
