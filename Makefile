@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/http_reads.py
 	$(PYTHON) bench/notify.py
+	$(PYTHON) bench/relationship.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results

@@ -129,5 +129,5 @@ def register(app) -> None:
     from web.api import webhooks
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, relationship, audit, search, notifications, tokens, webhooks, openapi):
+    for module in (directory, disputes, protocols, audit, relationship, search, notifications, tokens, webhooks, openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)
