@@ -37,6 +37,7 @@ from peewee import fn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from compliance import CountingQueries  # noqa: E402
 from load import fresh_database  # noqa: E402
 from mediation import directory  # noqa: E402
 from mediation.access import Actor  # noqa: E402
@@ -190,27 +191,6 @@ def grow(world: World, disputes: int) -> None:
     _insert(Commitment, commitment_rows)
     _insert(AuditEvent, events)
     world.disputes += disputes
-
-
-class CountingQueries:
-    """Counts the SQL statements run through the database's execute_sql while active."""
-
-    def __init__(self, db):
-        self.db, self.count = db, 0
-
-    def __enter__(self):
-        original = type(self.db).execute_sql.__get__(self.db)
-
-        def counting(sql, params=None, *args, **kwargs):
-            self.count += 1
-            return original(sql, params, *args, **kwargs)
-
-        self.db.execute_sql = counting
-        return self
-
-    def __exit__(self, *exc):
-        del self.db.execute_sql
-        return False
 
 
 def statements(world: World, clock, actor: Actor) -> int:

@@ -12,6 +12,9 @@ TRAINING = "Store staff training hours"
 
 
 def in_view_and_focused(page, selector: str) -> dict:
+    """Whether the element holds the focus and is wholly in view, once the browser has had
+    the time to move the focus to the fragment it opened at (it does so after the load)."""
+    expect(page.locator(selector)).to_be_focused()
     return page.evaluate("""(selector) => {
         const element = document.querySelector(selector);
         const box = element.getBoundingClientRect();
