@@ -20,6 +20,7 @@ from mediation.errors import Invalid
 from mediation.errors import NotFound
 from mediation.ledger import SYSTEM
 from mediation.ledger import append
+from mediation.parties import CONTACT_CEILING_RANGE
 from mediation.parties import ORGANIZATION_KINDS
 from mediation.parties import ROLES
 from mediation.parties import Account
@@ -204,6 +205,46 @@ def create_project(actor: Actor | None, clock, *, name: str, account_id: int) ->
         append("project", project.id, "project_created", actor=_signature(actor, capacity), at=now,
                payload={"name": name, "account_id": account.id})
     return project
+
+
+def _ceiling_capacity(actor: Actor, account_id: int) -> str:
+    """The capacity in which the caller sets the account's contact ceiling; Forbidden unless
+    they administer the supplier or manage the account."""
+    refuse_read_only(actor)
+    if is_supplier_admin(actor):
+        return "admin"
+    if manages(actor, account_id):
+        return "account_manager"
+    raise Forbidden("only the supplier's administrators and this account's managers set its contact ceiling")
+
+
+def may_set_contact_ceiling(actor: Actor, account_id: int) -> bool:
+    try:
+        _ceiling_capacity(actor, account_id)
+    except Forbidden:
+        return False
+    return True
+
+
+def set_contact_ceiling(actor: Actor, clock, *, account_id: int, contact_ceiling_per_week: int) -> Account:
+    """Change how many contacts a week with one person the account's air traffic allows,
+    recorded with the ceiling before and after. The same ceiling again changes nothing and
+    records nothing."""
+    low, high = CONTACT_CEILING_RANGE
+    with write_transaction():
+        account = visible_account(actor, account_id)
+        capacity = _ceiling_capacity(actor, account.id)
+        if not low <= contact_ceiling_per_week <= high:
+            raise Invalid.field("contact_ceiling_per_week", f"must be {low} to {high} contacts a week")
+        account = locked(Account.select().where(Account.id == account.id)).get()
+        before = account.contact_ceiling_per_week
+        if before == contact_ceiling_per_week:
+            return account
+        Account.update(contact_ceiling_per_week=contact_ceiling_per_week).where(Account.id == account.id).execute()
+        account.contact_ceiling_per_week = contact_ceiling_per_week
+        append("account", account.id, "contact_ceiling_changed", actor=actor.signing(capacity), at=clock.now(),
+               payload={"from": before, "to": contact_ceiling_per_week})
+    return account
 
 
 def _managed_person(actor: Actor | None, person_id: int, *, oneself: str) -> Person:

@@ -42,12 +42,17 @@ class Person(BaseModel):
         return self.disabled_at is None
 
 
+# The weekly contacts with one person above which the air traffic calls it too many.
+CONTACT_CEILING = 5
+CONTACT_CEILING_RANGE = (1, 100)
+
+
 class Account(BaseModel):
     name = CharField(max_length=200)
     supplier = ForeignKeyField(Organization, backref="supplied_accounts", on_delete="RESTRICT")
     customer = ForeignKeyField(Organization, backref="customer_accounts", on_delete="RESTRICT")
     created_at = UTCDateTimeField()
-    contact_ceiling_per_week = IntegerField(default=5)
+    contact_ceiling_per_week = IntegerField(default=CONTACT_CEILING)
 
     class Meta:
         indexes = ((("supplier", "customer", "name"), True),)

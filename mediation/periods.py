@@ -1,8 +1,10 @@
 """The ranges of time a reader asks figures over: one rule for their defaults and their
 limits, for compliance, the relationship and its air traffic."""
 
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
 
 from mediation.errors import Invalid
 
@@ -25,3 +27,15 @@ def last_year(now: datetime, start: datetime | None = None, end: datetime | None
     start = start or end - YEAR
     check_range(start, end)
     return start, end
+
+
+def days_by_week(start: datetime, end: datetime) -> dict[date, str]:
+    """Each UTC day of [start, end), in order, with the ISO week it falls in, such as 2026-W48."""
+    day = start.astimezone(timezone.utc).date()
+    last = (end.astimezone(timezone.utc) - timedelta(microseconds=1)).date()
+    found = {}
+    while day <= last:
+        year, week, _ = day.isocalendar()
+        found[day] = f"{year}-W{week:02d}"
+        day += timedelta(days=1)
+    return found

@@ -111,7 +111,7 @@ class Relationship:
     trend: list[QuarterFigures]
 
 
-def _account_view(account: Account) -> AccountView:
+def account_view(account: Account) -> AccountView:
     names = dict(Organization.select(Organization.id, Organization.name)
                  .where(Organization.id.in_([account.supplier_id, account.customer_id])).tuples())
     return AccountView(account.id, account.name, Side(account.supplier_id, names[account.supplier_id]),
@@ -130,7 +130,7 @@ def relationship(actor: Actor, clock, account_id: int, *, start: datetime | None
     found = resolutions(Dispute.account == account.id, start, end)
     communication, windows = _communication(account.id, start, end, now)
     return Relationship(
-        account=_account_view(account),
+        account=account_view(account),
         start=start,
         end=end,
         disputes=dispute_figures(account.id, start, end, now, found),

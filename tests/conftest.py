@@ -326,6 +326,9 @@ class Api:
     def put(self, path, json=None, as_="alice", **kwargs):
         return self.client.put(path, json=json, headers=self._headers(as_), **kwargs)
 
+    def patch(self, path, json=None, as_="alice", **kwargs):
+        return self.client.patch(path, json=json, headers=self._headers(as_), **kwargs)
+
     def delete(self, path, as_="alice", **kwargs):
         return self.client.delete(path, headers=self._headers(as_), **kwargs)
 

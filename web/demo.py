@@ -294,7 +294,8 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     )
     progress("logging touchpoints and incidents")
     clock.set(now - timedelta(minutes=30))
-    _log_contact(clock, actors, p, agreed_protocols, now)
+    stand_ups = _log_contact(clock, actors, p, agreed_protocols, now)
+    _collide(clock, actors, p, agreed_protocols, stand_ups, now)
     progress("notifying people of what waits on them")
     _notify(actors, now)
     progress("demo ready")
@@ -363,8 +364,9 @@ def _agree_protocols(clock, actors, p, projects) -> dict:
     return agreed
 
 
-def _log_contact(clock, actors, p, agreed, now) -> None:
-    """Touchpoints and incidents that give each demo protocol its story."""
+def _log_contact(clock, actors, p, agreed, now) -> list[datetime]:
+    """Touchpoints and incidents that give each demo protocol its story; the times of the
+    point-of-sale stand-ups."""
     def log(key, actor, when, supplier, customer, channel, summary, initiated_by):
         protocol_services.log_touchpoint(
             actors[actor], clock, agreed[key].id, occurred_at=when, channel=channel,
@@ -376,11 +378,13 @@ def _log_contact(clock, actors, p, agreed, now) -> None:
     # Onboarding: daily for two weeks, then on Mondays and Thursdays, on time.
     berlin = ZoneInfo("Europe/Berlin")
     window = start["onboarding"]
+    stand_ups = []
     while window + timedelta(hours=2) < now:
         daily = window - start["onboarding"] < timedelta(days=14)
         if daily or window.astimezone(berlin).weekday() in (0, 3):
             log("onboarding", "alice", window + timedelta(hours=2), "alice", "carla", "video", "Cut-over stand-up.",
                 "supplier")
+            stand_ups.append(window + timedelta(hours=2))
         window += timedelta(days=1)
     # Routine weekly status, with the third week missed; whoever logs it called the meeting.
     for week in range(6):
@@ -402,3 +406,16 @@ def _log_contact(clock, actors, p, agreed, now) -> None:
     protocol_services.report_incident(actors["frank"], clock, agreed["incident"].id,
                                       started_at=now - timedelta(hours=6),
                                       summary="EDI gateway returns 500 on every order.")
+    return stand_ups
+
+
+def _collide(clock, actors, p, agreed, stand_ups, now) -> None:
+    """Sam e-mails Carla about the loyalty platform at noon (UTC) of the latest stand-up
+    day before today: two of Northwind's people reach Contoso's point person about two
+    projects on one day, a collision in the air traffic."""
+    day = max(at for at in stand_ups if at.replace(hour=12, minute=0) < now - timedelta(hours=1))
+    protocol_services.log_touchpoint(
+        actors["alice"], clock, agreed["chatty"].id, occurred_at=day.replace(hour=12, minute=0, second=0,
+                                                                             microsecond=0),
+        channel="email", supplier_person_id=p["sam"], customer_person_id=p["carla"],
+        summary="Loyalty points credit rules, asked again.", initiated_by="supplier")

@@ -111,3 +111,58 @@ class RelationshipOut(Schema):
     commitments = fields.Nested(CommitmentsOut)
     communication = fields.Nested(CommunicationOut)
     trend = fields.List(fields.Nested(QuarterOut))
+
+
+class ContactsQuery(PeriodQuery):
+    pass
+
+
+class RefOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ByOut(Schema):
+    person = fields.Nested(RefOut)
+    contacts = fields.Integer()
+
+
+class WeekOut(Schema):
+    week = fields.String(metadata={"description": "an ISO week of UTC days, such as 2026-W48"})
+    contacts = fields.Integer()
+    over_ceiling = fields.Boolean(metadata={"description": "more contacts than the account's ceiling a week"})
+
+
+class LoadOut(Schema):
+    person = fields.Nested(RefOut)
+    side = fields.String(validate=validate.OneOf(("customer", "supplier")))
+    contacts = fields.Integer()
+    by = fields.List(fields.Nested(ByOut), metadata={"description": "the other company's people in these contacts"})
+    weeks = fields.List(fields.Nested(WeekOut), metadata={"description": "every week of the period"})
+
+
+class CollidingTouchpointOut(Schema):
+    id = fields.Integer()
+    protocol_id = fields.Integer()
+    project = fields.Nested(RefOut)
+    supplier_person = fields.Nested(RefOut)
+    occurred_at = fields.DateTime()
+
+
+class CollisionOut(Schema):
+    customer_person = fields.Nested(RefOut)
+    day = fields.Date(metadata={"description": "a UTC day"})
+    touchpoints = fields.List(fields.Nested(CollidingTouchpointOut))
+
+
+class ContactsOut(Schema):
+    account = fields.Nested(RelationshipAccountOut)
+    start = fields.DateTime(data_key="from")
+    end = fields.DateTime(data_key="to")
+    ceiling_per_week = fields.Integer()
+    people = fields.List(fields.Nested(LoadOut), metadata={
+        "description": "the customer's people, then the supplier's, each with the most contacts first"})
+    collisions = fields.List(fields.Nested(CollisionOut), metadata={
+        "description": "two or more supplier people in contact with one customer person on one day about "
+                       "different projects; the latest 100"})
+    collisions_total = fields.Integer(metadata={"description": "collisions in the period, listed or not"})

@@ -25,6 +25,7 @@ from mediation.errors import Invalid
 from mediation.lifecycle import DECLARED
 from mediation.lifecycle import INPUTS
 from mediation.lifecycle import STATES
+from mediation.parties import CONTACT_CEILING_RANGE
 from mediation.lifecycle import TRIGGERS
 from mediation.lifecycle import Input
 from mediation.parties import ORGANIZATION_KINDS
@@ -179,6 +180,11 @@ class AccountIn(Schema):
     supplier_id = Id(required=True)
     customer_id = Id(required=True)
     manager_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
+
+
+class AccountChange(Schema):
+    contact_ceiling_per_week = Whole(required=True, validate=validate.Range(*CONTACT_CEILING_RANGE), metadata={
+        "description": "contacts a week with one person above which the air traffic calls it too many"})
 
 
 class ProjectIn(Schema):
@@ -350,6 +356,7 @@ class AccountOut(Schema):
     customer_id = fields.Integer()
     manager_ids = fields.List(fields.Integer())
     created_at = fields.DateTime()
+    contact_ceiling_per_week = fields.Integer()
 
 
 class ProjectOut(Schema):

@@ -41,6 +41,8 @@ PAGES = {
     "a project's protocols": ("alice", "/protocols", ["Loyalty platform"]),
     "relationships": ("alice", "/relationships", []),
     "a relationship, customer": ("carla", "/relationships", ["Contoso strategic account"]),
+    "who is in contact with whom": ("alice", "/relationships", ["Contoso strategic account",
+                                                                 "Who is in contact with whom"]),
     "resolution histories": ("audrey", "/audit", []),
     "resolution history": ("audrey", "/audit", [RESOLVED]),
     "administration": ("admin", "/admin", []),
@@ -61,7 +63,7 @@ PAGES = {
     "search, nothing found": ("carla", "/search?q=pineapple", []),
 }
 SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
-               "outbox": "outbox"}
+               "outbox": "outbox", "a relationship, customer": "relationship", "who is in contact with whom": "contacts"}
 
 # Read on a phone as well: they must fit its screen.
 PHONE_PAGES = {
@@ -71,6 +73,8 @@ PHONE_PAGES = {
     "disputes list": ("frank", "/disputes", []),
     "board": ("frank", "/protocols", []),
     "a relationship": ("frank", "/relationships", ["Fabrikam strategic account"]),
+    "who is in contact with whom, customer": ("carla", "/relationships", ["Contoso strategic account",
+                                                                           "Who is in contact with whom"]),
     "people": ("admin", "/admin/people", []),
     "projects": ("admin", "/admin/projects", []),
     "search results": ("carla", "/search?q=invoices", []),

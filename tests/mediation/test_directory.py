@@ -540,3 +540,50 @@ def test_an_auditor_an_older_release_also_made_an_administrator_only_reads_and_i
     with refused(Forbidden):
         directory.disable_person(sam, clock, person_id=world.id("carla"))
     assert [p.email for p in directory.auditors_who_write()] == ["sam@northwind.example"]
+
+
+# --- the contact ceiling of an account's air traffic ----------------------------------------
+
+
+def ceiling_of(world) -> int:
+    return Account.get_by_id(world.accounts["contoso"].id).contact_ceiling_per_week
+
+
+def set_ceiling(world, who, value, account="contoso"):
+    return directory.set_contact_ceiling(world.actor(who), world.clock, account_id=world.accounts[account].id,
+                                         contact_ceiling_per_week=value)
+
+
+def test_an_account_allows_five_contacts_a_week_until_its_ceiling_is_changed(world):
+    assert ceiling_of(world) == 5
+
+
+@pytest.mark.parametrize("who", ["admin", "alice"])
+def test_the_suppliers_administrators_and_the_accounts_managers_change_the_ceiling_on_the_record(world, who):
+    assert set_ceiling(world, who, 8).contact_ceiling_per_week == 8
+    assert ceiling_of(world) == 8
+    (event,) = [e for e in history("account", world.accounts["contoso"].id) if e.kind == "contact_ceiling_changed"]
+    assert event.data == {"from": 5, "to": 8}
+    assert event.actor_person_id == world.id(who)
+    assert event.actor_role == ("admin" if who == "admin" else "account_manager")
+
+
+def test_the_same_ceiling_again_records_nothing(world):
+    before = table_counts()
+    set_ceiling(world, "alice", 5)
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("who, error", [("bob", Forbidden), ("sam", Forbidden), ("auditor", Forbidden),
+                                        ("carla", Forbidden), ("contoso_admin", Forbidden), ("frank", NotFound)])
+def test_no_one_else_changes_the_ceiling(world, who, error):
+    with refused(error):
+        set_ceiling(world, who, 8)
+    assert ceiling_of(world) == 5
+
+
+@pytest.mark.parametrize("value", [0, -1, 101])
+def test_a_ceiling_out_of_range_is_refused(world, value):
+    with invalid("contact_ceiling_per_week"):
+        set_ceiling(world, "alice", value)
+    assert ceiling_of(world) == 5

@@ -7,9 +7,13 @@ from urllib.parse import quote
 
 import pytest
 
+from mediation import directory
 from mediation import services
 from tests.conftest import assert_problem
 from tests.mediation.test_balance import resolve_with
+from tests.protocols.test_air_traffic import at
+from tests.protocols.test_air_traffic import protocol_on
+from tests.protocols.test_air_traffic import touch
 
 API = "/api/v1"
 
@@ -74,3 +78,74 @@ def test_internal_stories_and_notes_never_reach_nor_count_in_a_customers_answer(
     theirs = api.get(path(world), as_="carla")
     assert "Internal" not in theirs.get_data(as_text=True)
     assert theirs.json == api.get(path(world), as_="alice").json
+
+
+# --- the air traffic ------------------------------------------------------------------------
+
+
+def contacts_path(world, account="contoso"):
+    return f"{API}/accounts/{world.accounts[account].id}/contacts"
+
+
+def test_the_air_traffic_answers_the_contract_of_the_design(api, world):
+    loyalty = directory.create_project(None, world.clock, name="Loyalty", account_id=world.accounts["contoso"].id)
+    pos, other = protocol_on(world, world.projects["contoso"]), protocol_on(world, loyalty)
+    world.clock.advance(weeks=1)
+    first, second = touch(world, pos, at(5, 9)), touch(world, other, at(5, 10), supplier="sam")
+    body = api.get(contacts_path(world)).json
+    assert set(body) == {"account", "from", "to", "ceiling_per_week", "people", "collisions", "collisions_total"}
+    assert body["ceiling_per_week"] == 5 and body["collisions_total"] == 1
+    carla = body["people"][0]
+    assert (carla["person"], carla["side"], carla["contacts"]) == ({"id": world.id("carla"), "name": "Carla"},
+                                                                   "customer", 2)
+    assert carla["by"] == [{"person": {"id": world.id("alice"), "name": "Alice"}, "contacts": 1},
+                           {"person": {"id": world.id("sam"), "name": "Sam"}, "contacts": 1}]
+    assert {"week": "2026-W10", "contacts": 2, "over_ceiling": False} in carla["weeks"]
+    (collision,) = body["collisions"]
+    assert collision["day"] == "2026-03-05" and collision["customer_person"]["name"] == "Carla"
+    assert [(t["id"], t["protocol_id"], t["project"]["name"], t["supplier_person"]["name"])
+            for t in collision["touchpoints"]] == [(first.id, pos.id, "POS migration", "Alice"),
+                                                   (second.id, other.id, "Loyalty", "Sam")]
+    assert collision["touchpoints"][0]["occurred_at"] == at(5, 9).isoformat()
+    assert api.get(contacts_path(world), as_="carla").json == body
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("auditor", 200), ("alice", 200), ("bob", 200),
+                                         ("sam", 200), ("carla", 200), ("dev", 200), ("frank", 404),
+                                         ("gina", 404)])
+def test_who_may_read_the_air_traffic(api, world, who, status):
+    assert api.get(contacts_path(world), as_=who).status_code == status
+
+
+def test_a_bad_period_of_air_traffic_is_422_naming_the_parameter(api, world):
+    response = api.get(contacts_path(world) + "?from=2026-03-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+    assert "from" in assert_problem(response, 422)["errors"]
+
+
+# --- the contact ceiling ----------------------------------------------------------------------
+
+
+def account_path(world, account="contoso"):
+    return f"{API}/accounts/{world.accounts[account].id}"
+
+
+def test_an_accounts_manager_changes_its_contact_ceiling(api, world):
+    assert api.get(account_path(world)).json["contact_ceiling_per_week"] == 5
+    response = api.patch(account_path(world), json={"contact_ceiling_per_week": 3})
+    assert response.status_code == 200 and response.json["contact_ceiling_per_week"] == 3
+    assert api.get(contacts_path(world), as_="carla").json["ceiling_per_week"] == 3
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("alice", 200), ("bob", 403), ("auditor", 403),
+                                         ("carla", 403), ("contoso_admin", 403), ("frank", 404)])
+def test_who_may_change_the_contact_ceiling(api, world, who, status):
+    response = api.patch(account_path(world), json={"contact_ceiling_per_week": 7}, as_=who)
+    assert response.status_code == status
+    assert api.get(account_path(world)).json["contact_ceiling_per_week"] == (7 if status == 200 else 5)
+
+
+@pytest.mark.parametrize("body", [{}, {"contact_ceiling_per_week": 0}, {"contact_ceiling_per_week": 101},
+                                  {"contact_ceiling_per_week": "5"}, {"contact_ceiling_per_week": 2.5}])
+def test_a_bad_contact_ceiling_is_422_and_changes_nothing(api, world, body):
+    assert "contact_ceiling_per_week" in assert_problem(api.patch(account_path(world), json=body), 422)["errors"]
+    assert api.get(account_path(world)).json["contact_ceiling_per_week"] == 5

@@ -372,3 +372,13 @@ def test_the_demo_has_a_proposed_version_awaiting_the_customers_acknowledgement(
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.json["versions"][0]["status"] == "agreed"
     assert response.json["in_force"] == 1
+
+
+def test_the_demo_has_a_collision_on_contosos_point_person(demo_api):
+    account = next(a for a in demo_api(f"{API}/accounts")["items"] if a["name"] == "Contoso strategic account")
+    traffic = demo_api(f"{API}/accounts/{account['id']}/contacts", "carla")
+    assert traffic["collisions_total"] >= 1
+    collision = traffic["collisions"][0]
+    assert collision["customer_person"]["name"] == "Carla Jimenez"
+    assert {t["supplier_person"]["name"] for t in collision["touchpoints"]} == {"Alice Moreau", "Sam Lindqvist"}
+    assert {t["project"]["name"] for t in collision["touchpoints"]} == {"Point-of-sale migration", "Loyalty platform"}

@@ -104,6 +104,7 @@ DOMAIN_RULES = {
     "protocols.report_incident": "not in the future; a response-time cadence in force then",
     "protocols.compliance": "`from` before `to`, at most two years apart",
     "relationship.relationship": "`from` before `to`, at most two years apart",
+    "relationship.contacts": "`from` before `to`, at most two years apart",
     "notifications.change_settings": "a known time zone",
     "webhooks.subscribe": "an https URL whose host resolves to public addresses",
     "search.search": "a cursor that an earlier page of the same search gave",
@@ -114,6 +115,7 @@ DOMAIN_RULES = {
 BETWEEN_FIELDS = {
     "protocols.compliance": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
     "relationship.relationship": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
+    "relationship.contacts": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
 }
 
 # positive_data_acceptance's own list (a 5xx is not_a_server_error's to judge).

@@ -370,6 +370,9 @@ class Conforming:
     def put(self, path, json=None, as_="alice", **kwargs):
         return self.check("PUT", path, self.api.put(path, json, as_=as_, **kwargs))
 
+    def patch(self, path, json=None, as_="alice", **kwargs):
+        return self.check("PATCH", path, self.api.patch(path, json, as_=as_, **kwargs))
+
     def delete(self, path, as_="alice", **kwargs):
         return self.check("DELETE", path, self.api.delete(path, as_=as_, **kwargs))
 
@@ -520,6 +523,9 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     relationship = ok(c.get(f"{API}/accounts/{account}/relationship", as_="carla"))
     assert relationship["communication"]["protocols"] and relationship["trend"]
     ok(c.get(f"{API}/accounts/{account}/relationship?from={quote(start.isoformat())}"))
+    ok(c.patch(f"{API}/accounts/{account}", {"contact_ceiling_per_week": 1}))
+    contacts = ok(c.get(f"{API}/accounts/{account}/contacts", as_="carla"))
+    assert contacts["people"][0]["weeks"] and contacts["ceiling_per_week"] == 1
     assert c.get(f"{API}/protocols/{pid}/calendar.ics").status_code == 200
     token = ok(c.post(f"{API}/me/calendar-token", as_="carla"), 201)["token"]
     assert c.get(f"{API}/me/calendar.ics?token={token}", as_=None).status_code == 200

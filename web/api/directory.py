@@ -39,7 +39,8 @@ def _dump_accounts(accounts):
     managers = directory.managers_of([a.id for a in accounts])
     return [
         _account.dump({"id": a.id, "name": a.name, "supplier_id": a.supplier_id, "customer_id": a.customer_id,
-                       "manager_ids": managers[a.id], "created_at": a.created_at})
+                       "manager_ids": managers[a.id], "created_at": a.created_at,
+                       "contact_ceiling_per_week": a.contact_ceiling_per_week})
         for a in accounts
     ]
 
@@ -151,6 +152,15 @@ def create_account():
 @documented("Read an account", answers={200: schemas.AccountOut})
 def get_account(account_id):
     return _dump_accounts([visible_account(current_actor(), account_id)])[0]
+
+
+@blueprint.patch("/accounts/<int:account_id>")
+@documented("Change an account's settings: the weekly contact ceiling its air traffic counts against",
+            body=schemas.AccountChange, answers={200: schemas.AccountOut}, refuses=(403,))
+def change_account(account_id):
+    """The supplier's administrators and the account's managers (an extension of the contract)."""
+    data = load_body()
+    return _dump_accounts([directory.set_contact_ceiling(current_actor(), clock(), account_id=account_id, **data)])[0]
 
 
 @blueprint.get("/projects")

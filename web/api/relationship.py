@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from protocols import air_traffic
 from protocols import relationship as relationships
 from web import relationship_schemas as schemas
 from web.api import clock
@@ -12,6 +13,7 @@ from web.auth import current_actor
 blueprint = Blueprint("relationship_api", __name__)
 
 _relationship = schemas.RelationshipOut()
+_contacts = schemas.ContactsOut()
 
 
 @blueprint.get("/accounts/<int:account_id>/relationship")
@@ -21,3 +23,12 @@ _relationship = schemas.RelationshipOut()
 def relationship(account_id):
     params = load_query()
     return _relationship.dump(relationships.relationship(current_actor(), clock(), account_id, **params))
+
+
+@blueprint.get("/accounts/<int:account_id>/contacts")
+@documented("Read the air traffic of an account over a period (default: the last 12 months): each person's "
+            "contacts across projects, per week against the account's ceiling, and collisions",
+            query=schemas.ContactsQuery, answers={200: schemas.ContactsOut})
+def contacts(account_id):
+    params = load_query()
+    return _contacts.dump(air_traffic.contacts(current_actor(), clock(), account_id, **params))

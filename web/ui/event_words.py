@@ -11,6 +11,7 @@ KINDS = {
     "person_renamed": "Name changed",
     "person_roles_changed": "Roles changed",
     "account_created": "Account opened",
+    "contact_ceiling_changed": "Contact ceiling changed",
     "project_created": "Project added",
     "opened": "Dispute opened",
     "transition": "State changed",
@@ -72,6 +73,7 @@ FIELDS = {
     "override_reason": "Gone ahead without mutual value because",
     "acceptances_cleared": "Acceptances cleared",
     "protocol_id": "Protocol",
+    "contact_ceiling_per_week": "Weekly contact ceiling",
 }
 
 

@@ -1,13 +1,19 @@
 """The relationship pages: every account the reader may see with its balance, and one
 account's relationship with its figures drawn, for both companies."""
 
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from mediation import directory
 from mediation.errors import Invalid
+from protocols import air_traffic
 from protocols import relationship as relationships
 from web import relationship_schemas as schemas
+from web.schemas import AccountChange
 from web.ui import dispute_words
 from web.ui import forms
 from web.ui import protocol_forms
@@ -17,6 +23,7 @@ from web.ui.dates import zone_name
 from web.ui.relationship_charts import KEPT_MISSED
 from web.ui.relationship_charts import SIDES
 from web.ui.relationship_charts import bar_chart
+from web.ui.relationship_charts import heat_map
 from web.ui.session import clock
 from web.ui.session import page_blueprint
 from web.ui.session import viewer
@@ -30,7 +37,7 @@ def list_relationships():
                            words=words)
 
 
-def _period(args, zone) -> tuple[dict, MultiDict, dict]:
+def _period(args, zone, schema) -> tuple[dict, MultiDict, dict]:
     """The range asked for as days in the reader's zone, `to` included; ({}, ...) for the
     default, with the errors of a range that is not one."""
     given = {key: args.get(key, "").strip() for key in ("from", "to")}
@@ -41,7 +48,7 @@ def _period(args, zone) -> tuple[dict, MultiDict, dict]:
         extra["to"] = protocol_forms.day_start(given["to"], zone, later=1)
     if not extra:
         return {}, MultiDict(given), {}
-    data, errors = forms.load(schemas.RelationshipQuery(), MultiDict(), **extra)
+    data, errors = forms.load(schema, MultiDict(), **extra)
     return (data or {}), MultiDict(given), errors
 
 
@@ -50,7 +57,7 @@ def show_relationship(account_id):
     """The relationship over the days asked for, by default the last 12 months; a range that
     is not one is shown next to its field over the default one (422)."""
     actor, zone = viewer(), reader_zone()
-    period, values, errors = _period(request.args, zone)
+    period, values, errors = _period(request.args, zone, schemas.RelationshipQuery())
     before = forms.cursor(request.args, "before")
     try:
         found, timeline = relationships.relationship_page(actor, clock(), account_id, before=before, **period)
@@ -81,3 +88,45 @@ def _charts(found) -> dict:
                                    "For each protocol, the touchpoints logged and the windows missed.",
                                    contact, (SIDES[0], KEPT_MISSED[1]), ("touchpoints", "missed windows")),
     }
+
+
+@blueprint.get("/accounts/<int:account_id>/contacts")
+def show_contacts(account_id):
+    """Who is in contact with whom over the days asked for, by default the last 12 months,
+    collisions first; a range that is not one is shown next to its field over the default."""
+    return _contacts_page(account_id, request.args)
+
+
+def _contacts_page(account_id, args, ceiling=None):
+    zone = reader_zone()
+    period, values, errors = _period(args, zone, schemas.ContactsQuery())
+    try:
+        found = air_traffic.contacts_page(viewer(), clock(), account_id, **period)
+    except Invalid as refused:
+        errors = refused.errors
+        found = air_traffic.contacts_page(viewer(), clock(), account_id)
+    traffic = found.traffic
+    chart = heat_map("heat-map", "Contacts per person and week",
+                     f"Each row a person, each column an ISO week; weeks with more than {traffic.ceiling_per_week} "
+                     "contacts are hatched red.",
+                     [(load.person.name, load.weeks) for load in traffic.people], traffic.ceiling_per_week)
+    ceiling = ceiling or ({"contact_ceiling_per_week": str(traffic.ceiling_per_week)}, {})
+    status = 422 if errors or ceiling[1] else 200
+    return render_template("relationship/contacts.html", found=found, traffic=traffic, chart=chart,
+                           period=(values, errors), ceiling=ceiling,
+                           zone_label=zone_name(traffic.end.astimezone(zone))), status
+
+
+@blueprint.post("/accounts/<int:account_id>/contacts/ceiling")
+def change_ceiling(account_id):
+    """The weekly contact ceiling, from its form; a value out of range is shown next to it."""
+    data, errors = forms.load(AccountChange(), request.form)
+    if not errors:
+        try:
+            directory.set_contact_ceiling(viewer(), clock(), account_id=account_id, **data)
+        except Invalid as refused:
+            errors = refused.errors
+    if errors:
+        return _contacts_page(account_id, MultiDict(), (request.form, errors))
+    flash(f"The ceiling is now {data['contact_ceiling_per_week']} contacts a week with one person.", "success")
+    return redirect(url_for("relationship_ui.show_contacts", account_id=account_id))

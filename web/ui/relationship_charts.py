@@ -77,3 +77,58 @@ def bar_chart(ident: str, title: str, desc: str, groups: list[tuple[str, list[in
     parts.append(f'<line x1="{zero:.1f}" y1="{legend_height}" x2="{zero:.1f}" y2="{height - 4}" stroke="{LINE}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+HEAT_LABEL = 150  # the people's names, left of their rows
+CELL = 10
+ROW = 18
+HEAT_TOP = 40  # the legend, then the week labels
+EMPTY = "#f1f3f6"
+WITHIN = ("#cfe0f3", "#8fb6e3", "#4f86c6", "#1f5fa8")  # up to a quarter, half, three quarters, all the ceiling
+OVER = Series("over", "#f5c6cb", "#a3202b", hatched=True)
+
+
+def _heat_fill(ident: str, contacts: int, over: bool, ceiling: int) -> str:
+    if over:
+        return f"url(#{ident}-over)"
+    if not contacts:
+        return EMPTY
+    return WITHIN[min(len(WITHIN) - 1, (contacts * len(WITHIN) - 1) // ceiling)]
+
+
+def heat_map(ident: str, title: str, desc: str, rows: list[tuple[str, list]], ceiling: int) -> Markup:
+    """One row a person, one cell a week (`rows`: the person's label and their weeks, each
+    with week, contacts and over_ceiling): the darker the more contacts, up to the ceiling;
+    a week over it hatched red and outlined, so it is told apart by more than colour. A week
+    label above every fourth column."""
+    labels = [week.week for week in rows[0][1]] if rows else []
+    width = HEAT_LABEL + CELL * max(len(labels), 1) + 36  # room for the last week's label
+    height = HEAT_TOP + ROW * len(rows) + 4
+    parts = [f'<svg class="heat" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-labelledby="{ident}-title {ident}-desc" font-family="sans-serif" font-size="11">',
+             f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>',
+             f"<defs>{_pattern(ident, OVER)}</defs>"]
+    x = 4
+    for fill, stroke, words in ((EMPTY, LINE, "none"), (WITHIN[0], WITHIN[1], "a few"),
+                                (WITHIN[-1], WITHIN[-1], f"up to {ceiling}"),
+                                (f"url(#{ident}-over)", OVER.stroke, f"over {ceiling}")):
+        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{fill}" stroke="{stroke}"/>'
+                     f'<text x="{x + 14}" y="13" fill="{INK}">{escape(words)}</text>')
+        x += 24 + 6 * len(words)
+    for column, label in enumerate(labels):
+        if column % 4 == 0:
+            parts.append(f'<text x="{HEAT_LABEL + column * CELL}" y="{HEAT_TOP - 6}" fill="{MUTED}">'
+                         f'{escape(label.split("-")[1])}</text>')
+    y = HEAT_TOP
+    for name, weeks in rows:
+        parts.append(f'<text x="4" y="{y + 12}" fill="{INK}">{escape(name)}</text>')
+        for column, week in enumerate(weeks):
+            state = ", over the ceiling" if week.over_ceiling else ""
+            stroke = f' stroke="{OVER.stroke}" stroke-width="1.5"' if week.over_ceiling else ""
+            parts.append(f'<rect x="{HEAT_LABEL + column * CELL}" y="{y + 2}" width="{CELL - 1}" height="{ROW - 4}" '
+                         f'fill="{_heat_fill(ident, week.contacts, week.over_ceiling, ceiling)}"{stroke}>'
+                         f'<title>{escape(name)}, {week.week}: {week.contacts} contact'
+                         f'{"" if week.contacts == 1 else "s"}{state}</title></rect>')
+        y += ROW
+    parts.append("</svg>")
+    return Markup("".join(parts))

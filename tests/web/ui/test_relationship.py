@@ -5,8 +5,12 @@ companies; nothing internal on a customer's page; another customer's account is 
 import re
 from datetime import timedelta
 
+from mediation import directory
 from mediation import services
 from tests.mediation.test_balance import resolve_with
+from tests.protocols.test_air_traffic import at
+from tests.protocols.test_air_traffic import protocol_on
+from tests.protocols.test_air_traffic import touch as air_touch
 from tests.protocols.test_relationship import agreed_protocol
 from tests.protocols.test_relationship import touch
 
@@ -79,3 +83,75 @@ def test_the_period_form_takes_days_and_shows_a_bad_range_next_to_its_field(worl
     assert "must be before" in page
     page = page_of(alice, world, query="?from=soon", status=422)
     assert 'value="soon"' in page
+
+
+# --- who is in contact with whom ------------------------------------------------------------
+
+
+def contacts_of(browser, world, account="contoso", query="", status=200):
+    response = browser.get(f"/accounts/{world.accounts[account].id}/contacts{query}")
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def collide(world):
+    """Alice and Sam both reach Carla on 5 March, about two projects."""
+    loyalty = directory.create_project(None, world.clock, name="Loyalty", account_id=world.accounts["contoso"].id)
+    pos, other = protocol_on(world, world.projects["contoso"]), protocol_on(world, loyalty)
+    world.clock.advance(weeks=1)
+    for hour in (8, 9, 10, 11, 12, 13):
+        air_touch(world, pos, at(5, hour))
+    air_touch(world, other, at(5, 14), supplier="sam")
+
+
+def test_the_contacts_page_leads_with_collisions_and_people_over_the_ceiling(world, browser_as):
+    collide(world)
+    page = contacts_of(browser_as("carla"), world)
+    flat = re.sub(r"\s+", " ", page)
+    assert page.index("What needs attention") < page.index("Collisions") < page.index("<svg")
+    assert "1 collision</strong>" in flat and "Carla (Contoso Retail) had more than 5 contacts in 1 week." in flat
+    assert "5 Mar 2026</time>: Carla</strong> heard from Alice and Sam about 2 projects." in flat
+    assert "Sam about" in flat and "Loyalty</a>" in flat
+    assert page.count('role="img"') == 1 and "The same figures as a table" in page and "7 (over)" in page
+    assert "Alice (6), Sam (1)" in flat
+    assert "<script" not in page and "style=" not in page
+    assert "Change the weekly ceiling" not in page  # the customer's people do not set it
+    relationship = page_of(browser_as("carla"), world)
+    assert f'href="/accounts/{world.accounts["contoso"].id}/contacts"' in relationship
+
+
+def test_an_account_without_contact_says_so(world, browser_as):
+    page = contacts_of(browser_as("alice"), world)
+    assert "No collisions, and no one had more than 5 contacts in a week." in page
+    assert "No touchpoint was logged in this period." in page and "<svg" not in page
+
+
+def test_an_accounts_manager_changes_the_ceiling_from_the_page(world, browser_as):
+    collide(world)
+    alice = browser_as("alice")
+    path = f"/accounts/{world.accounts['contoso'].id}/contacts"
+    response = alice.post(path + "/ceiling", {"contact_ceiling_per_week": "7"})
+    assert response.status_code == 302 and response.headers["Location"].startswith(path)
+    page = alice.get(path).get_data(as_text=True)
+    assert "The ceiling is now 7 contacts a week with one person." in page
+    assert "The ceiling is 7 contacts a week" in page and "had more than" not in page
+
+
+def test_a_ceiling_out_of_range_is_shown_next_to_its_field_and_changes_nothing(world, browser_as):
+    alice = browser_as("alice")
+    path = f"/accounts/{world.accounts['contoso'].id}/contacts"
+    response = alice.post(path + "/ceiling", {"contact_ceiling_per_week": "500"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="500"' in page and "aria-invalid" in page
+    assert "The ceiling is 5 contacts a week" in page
+
+
+def test_those_who_may_not_set_the_ceiling_are_refused(world, browser_as):
+    path = f"/accounts/{world.accounts['contoso'].id}/contacts"
+    assert browser_as("bob").post(path + "/ceiling", {"contact_ceiling_per_week": "7"}).status_code == 403
+    assert browser_as("frank").post(path + "/ceiling", {"contact_ceiling_per_week": "7"}).status_code == 404
+    assert "The ceiling is 5 contacts a week" in contacts_of(browser_as("alice"), world)
+
+
+def test_another_customers_contacts_are_404(world, browser_as):
+    contacts_of(browser_as("frank"), world, status=404)

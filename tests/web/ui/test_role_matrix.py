@@ -38,6 +38,7 @@ page                                     admin alice sam auditor carla dev conto
 /admin/projects                            200   403 403     403   403 403           200             403   403       302
 /relationships                             200   200 200     200   200 200           200             200   200       302
 /accounts/{account}/relationship           200   200 200     200   200 200           200             200   404       302
+/accounts/{account}/contacts               200   200 200     200   200 200           200             200   404       302
 /diagrams                                  200   200 200     200   200 200           200             200   200       302
 /api-reference                             200   200 200     200   200 200           200             200   200       302
 """
