@@ -1,5 +1,7 @@
 """Who is who: the two kinds of company, their people, the accounts that pair them, projects."""
 
+from dataclasses import dataclass
+
 from peewee import BooleanField
 from peewee import CharField
 from peewee import CompositeKey
@@ -40,6 +42,14 @@ class Person(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A person, an account or a project as figures and lists name them: its id and name."""
+
+    id: int
+    name: str
 
 
 # The weekly contacts with one person above which the air traffic calls it too many.

@@ -45,7 +45,8 @@ from protocols.models import Protocol
 # Every kind of event the ledger records, for subscribing by name.
 EVENT_KINDS = (
     "organization_created", "person_created", "person_disabled", "person_enabled", "person_renamed", "person_roles_changed",
-    "account_created", "contact_ceiling_changed", "project_created", "opened", "party_added", "mediators_assigned", "story_recorded",
+    "account_created", "contact_ceiling_changed", "team_member_added", "team_function_changed",
+    "team_member_removed", "project_created", "opened", "party_added", "mediators_assigned", "story_recorded",
     "story_declined", "option_proposed", "option_accepted", "acceptance_retracted", "note_added",
     "commitment_recorded", "commitment_kept", "commitment_broken", "transition", "escalation_in_force",
     "escalation_stood_down", "protocol_created", "version_drafted", "version_proposed", "version_acknowledged",

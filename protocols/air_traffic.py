@@ -24,11 +24,14 @@ from datetime import timezone
 
 from mediation.access import Actor
 from mediation.access import visible_account
+from mediation.account_team import TeamMember
+from mediation.account_team import members
 from mediation.db import execute
 from mediation.directory import may_set_contact_ceiling
 from mediation.parties import Person
-from mediation.periods import last_year
+from mediation.parties import Ref
 from mediation.periods import days_by_week
+from mediation.periods import last_year
 from protocols.models import Touchpoint
 from protocols.queries import moment_from_sql
 from protocols.relationship import AccountView
@@ -36,14 +39,6 @@ from protocols.relationship import account_view
 
 # Collisions listed, the latest first; how many there were in all is said beside them.
 COLLISION_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A person or a project, as the figures name them."""
-
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)
@@ -223,11 +218,17 @@ def _taking_part(account_id: int, listed) -> dict[tuple[int, date], list[tuple]]
 class ContactsPage:
     traffic: AirTraffic
     may_set_ceiling: bool
+    team: list[TeamMember]
+
+    @property
+    def functions(self) -> dict[int, str]:
+        """Each team member's function, by person."""
+        return {member.person.id: member.function for member in self.team}
 
 
 def contacts_page(actor: Actor, clock, account_id: int, *, start: datetime | None = None,
                   end: datetime | None = None) -> ContactsPage:
-    """The air traffic, and whether the reader may change the account's ceiling, as its
-    page shows them."""
+    """The air traffic, whether the reader may change the account's ceiling, and the
+    account's team, as its page shows them."""
     traffic = contacts(actor, clock, account_id, start=start, end=end)
-    return ContactsPage(traffic, may_set_contact_ceiling(actor, account_id))
+    return ContactsPage(traffic, may_set_contact_ceiling(actor, account_id), members(account_id))

@@ -18,6 +18,8 @@ from mediation.access import Actor
 from mediation.access import sees_internal
 from mediation.access import visible_account
 from mediation.access import visible_accounts
+from mediation.account_team import TeamMember
+from mediation.account_team import members
 from mediation.balance import Balance
 from mediation.balance import balance_of
 from mediation.balance import resolutions
@@ -233,9 +235,11 @@ def _trend(start, end, found, contact) -> list[QuarterFigures]:
 
 
 def relationship_page(actor: Actor, clock, account_id: int, *, start: datetime | None = None,
-                      end: datetime | None = None, before: int | None = None) -> tuple[Relationship, "Timeline"]:
-    """The relationship and a page of its timeline, as its page shows them."""
-    return relationship(actor, clock, account_id, start=start, end=end), timeline(actor, account_id, before=before)
+                      end: datetime | None = None, before: int | None = None
+                      ) -> tuple[Relationship, "Timeline", list[TeamMember]]:
+    """The relationship, a page of its timeline and the account's team, as its page shows them."""
+    found = relationship(actor, clock, account_id, start=start, end=end)
+    return found, timeline(actor, account_id, before=before), members(found.account.id)
 
 
 # --- the accounts and the timeline -------------------------------------------------------

@@ -60,5 +60,5 @@ def test_the_readme_walkthrough_resolves_a_dispute_with_curl_alone(demo_server):
     assert result.returncode == 0, result.stdout + result.stderr
     answers = [json.loads(line) for line in result.stdout.replace("}{", "}\n{").splitlines() if line.strip()]
     resolved = [a for a in answers if a.get("state") == "resolved"]
-    assert resolved and resolved[-1]["resolution"]["option_id"] == 9
+    assert resolved and resolved[-1]["resolution"]["option_id"] == 19
     assert answers[-1]["ok"] is True

@@ -8,6 +8,7 @@ from datetime import timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mediation import account_team
 from mediation import directory
 from mediation import dispute_queries
 from mediation import services
@@ -59,6 +60,7 @@ PEOPLE = [
     ("dev@contoso.example", "Dev Patel", "Contoso Retail", ()),
     ("frank@fabrikam.example", "Frank Osei", "Fabrikam Logistics", ("point_person",)),
     ("gina@fabrikam.example", "Gina Rossi", "Fabrikam Logistics", ()),
+    ("olivia@contoso.example", "Olivia Brandt", "Contoso Retail", ("admin",)),
 ]
 
 
@@ -120,6 +122,9 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
             ("EDI integration", fabrikam_account),
         ]
     }
+
+    progress("naming the account teams")
+    _teams(clock, actors, p, contoso_account, fabrikam_account)
 
     progress("agreeing communication protocols")
     agreed_protocols = _agree_protocols(clock, actors, p, projects)
@@ -286,6 +291,30 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     ])
     fire(bob, reread(licences), "start_resolution")
 
+    # Settled one after another, each more in Fabrikam's favour than Northwind's: Bob leans
+    # to the customer, and so does the Fabrikam account. The first went ahead without an
+    # option of value to both companies, for a reason.
+    for title, option, to_supplier, to_customer, override in (
+            ("Pallet label reprints", "Northwind reprints the labels at its own cost.", 0, 3,
+             "Fabrikam's peak season starts Monday; goodwill now saves the renewal."),
+            ("Missed pick-wave cut-off", "Northwind credits one day of service fees.", 1, 4, None),
+            ("Dock door sensor faults", "Northwind replaces the sensors and waives the call-out fees.", 1, 4, None),
+            ("Returns module training", "Two extra remote sessions, free of charge.", 1, 3, None),
+            ("Slotting report delays", "Northwind builds the report Fabrikam asked for, unbilled.", 1, 5, None)):
+        case = open_case(bob, fabrikam_account, "Warehouse system rollout", title,
+                         f"Fabrikam raised: {title.lower()}.", "low", ["erin", "frank"])
+        case = fire(bob, case, "gather_stories")
+        stories(bob, case, [("erin", "We delivered what the statement of work describes.", "shared"),
+                            ("frank", "It cost our warehouse a shift; we expect it made good.", "shared")])
+        case = fire(bob, reread(case), "generate_options")
+        settled, _ = options(bob, case, [(option, to_supplier, to_customer),
+                                         ("Fabrikam bears the cost itself.", 3, -2) if override
+                                         else ("Both companies split the cost.", 2, 1)])
+        case = fire(bob, reread(case), "start_resolution", **({"override_reason": override} if override else {}))
+        services.accept_option(bob, clock, case.id, option_id=settled.id)
+        services.accept_option(actors["frank"], clock, case.id, option_id=settled.id)
+        fire(bob, reread(case), "resolve", option_id=settled.id, summary=option)
+
     clock.set(now - timedelta(days=3))
     open_case(
         alice, contoso_account, "Loyalty platform", "Points not credited after outage",
@@ -312,6 +341,17 @@ def _notify(actors, now: datetime) -> None:
                              kinds={"dispute_update": "weekly", "protocol_update": "weekly"})
     settings.change_settings(actors["alice"], now, kinds={"touchpoint_due": "immediate"})
     delivery.deliver_due(ManualClock(now), MailConfig(base_url=MailConfig.from_environment().base_url))
+
+
+def _teams(clock, actors, p, contoso, fabrikam) -> None:
+    """Each company's administrator names their own people on the accounts' teams; Fabrikam
+    has not named its side yet."""
+    for admin, account, person, function in (
+            ("admin", contoso, "alice", "executive sponsor"), ("admin", contoso, "erin", "engineering"),
+            ("admin", contoso, "sam", "support"), ("admin", fabrikam, "bob", "executive sponsor"),
+            ("admin", fabrikam, "erin", "engineering"), ("olivia", contoso, "carla", "operations"),
+            ("olivia", contoso, "dev", "engineering")):
+        account_team.add_member(actors[admin], clock, account_id=account.id, person_id=p[person], function=function)
 
 
 def _terms(supplier, customer, channel, agenda, **extra):

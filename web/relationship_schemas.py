@@ -5,10 +5,16 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from mediation.account_team import FUNCTION_LENGTH
+from mediation.account_team import FUNCTIONS
+from mediation.advocacy import FLAGS
 from mediation.balance import BALANCES
 from mediation.lifecycle import OPEN_STATES
 from protocols.compliance import STATUS_URGENCY
+from web.schemas import Id
 from web.schemas import PeriodQuery
+from web.schemas import Text
+from web.schemas import _not_blank
 
 
 class RelationshipQuery(PeriodQuery):
@@ -166,3 +172,79 @@ class ContactsOut(Schema):
         "description": "two or more supplier people in contact with one customer person on one day about "
                        "different projects; the latest 100"})
     collisions_total = fields.Integer(metadata={"description": "collisions in the period, listed or not"})
+
+
+class TeamMemberOut(Schema):
+    person = fields.Nested(RefOut)
+    side = fields.String(validate=validate.OneOf(("supplier", "customer")))
+    function = fields.String()
+    added_at = fields.DateTime()
+
+
+class TeamOut(Schema):
+    items = fields.List(fields.Nested(TeamMemberOut), metadata={
+        "description": "the supplier's side first, each side by function, then name"})
+
+
+def _function(**kwargs):
+    return Text(validate=[validate.Length(min=1, max=FUNCTION_LENGTH), _not_blank], metadata={
+        "description": f"what the person does on the account, such as {', '.join(FUNCTIONS)}"}, **kwargs)
+
+
+class TeamMemberIn(Schema):
+    person_id = Id(required=True, metadata={"description": "a person of the caller's own company"})
+    function = _function(required=True)
+
+
+class TeamFunctionIn(Schema):
+    function = _function(required=True)
+
+
+class AdvocacyQuery(PeriodQuery):
+    pass
+
+
+class OverrideOut(Schema):
+    dispute_id = fields.Integer()
+    title = fields.String()
+    account = fields.String(metadata={"description": "the account's name"})
+    resolved_at = fields.DateTime()
+    to_supplier = fields.Integer()
+    to_customer = fields.Integer()
+    reason = fields.String(metadata={"description": "why it went ahead without an option of value to both"})
+
+
+class AccountValueOut(Schema):
+    account_id = fields.Integer()
+    name = fields.String()
+    resolutions = fields.Integer()
+    to_supplier = fields.Integer()
+    to_customer = fields.Integer()
+
+
+def _flag():
+    return fields.String(allow_none=True, validate=validate.OneOf(tuple(FLAGS.values())), metadata={
+        "description": "forgot_who_they_work_for when the resolutions lean to the customer, customer_left_hanging "
+                       "when they lean to the supplier, over at least 5; null otherwise"})
+
+
+class AdvocacyOut(Schema):
+    person = fields.Nested(RefOut)
+    start = fields.DateTime(data_key="from")
+    end = fields.DateTime(data_key="to")
+    value = fields.Nested(ValueOut)
+    flag = _flag()
+    overrides = fields.List(fields.Nested(OverrideOut), metadata={"description": "the latest first"})
+    accounts = fields.List(fields.Nested(AccountValueOut), metadata={"description": "by name"})
+
+
+class AdvocateOut(Schema):
+    person = fields.Nested(RefOut)
+    value = fields.Nested(ValueOut)
+    flag = _flag()
+
+
+class AdvocatesOut(Schema):
+    start = fields.DateTime(data_key="from")
+    end = fields.DateTime(data_key="to")
+    items = fields.List(fields.Nested(AdvocateOut), metadata={"description": "every account manager, by name"})

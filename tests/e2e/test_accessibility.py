@@ -40,6 +40,10 @@ PAGES = {
     "a new protocol version": ("alice", "/protocols", ["Onboarding", "Draft a new version"]),
     "a project's protocols": ("alice", "/protocols", ["Loyalty platform"]),
     "relationships": ("alice", "/relationships", []),
+    "the account team, kept by an administrator": ("admin", "/relationships", ["Contoso strategic account",
+                                                                                "The team's page"]),
+    "account managers side by side": ("audrey", "/relationships", ["Account managers as balanced advocates"]),
+    "a flagged account manager": ("bob", "/relationships", ["You as a balanced advocate"]),
     "a relationship, customer": ("carla", "/relationships", ["Contoso strategic account"]),
     "who is in contact with whom": ("alice", "/relationships", ["Contoso strategic account",
                                                                  "Who is in contact with whom"]),
@@ -63,7 +67,8 @@ PAGES = {
     "search, nothing found": ("carla", "/search?q=pineapple", []),
 }
 SCREENSHOTS = {"people": "admin-people", "diagrams": "diagrams", "notifications": "notifications",
-               "outbox": "outbox", "a relationship, customer": "relationship", "who is in contact with whom": "contacts"}
+               "outbox": "outbox", "a relationship, customer": "relationship", "who is in contact with whom": "contacts",
+               "the account team, kept by an administrator": "team", "a flagged account manager": "advocacy"}
 
 # Read on a phone as well: they must fit its screen.
 PHONE_PAGES = {
@@ -73,6 +78,7 @@ PHONE_PAGES = {
     "disputes list": ("frank", "/disputes", []),
     "board": ("frank", "/protocols", []),
     "a relationship": ("frank", "/relationships", ["Fabrikam strategic account"]),
+    "a flagged account manager": ("bob", "/relationships", ["You as a balanced advocate"]),
     "who is in contact with whom, customer": ("carla", "/relationships", ["Contoso strategic account",
                                                                            "Who is in contact with whom"]),
     "people": ("admin", "/admin/people", []),

@@ -262,3 +262,45 @@ def test_the_administrator_tour_works_by_clicking(page_as):
     go_to(sam, "Home")
     expect(heading(sam)).to_have_text("Sign in to Accord")
     assert sam.request.get(calendar).status == 401
+
+
+def test_the_whole_relationship_tour_works_by_clicking(page_as):
+    # The whole relationship (bob@northwind.example, then carla@contoso.example and
+    # olivia@contoso.example): Relationships shows "Fabrikam strategic account" leaning to
+    # Fabrikam Logistics.
+    bob = page_as("bob@northwind.example")
+    go_to(bob, "Relationships")
+    expect(bob.get_by_role("row").filter(has_text="Fabrikam strategic account")).to_contain_text(
+        "Leans to Fabrikam Logistics")
+    # Bob opens "You as a balanced advocate": a warning that he may have forgotten who he
+    # works for, and the reprints he went ahead with, and why.
+    bob.get_by_role("link", name="You as a balanced advocate", exact=True).click()
+    expect(region(bob, "A warning")).to_contain_text("Bob Okafor may have forgotten who they work for")
+    expect(region(bob, "Gone ahead without value to both")).to_contain_text("Pallet label reprints")
+    expect(region(bob, "Gone ahead without value to both")).to_contain_text("Why:")
+    # Carla opens "Contoso strategic account" (what needs attention first, then each chart
+    # with its table)
+    carla = page_as("carla@contoso.example")
+    go_to(carla, "Relationships")
+    carla.get_by_role("link", name="Contoso strategic account", exact=True).click()
+    expect(heading(carla)).to_have_text("Contoso strategic account: the relationship")
+    expect(region(carla, "What needs attention")).to_be_visible()
+    expect(carla.get_by_role("img", name="Commitments kept and missed per company")).to_be_visible()
+    # and "Who is in contact with whom": a collision on her day, Alice Moreau and Sam
+    # Lindqvist each about another project.
+    carla.get_by_role("link", name="Who is in contact with whom", exact=True).click()
+    collisions = region(carla, "Collisions")
+    expect(collisions).to_contain_text("Carla Jimenez heard from Alice Moreau and Sam Lindqvist about 2 projects.")
+    # Olivia opens "The team's page" from the same relationship and adds herself as
+    # "executive sponsor" with "Add to the team".
+    olivia = page_as("olivia@contoso.example")
+    go_to(olivia, "Relationships")
+    olivia.get_by_role("link", name="Contoso strategic account", exact=True).click()
+    olivia.get_by_role("link", name="The team's page", exact=True).click()
+    adding = region(olivia, "Add someone of Contoso Retail")
+    adding.get_by_label("Person").select_option(label="Olivia Brandt")
+    adding.get_by_label("Function").fill("executive sponsor")
+    click(olivia, "Add to the team")
+    expect(flash(olivia)).to_have_text("Olivia Brandt is on the team, for executive sponsor.")
+    expect(region(olivia, "Contoso Retail").get_by_role("row").filter(has_text="Olivia Brandt")).to_contain_text(
+        "executive sponsor")

@@ -149,3 +149,99 @@ def test_who_may_change_the_contact_ceiling(api, world, who, status):
 def test_a_bad_contact_ceiling_is_422_and_changes_nothing(api, world, body):
     assert "contact_ceiling_per_week" in assert_problem(api.patch(account_path(world), json=body), 422)["errors"]
     assert api.get(account_path(world)).json["contact_ceiling_per_week"] == 5
+
+
+# --- the account team -----------------------------------------------------------------------
+
+
+def team_path(world, account="contoso", person=None):
+    return f"{API}/accounts/{world.accounts[account].id}/team" + (f"/{world.id(person)}" if person else "")
+
+
+def test_each_company_keeps_its_side_of_the_team_and_both_read_it_whole(api, world):
+    added = api.post(team_path(world), {"person_id": world.id("sam"), "function": "support"}, as_="admin")
+    assert added.status_code == 201
+    assert {key: added.json[key] for key in ("person", "side", "function")} == {
+        "person": {"id": world.id("sam"), "name": "Sam"}, "side": "supplier", "function": "support"}
+    assert api.post(team_path(world), {"person_id": world.id("carla"), "function": "executive sponsor"},
+                    as_="contoso_admin").status_code == 201
+    items = api.get(team_path(world), as_="dev").json["items"]
+    assert [(m["person"]["name"], m["side"], m["function"]) for m in items] == [
+        ("Sam", "supplier", "support"), ("Carla", "customer", "executive sponsor")]
+    changed = api.patch(team_path(world, person="carla"), {"function": "finance"}, as_="contoso_admin")
+    assert changed.status_code == 200 and changed.json["function"] == "finance"
+    assert api.delete(team_path(world, person="sam"), as_="admin").status_code == 204
+    assert [m["person"]["name"] for m in api.get(team_path(world)).json["items"]] == ["Carla"]
+
+
+@pytest.mark.parametrize("who, status", [("admin", 201), ("alice", 403), ("auditor", 403), ("carla", 403),
+                                         ("contoso_admin", 422), ("frank", 403)])
+def test_who_may_put_sam_on_the_team(api, world, who, status):
+    response = api.post(team_path(world), {"person_id": world.id("sam"), "function": "support"}, as_=who)
+    assert response.status_code == status
+    assert len(api.get(team_path(world), as_="admin").json["items"]) == (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize("body, field", [({"function": "support"}, "person_id"),
+                                         ({"person_id": 1}, "function"),
+                                         ({"person_id": 1, "function": "x" * 41}, "function"),
+                                         ({"person_id": "1", "function": "support"}, "person_id")])
+def test_a_bad_member_is_422_and_changes_nothing(api, world, body, field):
+    assert field in assert_problem(api.post(team_path(world), body, as_="admin"), 422)["errors"]
+    assert api.get(team_path(world)).json["items"] == []
+
+
+def test_a_person_already_on_the_team_is_409(api, world):
+    body = {"person_id": world.id("sam"), "function": "support"}
+    api.post(team_path(world), body, as_="admin")
+    assert_problem(api.post(team_path(world), body, as_="admin"), 409)
+
+
+def test_the_other_companys_member_is_403_and_one_not_on_the_team_404(api, world):
+    api.post(team_path(world), {"person_id": world.id("sam"), "function": "support"}, as_="admin")
+    assert_problem(api.patch(team_path(world, person="sam"), {"function": "legal"}, as_="contoso_admin"), 403)
+    assert_problem(api.delete(team_path(world, person="sam"), as_="contoso_admin"), 403)
+    assert_problem(api.delete(team_path(world, person="bob"), as_="admin"), 404)
+    assert_problem(api.get(team_path(world), as_="frank"), 404)
+
+
+# --- the balanced advocate ------------------------------------------------------------------
+
+
+def test_an_account_managers_advocacy_answers_the_contract(api, world):
+    for values in ((1, 4), (1, 4), (1, 3), (2, 4)):
+        resolve_with(world, *values)
+    resolve_with(world, 0, 3, "Goodwill before the renewal.")
+    world.clock.advance(minutes=1)
+    body = api.get(f"{API}/people/{world.id('alice')}/advocacy").json
+    assert set(body) == {"person", "from", "to", "value", "flag", "overrides", "accounts"}
+    assert body["person"] == {"id": world.id("alice"), "name": "Alice"}
+    assert body["value"] == {"resolutions": 5, "to_supplier": 5, "to_customer": 18,
+                             "one_sided": {"supplier": 0, "customer": 1}, "overrides": 1,
+                             "balance": "leans_customer"}
+    assert body["flag"] == "forgot_who_they_work_for"
+    (override,) = body["overrides"]
+    assert (override["reason"], override["to_supplier"], override["to_customer"], override["account"]) == (
+        "Goodwill before the renewal.", 0, 3, "Contoso account")
+    assert body["accounts"] == [{"account_id": world.accounts["contoso"].id, "name": "Contoso account",
+                                 "resolutions": 5, "to_supplier": 5, "to_customer": 18}]
+    side_by_side = api.get(f"{API}/advocacy", as_="admin").json
+    assert [(i["person"]["name"], i["flag"]) for i in side_by_side["items"]] == [
+        ("Alice", "forgot_who_they_work_for"), ("Bob", None)]
+
+
+@pytest.mark.parametrize("who, status", [("alice", 200), ("admin", 200), ("auditor", 200), ("bob", 403),
+                                         ("sam", 403), ("carla", 404), ("contoso_admin", 404), ("frank", 404)])
+def test_who_may_read_alices_advocacy(api, world, who, status):
+    assert api.get(f"{API}/people/{world.id('alice')}/advocacy", as_=who).status_code == status
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("auditor", 200), ("alice", 403), ("sam", 403),
+                                         ("carla", 404), ("contoso_auditor", 404)])
+def test_who_may_see_the_managers_side_by_side(api, world, who, status):
+    assert api.get(f"{API}/advocacy", as_=who).status_code == status
+
+
+def test_someone_who_is_not_an_account_manager_has_no_advocacy(api, world):
+    assert_problem(api.get(f"{API}/people/{world.id('sam')}/advocacy", as_="admin"), 404)
+    assert_problem(api.get(f"{API}/people/999999/advocacy", as_="admin"), 404)

@@ -105,6 +105,9 @@ DOMAIN_RULES = {
     "protocols.compliance": "`from` before `to`, at most two years apart",
     "relationship.relationship": "`from` before `to`, at most two years apart",
     "relationship.contacts": "`from` before `to`, at most two years apart",
+    "relationship.add_team_member": "an active person of the caller's own company",
+    "relationship.advocacy": "`from` before `to`, at most two years apart",
+    "relationship.advocacy_side_by_side": "`from` before `to`, at most two years apart",
     "notifications.change_settings": "a known time zone",
     "webhooks.subscribe": "an https URL whose host resolves to public addresses",
     "search.search": "a cursor that an earlier page of the same search gave",
@@ -116,6 +119,9 @@ BETWEEN_FIELDS = {
     "protocols.compliance": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
     "relationship.relationship": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
     "relationship.contacts": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
+    "relationship.advocacy": {"from": ["must be before 'to'"], "to": ["a range covers at most two years"]},
+    "relationship.advocacy_side_by_side": {"from": ["must be before 'to'"],
+                                           "to": ["a range covers at most two years"]},
 }
 
 # positive_data_acceptance's own list (a 5xx is not_a_server_error's to judge).

@@ -525,6 +525,12 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.get(f"{API}/accounts/{account}/relationship?from={quote(start.isoformat())}"))
     ok(c.patch(f"{API}/accounts/{account}", {"contact_ceiling_per_week": 1}))
     contacts = ok(c.get(f"{API}/accounts/{account}/contacts", as_="carla"))
+    ok(c.post(f"{API}/accounts/{account}/team", {"person_id": ids("sam"), "function": "support"}, as_="admin"), 201)
+    ok(c.patch(f"{API}/accounts/{account}/team/{ids('sam')}", {"function": "finance"}, as_="admin"))
+    assert ok(c.get(f"{API}/accounts/{account}/team", as_="carla"))["items"]
+    ok(c.delete(f"{API}/accounts/{account}/team/{ids('sam')}", as_="admin"), 204)
+    assert ok(c.get(f"{API}/people/{ids('alice')}/advocacy"))["value"]["resolutions"] >= 1
+    assert ok(c.get(f"{API}/advocacy?from={quote(start.isoformat())}", as_="auditor"))["items"]
     assert contacts["people"][0]["weeks"] and contacts["ceiling_per_week"] == 1
     assert c.get(f"{API}/protocols/{pid}/calendar.ics").status_code == 200
     token = ok(c.post(f"{API}/me/calendar-token", as_="carla"), 201)["token"]

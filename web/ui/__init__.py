@@ -110,6 +110,7 @@ def _favicon():
 
 def register(app: Flask) -> None:
     from web.ui import admin
+    from web.ui import advocacy
     from web.ui import api_reference
     from web.ui import audit
     from web.ui import diagrams
@@ -122,6 +123,7 @@ def register(app: Flask) -> None:
     from web.ui import protocols
     from web.ui import relationship
     from web.ui import search
+    from web.ui import team
     from web.ui import unsubscribe
     from web.ui import webhooks
 
@@ -140,6 +142,6 @@ def register(app: Flask) -> None:
                             "The form could not be checked (its security token is missing or wrong). "
                             "Go back, reload the page and send it again.")
 
-    for module in (session, passwords, home, disputes, protocols, relationship, search, notifications, profile, audit, admin,
-                   outbox, webhooks, unsubscribe, diagrams, api_reference):
+    for module in (session, passwords, home, disputes, protocols, relationship, team, advocacy, search, notifications, profile,
+                   audit, admin, outbox, webhooks, unsubscribe, diagrams, api_reference):
         app.register_blueprint(module.blueprint)

@@ -12,6 +12,9 @@ KINDS = {
     "person_roles_changed": "Roles changed",
     "account_created": "Account opened",
     "contact_ceiling_changed": "Contact ceiling changed",
+    "team_member_added": "Added to the account team",
+    "team_function_changed": "Function on the account team changed",
+    "team_member_removed": "Taken off the account team",
     "project_created": "Project added",
     "opened": "Dispute opened",
     "transition": "State changed",
@@ -74,6 +77,8 @@ FIELDS = {
     "acceptances_cleared": "Acceptances cleared",
     "protocol_id": "Protocol",
     "contact_ceiling_per_week": "Weekly contact ceiling",
+    "function": "Function",
+    "name": "Name",
 }
 
 

@@ -8,6 +8,7 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from mediation import advocacy
 from mediation import directory
 from mediation.errors import Invalid
 from protocols import air_traffic
@@ -16,10 +17,8 @@ from web import relationship_schemas as schemas
 from web.schemas import AccountChange
 from web.ui import dispute_words
 from web.ui import forms
-from web.ui import protocol_forms
 from web.ui import relationship_words as words
-from web.ui.dates import reader_zone
-from web.ui.dates import zone_name
+from web.ui.periods import over_period
 from web.ui.relationship_charts import KEPT_MISSED
 from web.ui.relationship_charts import SIDES
 from web.ui.relationship_charts import bar_chart
@@ -33,41 +32,23 @@ blueprint = page_blueprint("relationship_ui", __name__)
 
 @blueprint.get("/relationships")
 def list_relationships():
-    return render_template("relationship/list.html", accounts=relationships.relationships(viewer(), clock()),
-                           words=words)
-
-
-def _period(args, zone, schema) -> tuple[dict, MultiDict, dict]:
-    """The range asked for as days in the reader's zone, `to` included; ({}, ...) for the
-    default, with the errors of a range that is not one."""
-    given = {key: args.get(key, "").strip() for key in ("from", "to")}
-    extra = {}
-    if given["from"]:
-        extra["from"] = protocol_forms.day_start(given["from"], zone)
-    if given["to"]:
-        extra["to"] = protocol_forms.day_start(given["to"], zone, later=1)
-    if not extra:
-        return {}, MultiDict(given), {}
-    data, errors = forms.load(schema, MultiDict(), **extra)
-    return (data or {}), MultiDict(given), errors
+    actor = viewer()
+    return render_template("relationship/list.html", accounts=relationships.relationships(actor, clock()),
+                           words=words, advocacy=advocacy.readable(actor))
 
 
 @blueprint.get("/accounts/<int:account_id>/relationship")
 def show_relationship(account_id):
     """The relationship over the days asked for, by default the last 12 months; a range that
     is not one is shown next to its field over the default one (422)."""
-    actor, zone = viewer(), reader_zone()
-    period, values, errors = _period(request.args, zone, schemas.RelationshipQuery())
     before = forms.cursor(request.args, "before")
-    try:
-        found, timeline = relationships.relationship_page(actor, clock(), account_id, before=before, **period)
-    except Invalid as refused:
-        errors = refused.errors
-        found, timeline = relationships.relationship_page(actor, clock(), account_id, before=before)
-    status = 422 if errors else 200
-    return render_template("relationship/relationship.html", found=found, timeline=timeline,
-                           charts=_charts(found), words=words, period=(values, errors), zone_label=zone_name(found.end.astimezone(zone)),
-                           open_states=[(s, dispute_words.state(s)) for s in found.disputes.open]), status
+    (found, timeline, team), period, zone_label = over_period(
+        lambda **period: relationships.relationship_page(viewer(), clock(), account_id, before=before, **period),
+        request.args, schemas.RelationshipQuery(), end_of=lambda page: page[0].end)
+    return render_template("relationship/relationship.html", found=found, timeline=timeline, team=team,
+                           charts=_charts(found), words=words, period=period, zone_label=zone_label,
+                           open_states=[(s, dispute_words.state(s)) for s in found.disputes.open]
+                           ), 422 if period[1] else 200
 
 
 def _charts(found) -> dict:
@@ -98,23 +79,18 @@ def show_contacts(account_id):
 
 
 def _contacts_page(account_id, args, ceiling=None):
-    zone = reader_zone()
-    period, values, errors = _period(args, zone, schemas.ContactsQuery())
-    try:
-        found = air_traffic.contacts_page(viewer(), clock(), account_id, **period)
-    except Invalid as refused:
-        errors = refused.errors
-        found = air_traffic.contacts_page(viewer(), clock(), account_id)
+    found, period, zone_label = over_period(
+        lambda **period: air_traffic.contacts_page(viewer(), clock(), account_id, **period), args,
+        schemas.ContactsQuery(), end_of=lambda page: page.traffic.end)
     traffic = found.traffic
     chart = heat_map("heat-map", "Contacts per person and week",
                      f"Each row a person, each column an ISO week; weeks with more than {traffic.ceiling_per_week} "
                      "contacts are hatched red.",
                      [(load.person.name, load.weeks) for load in traffic.people], traffic.ceiling_per_week)
     ceiling = ceiling or ({"contact_ceiling_per_week": str(traffic.ceiling_per_week)}, {})
-    status = 422 if errors or ceiling[1] else 200
     return render_template("relationship/contacts.html", found=found, traffic=traffic, chart=chart,
-                           period=(values, errors), ceiling=ceiling,
-                           zone_label=zone_name(traffic.end.astimezone(zone))), status
+                           period=period, ceiling=ceiling, zone_label=zone_label
+                           ), 422 if period[1] or ceiling[1] else 200
 
 
 @blueprint.post("/accounts/<int:account_id>/contacts/ceiling")

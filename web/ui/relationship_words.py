@@ -1,5 +1,7 @@
-"""The words the relationship pages use: a balance said in full, with the rule that calls it."""
+"""The words the relationship pages use: a balance said in full, with the rule that calls it,
+for an account and for an account manager."""
 
+from mediation.balance import ADVOCACY_MINIMUM
 from mediation.balance import LEAN_POINTS
 from mediation.balance import RELATIONSHIP_MINIMUM
 
@@ -36,3 +38,25 @@ def balance_said(account, value) -> str:
 
 def leans(value) -> bool:
     return value.balance in ("leans_supplier", "leans_customer")
+
+
+ADVOCACY_RULE = (f"An account manager is flagged when, over at least {ADVOCACY_MINIMUM} resolutions of the "
+                 f"disputes they mediated, one company gained on average more than {LEAN_POINTS:g} point a "
+                 "resolution more than the other.")
+FLAG_SHORT = {"forgot_who_they_work_for": "Leans to the customer", "customer_left_hanging": "Leans to the supplier"}
+FLAG_SAID = {
+    "forgot_who_they_work_for": "{name} may have forgotten who they work for: over {count} resolutions the "
+                                "customers gained {gap:.1f} points a resolution more than {supplier}.",
+    "customer_left_hanging": "Customers may feel left hanging by {name}: over {count} resolutions {supplier} "
+                             "gained {gap:.1f} points a resolution more than the customers.",
+}
+
+
+def advocate_said(name: str, supplier: str, value, flag) -> str:
+    """The advocate's balance in a sentence, with what it asks of the reader."""
+    if flag:
+        gap = abs(value.to_supplier - value.to_customer) / value.resolutions
+        return FLAG_SAID[flag].format(name=name, supplier=supplier, count=value.resolutions, gap=gap)
+    if value.balance == "too_few":
+        return (f"Too few resolutions to tell: {value.resolutions} in this period, {ADVOCACY_MINIMUM} are needed.")
+    return f"Balanced: over {value.resolutions} resolutions neither company gained much more than the other."

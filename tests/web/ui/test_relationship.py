@@ -5,6 +5,7 @@ companies; nothing internal on a customer's page; another customer's account is 
 import re
 from datetime import timedelta
 
+from mediation import account_team
 from mediation import directory
 from mediation import services
 from tests.mediation.test_balance import resolve_with
@@ -155,3 +156,116 @@ def test_those_who_may_not_set_the_ceiling_are_refused(world, browser_as):
 
 def test_another_customers_contacts_are_404(world, browser_as):
     contacts_of(browser_as("frank"), world, status=404)
+
+
+# --- the account team -----------------------------------------------------------------------
+
+
+def team_path(world, account="contoso"):
+    return f"/accounts/{world.accounts[account].id}/team"
+
+
+def test_the_relationship_and_contacts_pages_show_the_team_of_both_sides(world, browser_as):
+    account_team.add_member(world.actor("admin"), world.clock, account_id=world.accounts["contoso"].id,
+                            person_id=world.id("alice"), function="executive sponsor")
+    account_team.add_member(world.actor("contoso_admin"), world.clock, account_id=world.accounts["contoso"].id,
+                            person_id=world.id("carla"), function="operations")
+    collide(world)
+    carla = browser_as("carla")
+    for page in (page_of(carla, world), contacts_of(carla, world)):
+        flat = re.sub(r"\s+", " ", page)
+        assert "The account team" in page and "<li>Alice, executive sponsor</li>" in flat
+        assert "<li>Carla, operations</li>" in flat and f'href="{team_path(world)}"' in page
+    assert "Carla<span class=\"muted\">, operations</span>" in contacts_of(carla, world)
+
+
+def test_an_empty_team_says_who_names_it(world, browser_as):
+    page = page_of(browser_as("alice"), world)
+    assert "No one is named on the team yet: each company's administrators name their own people." in page
+    page = browser_as("alice").get(team_path(world)).get_data(as_text=True)
+    assert "Add someone of" not in page and "Contoso Retail's administrators name them" in page
+
+
+def test_an_administrator_keeps_their_own_side_from_the_team_page(world, browser_as):
+    admin = browser_as("contoso_admin")
+    page = admin.get(team_path(world)).get_data(as_text=True)
+    assert "Add someone of Contoso Retail" in page and ">Dev</option>" in page and ">Sam</option>" not in page
+    response = admin.post(team_path(world), {"person_id": str(world.id("dev")), "function": "finance"})
+    assert response.status_code == 302
+    page = admin.get(team_path(world)).get_data(as_text=True)
+    assert "Dev is on the team, for finance." in page and ">Dev</option>" not in page
+    admin.post(f"{team_path(world)}/{world.id('dev')}/function", {"function": "support"})
+    assert "Dev now serves the account for support." in admin.get(team_path(world)).get_data(as_text=True)
+    admin.post(f"{team_path(world)}/{world.id('dev')}/remove")
+    page = admin.get(team_path(world)).get_data(as_text=True)
+    assert "Dev is off the team." in page and "No one of Contoso Retail is named on the team yet." in page
+
+
+def test_a_bad_member_is_shown_next_to_its_field_and_nothing_is_added(world, browser_as):
+    admin = browser_as("admin")
+    response = admin.post(team_path(world), {"person_id": str(world.id("sam")), "function": "   "})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "aria-invalid" in page and "This field is required." in page
+    assert account_team.team_of(world.actor("admin"), world.accounts["contoso"].id) == []
+    admin.post(team_path(world), {"person_id": str(world.id("sam")), "function": "support"})
+    response = admin.post(f"{team_path(world)}/{world.id('sam')}/function", {"function": "x" * 41})
+    assert response.status_code == 422 and 'id="function-' in response.get_data(as_text=True)
+
+
+def test_the_other_side_and_other_customers_are_refused(world, browser_as):
+    account_team.add_member(world.actor("admin"), world.clock, account_id=world.accounts["contoso"].id,
+                            person_id=world.id("sam"), function="support")
+    contoso_admin = browser_as("contoso_admin")
+    assert contoso_admin.post(f"{team_path(world)}/{world.id('sam')}/remove").status_code == 403
+    assert browser_as("alice").post(team_path(world), {"person_id": str(world.id("sam")),
+                                                       "function": "legal"}).status_code == 403
+    assert browser_as("frank").get(team_path(world)).status_code == 404
+
+
+# --- the balanced advocate ------------------------------------------------------------------
+
+
+def lean_to_the_customer(world):
+    for values in ((1, 4), (1, 4), (1, 3), (2, 4)):
+        resolve_with(world, *values)
+    resolve_with(world, 0, 3, "Goodwill before the renewal.")
+    world.clock.advance(minutes=1)
+
+
+def test_a_flagged_manager_reads_the_warning_first_with_its_rule_and_the_overrides(world, browser_as):
+    lean_to_the_customer(world)
+    alice = browser_as("alice")
+    listing = alice.get("/relationships").get_data(as_text=True)
+    assert f'href="/people/{world.id("alice")}/advocacy"' in listing and "You as a balanced advocate" in listing
+    page = alice.get(f"/people/{world.id('alice')}/advocacy").get_data(as_text=True)
+    flat = re.sub(r"\s+", " ", page)
+    assert page.index("A warning") < page.index("Value to each company") < page.index("Gone ahead without")
+    assert "Alice may have forgotten who they work for: over 5 resolutions the customers gained 2.6 points" in flat
+    assert "over at least 5 resolutions of the disputes they mediated" in flat
+    assert "Why: “Goodwill before the renewal.”" in flat and "Contoso account" in flat
+
+
+def test_administrators_see_every_manager_side_by_side_with_the_flag_in_words(world, browser_as):
+    lean_to_the_customer(world)
+    admin = browser_as("admin")
+    assert 'href="/advocacy"' in admin.get("/relationships").get_data(as_text=True)
+    page = admin.get("/advocacy").get_data(as_text=True)
+    flat = re.sub(r"\s+", " ", page)
+    assert "Leans to the customer</span>" in flat and "Too few to tell" in flat
+    assert page.index(">Alice</a>") < page.index(">Bob</a>")
+    assert "forgot_who_they_work_for" not in page
+
+
+def test_a_manager_without_resolutions_has_too_few_to_tell(world, browser_as):
+    page = browser_as("bob").get(f"/people/{world.id('bob')}/advocacy").get_data(as_text=True)
+    assert "Too few resolutions to tell: 0 in this period, 5 are needed." in page
+    assert "None of the disputes Bob mediated was resolved in this period." in page
+
+
+def test_the_advocacy_pages_are_the_suppliers_alone(world, browser_as):
+    carla = browser_as("carla")
+    assert carla.get(f"/people/{world.id('alice')}/advocacy").status_code == 404
+    assert carla.get("/advocacy").status_code == 404
+    assert "balanced advocate" not in carla.get("/relationships").get_data(as_text=True)
+    assert browser_as("bob").get(f"/people/{world.id('alice')}/advocacy").status_code == 403
+    assert browser_as("alice").get("/advocacy").status_code == 403

@@ -39,6 +39,9 @@ page                                     admin alice sam auditor carla dev conto
 /relationships                             200   200 200     200   200 200           200             200   200       302
 /accounts/{account}/relationship           200   200 200     200   200 200           200             200   404       302
 /accounts/{account}/contacts               200   200 200     200   200 200           200             200   404       302
+/accounts/{account}/team                   200   200 200     200   200 200           200             200   404       302
+/people/{alice}/advocacy                   200   200 403     200   404 404           404             404   404       302
+/advocacy                                  200   403 403     200   404 404           404             404   404       302
 /diagrams                                  200   200 200     200   200 200           200             200   200       302
 /api-reference                             200   200 200     200   200 200           200             200   200       302
 """
@@ -58,13 +61,14 @@ CASES = dict(_cases())
 
 @pytest.fixture
 def objects(world, clock) -> dict:
-    """A resolved Contoso dispute, Contoso's account and project with a protocol, and Carla's id."""
+    """A resolved Contoso dispute, Contoso's account and project with a protocol, and Carla's
+    and Alice's ids."""
     dispute = world.drive(world.open_dispute(), "resolved")
     protocol = protocol_services.create_protocol(
         world.actor("alice"), clock, project_id=world.projects["contoso"].id, scenario="routine", **terms(world)
     )
     return {"dispute": dispute.id, "project": world.projects["contoso"].id, "protocol": protocol.id,
-            "carla": world.id("carla"), "account": world.accounts["contoso"].id}
+            "carla": world.id("carla"), "alice": world.id("alice"), "account": world.accounts["contoso"].id}
 
 
 @pytest.mark.parametrize("person", ROLES)
