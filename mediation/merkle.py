@@ -78,20 +78,8 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: list[bytes]
         return False
     if not _is_hash_list(proof) or index >= size:
         return False
-    node, last = index, size - 1
-    computed = leaf_hash
-    for sibling in proof:
-        if last == 0:
-            return False
-        if node % 2 == 1 or node == last:
-            computed = node_hash(sibling, computed)
-            # A last node with no sibling is carried up unchanged through these levels.
-            while node % 2 == 0 and node != 0:
-                node, last = node >> 1, last >> 1
-        else:
-            computed = node_hash(computed, sibling)
-        node, last = node >> 1, last >> 1
-    return last == 0 and computed == root
+    climbed = _climb(index, size - 1, leaf_hash, proof)
+    return climbed is not None and climbed[1] == root
 
 
 def consistency_proof(leaf_hashes: list[bytes], old_size: int, new_size: int) -> list[bytes]:
@@ -149,19 +137,30 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     # Levels where the old tree's last node is a right child are inside the old tree.
     while node % 2 == 1:
         node, last = node >> 1, last >> 1
-    old_computed = new_computed = proof[0]
-    for sibling in proof[1:]:
+    climbed = _climb(node, last, proof[0], proof[1:])
+    return climbed is not None and climbed == (old_root, new_root)
+
+
+def _climb(node: int, last: int, start: bytes, proof: list[bytes]) -> tuple[bytes, bytes] | None:
+    """Hash `start`, at position `node` of a level whose last position is `last`, up to the
+    root with the siblings of `proof`: (the root of the part left of and including `node`,
+    the root of the whole tree), or None when the proof is too long or too short. The
+    first is the old tree's root in a consistency proof; the second, the root both proofs
+    check."""
+    left = whole = start
+    for sibling in proof:
         if last == 0:
-            return False
+            return None
         if node % 2 == 1 or node == last:
-            old_computed = node_hash(sibling, old_computed)
-            new_computed = node_hash(sibling, new_computed)
+            left = node_hash(sibling, left)
+            whole = node_hash(sibling, whole)
+            # A last node with no sibling is carried up unchanged through these levels.
             while node % 2 == 0 and node != 0:
                 node, last = node >> 1, last >> 1
         else:
-            new_computed = node_hash(new_computed, sibling)
+            whole = node_hash(whole, sibling)
         node, last = node >> 1, last >> 1
-    return last == 0 and old_computed == old_root and new_computed == new_root
+    return (left, whole) if last == 0 else None
 
 
 def _subtree_root(leaf_hashes: list[bytes], low: int, high: int) -> bytes:

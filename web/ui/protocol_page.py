@@ -29,6 +29,7 @@ from web.ui import charts
 from web.ui import forms
 from web.ui import protocol_forms
 from web.ui import protocol_terms
+from web.ui.periods import period_asked
 from web.links import absolute_url
 
 DEFAULT_RANGE = timedelta(days=90)
@@ -86,23 +87,15 @@ def compliance_range(args, zone: tzinfo, now: datetime):
     """(start, end, form values, errors): the days asked for in `zone`, `to` included, else
     the last 90 days up to now; a range the schema or `compliance_reading.check_range`
     refuses falls back to the default."""
-    given = {key: args.get(key, "").strip() for key in ("from", "to")}
+    period, given, errors = period_asked(args, zone, schemas.ComplianceQuery())
     values = MultiDict({
         "from": given["from"] or (now - DEFAULT_RANGE).astimezone(zone).date().isoformat(),
         "to": given["to"] or now.astimezone(zone).date().isoformat(),
     })
-    extra = {}
-    if given["from"]:
-        extra["from"] = protocol_forms.day_start(given["from"], zone)
-    if given["to"]:
-        extra["to"] = protocol_forms.day_start(given["to"], zone, later=1)
-    if not extra:
-        return now - DEFAULT_RANGE, now, values, {}
-    data, errors = forms.load(schemas.ComplianceQuery(), MultiDict(), **extra)
-    if data is None:
+    if errors or not period:
         return now - DEFAULT_RANGE, now, values, errors
-    end = data["end"] or now
-    start = data["start"] or end - DEFAULT_RANGE
+    end = period["end"] or now
+    start = period["start"] or end - DEFAULT_RANGE
     try:
         compliance_reading.check_range(start, end, now)
     except Invalid as error:

@@ -59,7 +59,7 @@ def change_function(account_id, person_id):
             errors = refused.errors
     if errors:
         return _page(account_id, {f"function-{person_id}": request.form.get("function", "")},
-                     {f"function-{person_id}": errors.get("function", ["is not valid"])}, 422)
+                     {f"function-{person_id}": errors["function"]}, 422)
     return _back(account_id, f"{changed.person.name} now serves the account for {changed.function}.")
 
 
