@@ -47,6 +47,8 @@ class AuditEvent(BaseModel):
     payload = TextField()
     prev_hash = CharField(max_length=64)
     hash = CharField(max_length=64)
+    # Given by the integrator once the event is committed (mediation.ledger_tree), not here.
+    leaf_index = IntegerField(null=True)
 
     class Meta:
         indexes = ((("subject_type", "subject_id", "sequence"), False),)

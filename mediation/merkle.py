@@ -5,12 +5,18 @@ client that can check a transparency log's proofs can check ours, and the publis
 test vectors of those logs apply unchanged.
 
 Proof building is iterative: it walks down the RFC's recursive split with a lower and
-an upper bound instead of recursing, and hashes each sibling subtree level by level.
+an upper bound instead of recursing. The sibling subtrees' hashes come from a function,
+so a proof can be built from a list of leaves here or from stored subtrees, which the
+ledger keeps so that a proof reads a few rows instead of every leaf.
 """
 
 import hashlib
+from collections.abc import Callable
 
 HASH_SIZE = 32
+
+# The hash of the leaves from `low` to `high` (excluded), for the proofs' walks.
+SubtreeRoot = Callable[[int, int], bytes]
 
 # Domain separation: a leaf hash can never be mistaken for an interior node's hash.
 LEAF_PREFIX = b"\x00"
@@ -45,6 +51,11 @@ def inclusion_proof(leaf_hashes: list[bytes], index: int, size: int) -> list[byt
     first `size` leaves, listed from the leaf's sibling up to the root's other child."""
     _check_hashes(leaf_hashes)
     _check_size(size, len(leaf_hashes), "tree size")
+    return inclusion_path(lambda low, high: _subtree_root(leaf_hashes, low, high), index, size)
+
+
+def inclusion_path(subtree_root: SubtreeRoot, index: int, size: int) -> list[bytes]:
+    """`inclusion_proof` with the subtrees' hashes from `subtree_root`."""
     if size == 0:
         raise ValueError("an empty tree has no leaves to prove")
     if index < 0 or index >= size:
@@ -54,10 +65,10 @@ def inclusion_proof(leaf_hashes: list[bytes], index: int, size: int) -> list[byt
     while high - low > 1:
         middle = low + _split(high - low)
         if index < middle:
-            path.append(_subtree_root(leaf_hashes, middle, high))
+            path.append(subtree_root(middle, high))
             high = middle
         else:
-            path.append(_subtree_root(leaf_hashes, low, middle))
+            path.append(subtree_root(low, middle))
             low = middle
     path.reverse()
     return path
@@ -87,6 +98,11 @@ def consistency_proof(leaf_hashes: list[bytes], old_size: int, new_size: int) ->
     prefix of the tree of the first `new_size` leaves: an append-only history."""
     _check_hashes(leaf_hashes)
     _check_size(new_size, len(leaf_hashes), "new tree size")
+    return consistency_path(lambda low, high: _subtree_root(leaf_hashes, low, high), old_size, new_size)
+
+
+def consistency_path(subtree_root: SubtreeRoot, old_size: int, new_size: int) -> list[bytes]:
+    """`consistency_proof` with the subtrees' hashes from `subtree_root`."""
     if old_size < 0:
         raise ValueError(f"old tree size {old_size} is negative")
     if old_size > new_size:
@@ -101,14 +117,14 @@ def consistency_proof(leaf_hashes: list[bytes], old_size: int, new_size: int) ->
     while old_size - low != high - low:
         middle = low + _split(high - low)
         if old_size <= middle:
-            hashes.append(_subtree_root(leaf_hashes, middle, high))
+            hashes.append(subtree_root(middle, high))
             high = middle
         else:
-            hashes.append(_subtree_root(leaf_hashes, low, middle))
+            hashes.append(subtree_root(low, middle))
             low = middle
             old_root_is_known = False
     if not old_root_is_known:
-        hashes.append(_subtree_root(leaf_hashes, low, high))
+        hashes.append(subtree_root(low, high))
     hashes.reverse()
     return hashes
 

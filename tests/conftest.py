@@ -5,6 +5,7 @@ API client that speaks as any of its people."""
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -17,6 +18,7 @@ from argon2 import PasswordHasher
 from peewee import AutoField
 from peewee import sort_models
 
+from mediation import checkpoints
 from mediation import directory
 from mediation import dispute_queries
 from mediation import services
@@ -34,6 +36,9 @@ from outreach import install as install_outreach
 from outreach.schema import ALL_PLANS
 
 TEST_POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
+# Each test process signs checkpoints with a key of its own, never one in the working directory.
+os.environ.setdefault("ACCORD_SIGNING_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="accord-key-"), "signing.key"))
+checkpoints.create_signing_key(checkpoints.signing_key_path())
 install_outreach()
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -11,6 +11,7 @@ from peewee import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from mediation.checkpoints import MissingSigningKey
 from mediation.clock import SystemClock
 from mediation.db import configured_url
 from mediation.db import database
@@ -116,6 +117,10 @@ def _register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(problems.ApiProblem, problems.from_api_problem)
     app.register_error_handler(ValidationError, problems.from_validation)
     app.register_error_handler(DomainError, problems.from_domain)
+
+    @app.errorhandler(MissingSigningKey)
+    def no_signing_key(error):
+        return problems.problem(503, "no-signing-key", "Not configured yet", str(error))
 
     @app.errorhandler(IntegrityError)
     def integrity(_error):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from mediation import checkpoints
 from mediation import directory
 from mediation import ledger
 from mediation import lifecycle
@@ -83,6 +84,14 @@ def init(ctx):
         raise click.ClickException(str(error)) from None
     versions = ", ".join(f"{plan.component} {current_version(plan.component)}" for plan in ALL_PLANS)
     click.echo(f"schema versions: {versions}" + ("" if applied else " (already up to date)"))
+    key_path = checkpoints.signing_key_path()
+    try:
+        created = checkpoints.create_signing_key(key_path)
+        verifier = checkpoints.verifier_key()
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"the signing key at {key_path} cannot be used: {error}") from None
+    click.echo(f"{'created the' if created else 'kept the existing'} checkpoint signing key {key_path}")
+    click.echo(f"verifier key: {verifier}")
     for person in directory.auditors_who_write():
         others = ", ".join(sorted(person.roles - {"auditor"}))
         click.echo(f"warning: {person.email} holds auditor with {others}; auditors change nothing, so they "
@@ -259,7 +268,8 @@ def demo(demo_url, host, port, serve):
         stop = threading.Event()
         try:
             serve_app(demo_url, host, port, threads=8, announce=click.echo, alongside=lambda: delivery.run(
-                SystemClock(), _mail_config(), stop, DEMO_INTERVAL_SECONDS, report=_report_news))
+                SystemClock(), _mail_config(), stop, DEMO_INTERVAL_SECONDS, report=_report_news,
+                signing_key=_signing_key()))
         finally:
             stop.set()
 
@@ -317,6 +327,31 @@ def audit_digest(ctx):
     _need_schema(ctx)
     head = ledger.head()
     click.echo(str(head) if head else f"0:{ledger.GENESIS_HASH}")
+
+
+@audit.command("integrate")
+@click.pass_context
+def audit_integrate(ctx):
+    """Add the events written since the last run to the ledger's Merkle tree and sign a
+    checkpoint of it (for cron; `accord worker` does it every round)."""
+    _need_schema(ctx)
+    integration = checkpoints.integrate(ctx.obj["clock"].now(), _signing_key(),
+                                        progress=lambda added: click.echo(f"integrated {added} events so far"))
+    signed = "a checkpoint signed" if integration.checkpoint else "no new checkpoint"
+    click.echo(f"integrated {integration.added} events: the tree has {integration.size}, {signed}")
+
+
+@audit.command("verifier-key")
+def audit_verifier_key():
+    """Print the key that checks this installation's checkpoints, for witnesses and auditors."""
+    click.echo(checkpoints.verifier_key(_signing_key()))
+
+
+def _signing_key():
+    try:
+        return checkpoints.signing_key()
+    except checkpoints.MissingSigningKey as error:
+        raise click.ClickException(str(error)) from None
 
 
 @audit.command("export")
@@ -393,13 +428,16 @@ def notify(ctx):
               help="Seconds between rounds of delivery.")
 @click.pass_context
 def worker(ctx, interval):
-    """Deliver continuously, a round every INTERVAL seconds, until stopped (Ctrl+C or SIGTERM)."""
+    """Integrate the ledger and deliver continuously, a round every INTERVAL seconds, until
+    stopped (Ctrl+C or SIGTERM)."""
     _need_schema(ctx)
+    key = _signing_key()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo(f"worker: delivering every {interval:g} s (Ctrl+C to stop)")
+    click.echo(f"worker: integrating the ledger and delivering every {interval:g} s (Ctrl+C to stop)")
     try:
-        delivery.run(ctx.obj["clock"], _mail_config(), stop, interval, report=lambda done: click.echo(f"worker: {done}"))
+        delivery.run(ctx.obj["clock"], _mail_config(), stop, interval, report=lambda done: click.echo(f"worker: {done}"),
+                     signing_key=key)
     except KeyboardInterrupt:
         stop.set()
     click.echo("worker: stopped")

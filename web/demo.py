@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mediation import account_team
+from mediation import checkpoints
 from mediation import directory
 from mediation import dispute_queries
 from mediation import services
@@ -327,6 +328,7 @@ def build_demo(url: str, progress=print, now: datetime | None = None) -> DemoPeo
     _collide(clock, actors, p, agreed_protocols, stand_ups, now)
     progress("notifying people of what waits on them")
     _notify(actors, now)
+    _sign_ledger(now, progress)
     progress("demo ready")
     return demo
 
@@ -341,6 +343,16 @@ def _notify(actors, now: datetime) -> None:
                              kinds={"dispute_update": "weekly", "protocol_update": "weekly"})
     settings.change_settings(actors["alice"], now, kinds={"touchpoint_due": "immediate"})
     delivery.deliver_due(ManualClock(now), MailConfig(base_url=MailConfig.from_environment().base_url))
+
+
+def _sign_ledger(now: datetime, progress) -> None:
+    """The installation's key (made once and kept, as `accord init` does) signs a first
+    checkpoint of the whole demo history, so proofs can be asked for at once."""
+    path = checkpoints.signing_key_path()
+    if checkpoints.create_signing_key(path):
+        progress(f"created the checkpoint signing key {path}")
+    integration = checkpoints.integrate(now, checkpoints.signing_key())
+    progress(f"signed a checkpoint of the ledger's {integration.size} events")
 
 
 def _teams(clock, actors, p, contoso, fabrikam) -> None:

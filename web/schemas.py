@@ -310,6 +310,20 @@ class VerifyQuery(Schema):
     digest = fields.String(load_default=None, validate=validate.Regexp(r"^\d+:[0-9a-fA-F]{64}$"))
 
 
+class InclusionQuery(Schema):
+    event = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="must be an event's hash"),
+                          metadata={"description": "the event's hash, which identifies it"})
+    size = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the tree size the proof is for (default: the latest checkpoint's)"})
+
+
+class ConsistencyQuery(Schema):
+    old_size = fields.Integer(data_key="from", required=True, validate=validate.Range(min=0, max=2**31 - 1),
+                              metadata={"description": "the size of the older tree, e.g. one a witness cosigned"})
+    new_size = fields.Integer(data_key="to", load_default=None, validate=validate.Range(min=0, max=2**31 - 1),
+                              metadata={"description": "the size of the newer tree (default: the latest checkpoint's)"})
+
+
 # --- representations out ----------------------------------------------------------------
 
 

@@ -15,6 +15,8 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from mediation import checkpoint_notes
+from mediation import checkpoints
 from mediation import directory
 from mediation import dispute_queries
 from mediation import ledger
@@ -70,6 +72,42 @@ def test_init_creates_the_schema_and_is_idempotent(accord):
     assert second.exit_code == 0
     assert "already up to date" in second.output
     assert "applied" not in second.output
+
+
+def test_init_creates_the_checkpoint_signing_key_once_and_prints_its_verifier_key(accord, tmp_path, monkeypatch):
+    key_file = tmp_path / "keys" / "signing.key"
+    key_file.parent.mkdir()
+    monkeypatch.setenv("ACCORD_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("ACCORD_LOG_ORIGIN", "northwind.example/accord")
+    first = accord("init")
+    assert first.exit_code == 0, first.output
+    assert f"created the checkpoint signing key {key_file}" in first.output
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    verifier = checkpoint_notes.parse_verifier_key(first.output.split("verifier key: ")[1].strip())
+    assert verifier.name == "northwind.example/accord"
+    key_bytes = key_file.read_bytes()
+    second = accord("init")
+    assert f"kept the existing checkpoint signing key {key_file}" in second.output
+    assert key_file.read_bytes() == key_bytes
+    assert accord("audit", "verifier-key").output.strip() == first.output.split("verifier key: ")[1].strip()
+
+
+def test_audit_integrate_makes_the_events_leaves_and_signs_a_checkpoint(bootstrapped):
+    events = AuditEvent.select().count()
+    result = bootstrapped("audit", "integrate")
+    assert result.exit_code == 0, result.output
+    assert f"integrated {events} events: the tree has {events}, a checkpoint signed" in result.output
+    checkpoint = checkpoint_notes.verify(checkpoints.latest().note, checkpoints.verifier_key())
+    assert checkpoint.size == events
+    again = bootstrapped("audit", "integrate")
+    assert f"integrated 0 events: the tree has {events}, no new checkpoint" in again.output
+
+
+def test_audit_integrate_without_a_signing_key_says_where_it_looked(bootstrapped, tmp_path, monkeypatch):
+    monkeypatch.setenv("ACCORD_SIGNING_KEY_FILE", str(tmp_path / "nowhere.key"))
+    result = bootstrapped("audit", "integrate")
+    assert result.exit_code == 1
+    assert f"no signing key at {tmp_path / 'nowhere.key'}: 'accord init' creates one" in result.output
 
 
 def test_commands_other_than_init_need_a_schema(accord):

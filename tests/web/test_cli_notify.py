@@ -1,5 +1,5 @@
 """`accord notify` delivers what is due now and exits; run again it sends nothing new.
-`accord worker` delivers in rounds until it is stopped."""
+`accord worker` integrates the ledger and delivers in rounds until it is stopped."""
 
 import os
 import signal
@@ -8,7 +8,9 @@ import sys
 
 from click.testing import CliRunner
 
+from mediation import checkpoints
 from mediation.db import database
+from mediation.ledger import AuditEvent
 from outreach.models import Notification
 from web.cli import main
 
@@ -44,8 +46,11 @@ def test_the_worker_delivers_in_rounds_until_it_is_stopped(world, database_url):
         rest, _ = worker.communicate(timeout=30)
     finally:
         worker.kill()
-    assert lines[0].startswith("worker: delivering every 1 s")
+    assert lines[0].startswith("worker: integrating the ledger and delivering every 1 s")
     assert lines[1].startswith("worker: ") and "new notification" in lines[1] and not lines[1].startswith("worker: 0 ")
+    assert f"{AuditEvent.select().count()} ledger events integrated, checkpoint signed at" in lines[1]
     assert lines[2].startswith("worker: 0 new notifications, 0 mails composed")
+    assert lines[2].rstrip().endswith("0 ledger events integrated")
     assert worker.returncode == 0 and rest.rstrip().endswith("worker: stopped")
     assert Notification.select().where(Notification.kind == "stale_dispute").count() >= 1
+    assert checkpoints.latest().size == AuditEvent.select().count()

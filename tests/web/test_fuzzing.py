@@ -111,6 +111,8 @@ DOMAIN_RULES = {
     "notifications.change_settings": "a known time zone",
     "webhooks.subscribe": "an https URL whose host resolves to public addresses",
     "search.search": "a cursor that an earlier page of the same search gave",
+    "audit.inclusion_proof": "an event the caller may read, already in the tree, with a size that holds it",
+    "audit.consistency_proof": "`from` not above `to`; both within the tree",
 }
 
 # Rules between fields of one request that the parsing schema checks and JSON Schema cannot

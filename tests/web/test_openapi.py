@@ -17,9 +17,11 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from mediation import checkpoints
 from mediation import services
 from mediation.credentials import issue_token
 from mediation.disputes import Option
+from mediation.ledger import AuditEvent
 from outreach import webhooks
 from outreach.models import Notification
 from outreach.models import WebhookDelivery
@@ -560,6 +562,12 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     # audit
     digest = ok(c.get(f"{API}/audit/digest", as_="auditor"))
     assert ok(c.get(f"{API}/audit/verify?digest={digest['digest']}", as_="auditor"))["ok"] is True
+    checkpoints.integrate(world.clock.now(), checkpoints.signing_key())
+    assert c.get(f"{API}/audit/checkpoint", as_="carla").status_code == 200
+    assert c.get(f"{API}/audit/verifier-key", as_="carla").status_code == 200
+    event = AuditEvent.select().order_by(AuditEvent.sequence).first()
+    assert ok(c.get(f"{API}/audit/proofs/inclusion?event={event.hash}", as_="auditor"))["leaf_index"] == 0
+    assert ok(c.get(f"{API}/audit/proofs/consistency?from=1", as_="carla"))["from"] == 1
     ok(c.get(f"{API}/openapi.json", as_=None))
 
     every = {operation["operationId"] for _, _, operation in operations(described)}

@@ -93,6 +93,21 @@ class DigestOut(Schema):
     digest = fields.String(metadata={"description": "SEQUENCE:HASH, to pass to /audit/verify later"})
 
 
+class InclusionProofOut(Schema):
+    event = fields.String(attribute="event_hash", metadata={"description": "the event's hash"})
+    leaf_index = fields.Integer()
+    size = fields.Integer(attribute="tree_size")
+    proof = fields.Function(lambda found: [node.hex() for node in found.proof], metadata={
+        "description": "the audit path of RFC 9162 2.1.3, hex, from the leaf's sibling up"})
+
+
+class ConsistencyProofOut(Schema):
+    old_size = fields.Integer(data_key="from")
+    new_size = fields.Integer(data_key="to")
+    proof = fields.Function(lambda found: [node.hex() for node in found.proof], metadata={
+        "description": "the consistency proof of RFC 9162 2.1.4, hex"})
+
+
 class HeadOut(Schema):
     sequence = fields.Integer()
     hash = fields.String()

@@ -13,6 +13,7 @@ from flask import request
 from marshmallow import Schema
 
 CALENDAR = "text/calendar"
+PLAIN_TEXT = "text/plain"
 BODY_ID = "$response.body#/id"
 
 

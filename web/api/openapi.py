@@ -22,6 +22,7 @@ from web.api import PREFIX
 from web.api import PUBLIC
 from web.api import SELF_AUTHENTICATING
 from web.api.documented import CALENDAR
+from web.api.documented import PLAIN_TEXT
 from web.api.documented import Page
 from web.api.documented import documented
 from web.api.documented import operation_of
@@ -286,6 +287,8 @@ def _link(link) -> tuple[str, dict]:
 def _content(answer) -> dict:
     if answer == CALENDAR:
         return {CALENDAR: {"schema": {"type": "string", "description": "an iCalendar (RFC 5545) feed"}}}
+    if answer == PLAIN_TEXT:
+        return {PLAIN_TEXT: {"schema": {"type": "string", "description": "plain text, as the operation's summary says"}}}
     if isinstance(answer, Page):
         return {"application/json": {"schema": {
             "type": "object",
