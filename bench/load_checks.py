@@ -1,10 +1,11 @@
 """What the load must leave behind, read straight from the database once the server stopped.
 
 The clients remember every write and its answer; a 2xx write names the dispute version
-it produced. Every change to a dispute bumps its version by one and appends one event, so
-a dispute's n-th event (leaving aside the escalation protocol's, which bump nothing) is
-the write that produced version n: that is where each success must be found, and a
-refused write can have left nothing there.
+it produced. Every change the load makes to a dispute bumps its version by one and appends
+one event (it writes no notes and no internal stories, which bump nothing), so a dispute's
+n-th event (leaving aside the escalation protocol's, which bump nothing) is the write that
+produced version n: that is where each success must be found, and a refused write can have
+left nothing there.
 """
 
 import json

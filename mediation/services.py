@@ -1,8 +1,13 @@
 """Dispute use cases. Each runs in one write transaction together with its audit event.
 
-Every change bumps the dispute's `version` with a conditional update, so a concurrent
-change is refused (StaleVersion) instead of silently overwritten. Anything raised
-inside the transaction rolls back every row and the event with it.
+A change bumps the dispute's `version` and `updated_at` (its last change) with a
+conditional update, so a concurrent change is refused (StaleVersion) instead of silently
+overwritten. Notes and internal stories bump neither (`moves_version`): the customer reads
+both, so what it may not read must not move them, and a note meets no condition, so it must
+not make a concurrent transition stale. An internal story can only meet a condition, never
+unmeet one, so a transition decided without it is still right. Their `expected_version` is
+checked all the same. Anything raised inside the transaction rolls back every row and the
+event with it.
 """
 
 from peewee import IntegrityError
@@ -89,6 +94,23 @@ def _load(actor: Actor, dispute_id: int, expected_version: int | None) -> Disput
     return dispute
 
 
+def moves_version(kind: str, payload: dict) -> bool:
+    """Whether an event bumps its dispute's version and last change: not a note, which no
+    condition reads, nor anything internal, which the customer may not see."""
+    return kind != "note_added" and payload.get("visibility") != "internal"
+
+
+def _bump(dispute: Dispute, values: dict) -> None:
+    """Write `values` (the next version among them) if the dispute is still at its version."""
+    fields = [Dispute._meta.fields[name] for name in values]
+    assignments = ", ".join(f"{field.column_name} = ?" for field in fields)
+    params = [field.db_value(values[field.name]) for field in fields] + [dispute.id, dispute.version]
+    changed = execute(f"UPDATE dispute SET {assignments} WHERE id = ? AND version = ?", params).rowcount
+    if changed != 1:
+        current = Dispute.select(Dispute.version).where(Dispute.id == dispute.id).scalar()
+        raise StaleVersion(current)
+
+
 def _commit_change(
     dispute: Dispute,
     actor: Actor,
@@ -99,18 +121,15 @@ def _commit_change(
     to_state: str | None = None,
     **columns,
 ) -> None:
-    """Bump the version (only if nobody else did), set columns, append the event."""
+    """Bump the version (only if nobody else did) and set columns, unless the event does
+    not move the version; append the event."""
     now = clock.now()
-    values = dict(columns, version=dispute.version + 1, updated_at=now)
-    if to_state is not None:
-        values.update(state=to_state, state_changed_at=now)
-    fields = [Dispute._meta.fields[name] for name in values]
-    assignments = ", ".join(f"{field.column_name} = ?" for field in fields)
-    params = [field.db_value(values[field.name]) for field in fields] + [dispute.id, dispute.version]
-    changed = execute(f"UPDATE dispute SET {assignments} WHERE id = ? AND version = ?", params).rowcount
-    if changed != 1:
-        current = Dispute.select(Dispute.version).where(Dispute.id == dispute.id).scalar()
-        raise StaleVersion(current)
+    values = {}
+    if moves_version(kind, payload):
+        values = dict(columns, version=dispute.version + 1, updated_at=now)
+        if to_state is not None:
+            values.update(state=to_state, state_changed_at=now)
+        _bump(dispute, values)
     signature = actor.signing(capacity)
     from_state = dispute.state
     append(

@@ -49,6 +49,7 @@ from mediation.db import database
 from mediation.db import is_postgres
 from mediation.db import open_database
 from mediation.db import write_transaction
+from mediation.services import moves_version
 from mediation.disputes import Dispute
 from mediation.disputes import Note
 from mediation.disputes import Option
@@ -211,9 +212,10 @@ def _dispute_consistency() -> tuple[Counter, list[str]]:
         transitions.update((dispute_id, e.data["trigger"]) for e in changes if e.kind == "transition")
         started = len(activations[dispute_id])
         ended = sum(a.ended_at is not None for a in activations[dispute_id])
+        versioned = sum(moves_version(e.kind, e.data) for e in changes)
         expectations = {
             "its first event opens it": bool(changes) and changes[0].kind == "opened",
-            f"version {dispute.version} counts its {len(changes)} changes": dispute.version == len(changes),
+            f"version {dispute.version} counts its {versioned} changes": dispute.version == versioned,
             f"state {dispute.state} is its last event's": bool(changes) and changes[-1].to_state == dispute.state,
             "its parties are those it was opened with":
                 bool(changes) and parties[dispute_id] == set(changes[0].data.get("party_ids", [])),

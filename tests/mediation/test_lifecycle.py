@@ -547,7 +547,7 @@ def test_the_shared_machine_keeps_no_dispute_after_firing(world):
 def test_every_change_bumps_the_version_by_one(world):
     dispute = world.open_dispute()
     assert current(world, dispute).version == 1
-    services.add_note(world.actor("alice"), world.clock, dispute.id, text="called Carla")
+    services.add_party(world.actor("alice"), world.clock, dispute.id, person_id=world.id("dev"))
     assert current(world, dispute).version == 2
     tell(world, dispute, "sam")
     assert current(world, dispute).version == 3
@@ -558,7 +558,7 @@ def test_every_change_bumps_the_version_by_one(world):
 def test_a_transition_with_a_stale_version_is_refused(world):
     dispute = world.open_dispute()
     read_version = current(world, dispute).version
-    services.add_note(world.actor("alice"), world.clock, dispute.id, text="meanwhile")
+    services.add_party(world.actor("alice"), world.clock, dispute.id, person_id=world.id("dev"))
     with refused(StaleVersion) as caught:
         services.transition(
             world.actor("alice"), world.clock, dispute.id, trigger="gather_stories", expected_version=read_version
@@ -637,6 +637,87 @@ def test_two_concurrent_acceptances_by_one_company_record_one(world):
     assert Acceptance.select().where(Acceptance.option == option.id).count() == 1
     assert [e.kind for e in events(dispute)].count("option_accepted") == 1
     assert ledger.verify().ok
+
+
+# --- what moves the version and the last change --------------------------------------------------------
+
+
+def seen_by(world, dispute, who):
+    """The dispute's version and last change as `who` reads them."""
+    found = current(world, dispute, by=who)
+    return found.version, found.updated_at
+
+
+@pytest.mark.parametrize("visibility", ["internal", "shared"])
+def test_a_note_moves_neither_the_version_nor_the_last_change(world, visibility):
+    dispute = world.open_dispute()
+    before = {who: seen_by(world, dispute, who) for who in ("carla", "alice")}
+    world.clock.advance(hours=3)
+
+    services.add_note(world.actor("alice"), world.clock, dispute.id, text="Margin is thin", visibility=visibility)
+
+    assert {who: seen_by(world, dispute, who) for who in ("carla", "alice")} == before
+    assert last_event(dispute).kind == "note_added"
+
+
+def test_an_internal_story_moves_neither_the_version_nor_the_last_change(world):
+    dispute = world.open_dispute()
+    before = {who: seen_by(world, dispute, who) for who in ("carla", "alice")}
+    world.clock.advance(hours=3)
+
+    tell(world, dispute, "sam", text="Finance padded the hours", visibility="internal")
+    services.record_story(world.actor("alice"), world.clock, dispute.id, party_id=world.id("carla"),
+                          declined=True, visibility="internal")
+
+    assert {who: seen_by(world, dispute, who) for who in ("carla", "alice")} == before
+    assert [e.kind for e in events(dispute)][-2:] == ["story_recorded", "story_declined"]
+
+
+def test_a_shared_story_moves_the_version_and_the_last_change_since_conditions_read_it(world):
+    dispute = world.open_dispute()
+    version, _ = seen_by(world, dispute, "carla")
+    told_at = world.clock.advance(hours=3)
+
+    tell(world, dispute, "carla", by="carla")
+
+    assert seen_by(world, dispute, "carla") == (version + 1, told_at)
+
+
+def test_a_transition_decided_before_notes_is_not_stale(world):
+    dispute = world.open_dispute()
+    read_version = current(world, dispute).version
+    services.add_note(world.actor("carla"), world.clock, dispute.id, text="We expect an answer")
+    services.add_note(world.actor("sam"), world.clock, dispute.id, text="Ask finance", visibility="internal")
+
+    moved = services.transition(world.actor("alice"), world.clock, dispute.id, trigger="gather_stories",
+                                expected_version=read_version)
+
+    assert (moved.state, moved.version) == ("story_gathering", read_version + 1)
+
+
+def test_a_transition_decided_before_an_internal_story_is_not_stale_and_counts_it(world):
+    """An internal story can only meet a condition: the transition it lets through is the one
+    that was asked for."""
+    dispute = world.drive(world.open_dispute(), "story_gathering")
+    tell(world, dispute, "carla", by="carla")
+    read_version = current(world, dispute, by="carla").version
+    tell(world, dispute, "sam", visibility="internal")
+
+    moved = services.transition(world.actor("alice"), world.clock, dispute.id, trigger="generate_options",
+                                expected_version=read_version)
+
+    assert (moved.state, moved.version) == ("option_generation", read_version + 1)
+
+
+def test_a_note_with_the_version_its_writer_read_keeps_that_version(world):
+    dispute = world.open_dispute()
+    read_version = current(world, dispute, by="carla").version
+    note = services.add_note(world.actor("carla"), world.clock, dispute.id, text="Seen it",
+                             expected_version=read_version)
+    assert note.dispute.version == read_version
+    services.add_note(world.actor("carla"), world.clock, dispute.id, text="And again",
+                      expected_version=read_version)
+    assert current(world, dispute, by="carla").version == read_version
 
 
 # --- who moves the dispute ---------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_a_dispute_goes_from_intake_to_resolved_and_is_reopened_purely_through_t
 def test_every_change_through_the_api_bumps_the_version_by_one(api, world):
     dispute = world.open_dispute()
     versions = [get_dispute(api, dispute.id)["version"]]
-    api.post(f"{API}/disputes/{dispute.id}/notes", {"text": "Called Carla."})
+    api.post(f"{API}/disputes/{dispute.id}/stories", {"party_id": world.id("sam"), "text": "Billed as logged."})
     versions.append(get_dispute(api, dispute.id)["version"])
     api.post(f"{API}/disputes/{dispute.id}/parties", {"person_id": world.id("dev")})
     versions.append(get_dispute(api, dispute.id)["version"])
@@ -371,7 +371,7 @@ def test_a_trigger_not_possible_in_the_state_answers_409_with_the_possible_ones(
 @pytest.mark.parametrize("offset", [-1, 1, 100])
 def test_a_stale_expected_version_answers_409_with_the_current_version(api, world, signed_in, offset):
     dispute = world.open_dispute()
-    api.post(f"{API}/disputes/{dispute.id}/notes", {"text": "First contact made."})
+    api.post(f"{API}/disputes/{dispute.id}/stories", {"party_id": world.id("sam"), "text": "Billed as logged."})
     current = get_dispute(api, dispute.id)["version"]
     assert current == 2
     before = table_counts()
@@ -404,7 +404,7 @@ def test_the_second_of_two_changes_made_from_the_same_version_is_refused(api, wo
 ])
 def test_records_with_a_stale_expected_version_are_refused(api, world, signed_in, path, body):
     dispute = world.open_dispute()
-    api.post(f"{API}/disputes/{dispute.id}/notes", {"text": "First contact made."})
+    api.post(f"{API}/disputes/{dispute.id}/stories", {"party_id": world.id("sam"), "text": "Billed as logged."})
     body = {k: world.id(v) if k.endswith("_id") else v for k, v in body.items()}
     before = table_counts()
 
@@ -412,6 +412,43 @@ def test_records_with_a_stale_expected_version_are_refused(api, world, signed_in
 
     assert assert_problem(response, 409, "stale-version")["current_version"] == 2
     assert table_counts() == before
+
+
+def what_carla_sees(api, dispute_id) -> tuple:
+    """Carla's (Contoso's) reading of a dispute's version and last change: the dispute, and its
+    place in her list sorted by last change, newest first."""
+    dispute = get_dispute(api, dispute_id, as_="carla")
+    listed = api.get(f"{API}/disputes?sort=updated_at&order=desc", as_="carla").json["items"]
+    return dispute["version"], dispute["updated_at"], [(d["id"], d["version"], d["updated_at"]) for d in listed]
+
+
+def test_a_customer_sees_no_move_when_the_supplier_adds_internal_notes_and_stories(api, world, signed_in):
+    dispute = world.open_dispute()
+    world.clock.advance(hours=1)
+    world.open_dispute(title="Opened later")
+    before = what_carla_sees(api, dispute.id)
+    world.clock.advance(hours=2)
+
+    for path, body in (("notes", {"text": "Margin is thin."}),
+                       ("stories", {"party_id": world.id("sam"), "text": "Finance padded it."})):
+        response = api.post(f"{API}/disputes/{dispute.id}/{path}", {**body, "visibility": "internal"}, as_="alice")
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.json["dispute_version"] == before[0]
+
+    assert what_carla_sees(api, dispute.id) == before
+
+
+def test_a_shared_note_does_not_move_the_version_nor_make_a_transition_stale(api, world, signed_in):
+    dispute = world.open_dispute()
+    seen = get_dispute(api, dispute.id)["version"]
+
+    note = api.post(f"{API}/disputes/{dispute.id}/notes", {"text": "An answer, please.", "expected_version": seen},
+                    as_="carla")
+    moved = fire(api, dispute.id, "gather_stories", version=seen)
+
+    assert note.json["dispute_version"] == seen
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    assert moved.json["version"] == seen + 1
 
 
 @pytest.mark.parametrize(("path", "state"), [

@@ -126,7 +126,8 @@ def test_a_stale_version_shows_the_current_dispute_and_keeps_what_was_typed(worl
     alice = browser_as("alice")
     page = dispute_page(alice, dispute.id)
     rendered = page.by_id("transition-withdraw").find("input", name="expected_version").attrs["value"]
-    services.add_note(world.actor("carla"), world.clock, dispute.id, text="We expect an answer this week.")
+    services.record_story(world.actor("carla"), world.clock, dispute.id, party_id=world.id("carla"),
+                          text="We expect an answer this week.")
     before = table_counts()
 
     response = alice.post(f"/disputes/{dispute.id}/transitions", data={
@@ -141,7 +142,7 @@ def test_a_stale_version_shows_the_current_dispute_and_keeps_what_was_typed(worl
     card = page.by_id("transition-withdraw")
     assert card.find("input", name="expected_version").attrs["value"] == str(int(rendered) + 1)
     assert card.find("textarea").text == "Settled by phone."
-    assert "We expect an answer this week." in page.by_id("notes").text
+    assert "We expect an answer this week." in page.by_id("stories").text
 
 
 def test_a_trigger_not_possible_in_the_current_state_says_so(world, browser_as):
