@@ -54,7 +54,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_repeats_under_one_id
     for _ in range(ROUNDS):
         worker = subprocess.Popen([sys.executable, "-m", "web.cli", "--database", database_url, "worker",
                                    "--interval", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert worker.stdout.readline().startswith(b"worker: delivering")
+        assert worker.stdout.readline().startswith(b"worker: integrating the ledger and delivering")
         time.sleep(chance.uniform(0.05, 0.9))
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
