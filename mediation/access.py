@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from mediation.errors import Forbidden
 from mediation.errors import NotFound
+from mediation.ledger import INSTALLATION_CHAIN
+from mediation.ledger import AuditEvent
 from mediation.ledger import EventActor
+from mediation.ledger import chain_name
 from mediation.parties import Account
 from mediation.parties import AccountManager
 from mediation.parties import Organization
@@ -149,3 +152,32 @@ def refuse_read_only(actor: Actor) -> None:
 
 def sees_internal(actor: Actor) -> bool:
     return actor.is_supplier
+
+
+def may_read_event(actor: Actor, event: AuditEvent) -> bool:
+    """An event is read where its chain is: an account's shared chain by both its companies,
+    its internal chain by the supplier, the installation's by the supplier, and by a
+    customer only where the event is about that customer or one of its people."""
+    if event.chain == INSTALLATION_CHAIN:
+        if actor.is_supplier:
+            return True
+        if event.subject_type == "organization":
+            return event.subject_id == actor.organization.id
+        return event.subject_type == "person" and visible_people(actor).where(
+            (Person.id == event.subject_id) & (Person.organization == actor.organization.id)).exists()
+    readable = {chain_name(account.id, internal)
+                for account in visible_accounts(actor).select(Account.id)
+                for internal in ((False, True) if sees_internal(actor) else (False,))}
+    return event.chain in readable
+
+
+def readable_chain(actor: Actor, account_id: int) -> str | None:
+    """The one chain of an account whose events a customer's people read; None for the
+    supplier's people, who read both of its chains."""
+    return None if sees_internal(actor) else chain_name(account_id)
+
+
+def event_position(actor: Actor):
+    """Where an event stands in the histories `actor` reads, for their cursors: its place
+    in its chain for a customer, who reads one chain, its sequence for the supplier."""
+    return (lambda event: event.sequence) if sees_internal(actor) else (lambda event: event.chain_sequence)

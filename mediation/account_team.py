@@ -122,7 +122,7 @@ def add_member(actor: Actor, clock, *, account_id: int, person_id: int, function
             raise Conflict(f"a side of a team has at most {MAX_SIDE} people")
         now = clock.now()
         AccountMember.create(account=account, person=person, function=function, added_at=now)
-        append("account", account.id, "team_member_added", actor=actor.signing("admin"), at=now,
+        append("account", account.id, "team_member_added", account_id=account.id, actor=actor.signing("admin"), at=now,
                payload=_payload(person, function, actor))
     return TeamMember(Ref(person.id, person.name), actor.company, function, now)
 
@@ -137,7 +137,7 @@ def change_function(actor: Actor, clock, *, account_id: int, person_id: int, fun
         member = _member(account, actor, person_id)
         if member.function != function:
             AccountMember.update(function=function).where(AccountMember.id == member.id).execute()
-            append("account", account.id, "team_function_changed", actor=actor.signing("admin"), at=clock.now(),
+            append("account", account.id, "team_function_changed", account_id=account.id, actor=actor.signing("admin"), at=clock.now(),
                    payload=_payload(member.person, function, actor, **{"from": member.function}))
     return TeamMember(Ref(member.person.id, member.person.name), actor.company, function, member.added_at)
 
@@ -149,7 +149,7 @@ def remove_member(actor: Actor, clock, *, account_id: int, person_id: int) -> Te
         account = _locked_account(actor, account_id)
         member = _member(account, actor, person_id)
         AccountMember.delete().where(AccountMember.id == member.id).execute()
-        append("account", account.id, "team_member_removed", actor=actor.signing("admin"), at=clock.now(),
+        append("account", account.id, "team_member_removed", account_id=account.id, actor=actor.signing("admin"), at=clock.now(),
                payload=_payload(member.person, member.function, actor))
     return TeamMember(Ref(member.person.id, member.person.name), actor.company, member.function,
                       member.added_at)

@@ -89,9 +89,9 @@ class Integration:
     checkpoint: SignedCheckpoint | None  # the one signed now, if the tree grew
 
 
-def integrate(now: datetime, private_key: Ed25519PrivateKey, progress=lambda added: None) -> Integration:
+def integrate(now: datetime, private_key: Ed25519PrivateKey | None, progress=lambda added: None) -> Integration:
     """Add every committed event still outside the tree, batch by batch, then sign a
-    checkpoint of the new size, under the integrator's lock of the last batch."""
+    checkpoint of the new size (given a key), under the integrator's lock of the last batch."""
     added = 0
     while True:
         with write_transaction():
@@ -99,7 +99,7 @@ def integrate(now: datetime, private_key: Ed25519PrivateKey, progress=lambda add
             added += batch
             if batch < ledger_tree.INTEGRATION_BATCH:
                 size = ledger_tree.size()
-                return Integration(added, size, _sign(now, size, private_key))
+                return Integration(added, size, _sign(now, size, private_key) if private_key else None)
         progress(added)
 
 
@@ -111,6 +111,22 @@ def _sign(now: datetime, size: int, private_key: Ed25519PrivateKey) -> SignedChe
     body = checkpoint_notes.Checkpoint(origin(), size, root).body()
     note = checkpoint_notes.sign(body, origin(), private_key)
     return SignedCheckpoint.create(size=size, root=root.hex(), note=note, created_at=now)
+
+
+def signature_problem(checkpoint: SignedCheckpoint) -> str | None:
+    """What is wrong with the checkpoint's note, checked with the installation's key where
+    this machine has it: the note must be signed by it and say the row's size and root."""
+    try:
+        key = verifier_key()
+    except MissingSigningKey:
+        return None
+    try:
+        signed = checkpoint_notes.verify(checkpoint.note, key)
+    except checkpoint_notes.NoteError as error:
+        return f"the checkpoint of {checkpoint.size} events does not verify with the installation's key: {error}"
+    if (signed.size, signed.root.hex()) != (checkpoint.size, checkpoint.root):
+        return f"the checkpoint of {checkpoint.size} events does not say the size and root it is stored with"
+    return None
 
 
 def latest() -> SignedCheckpoint | None:

@@ -93,7 +93,7 @@ def create_organization(actor: Actor | None, clock, *, name: str, kind: str) -> 
             raise Invalid.field("name", f"an organization named '{name}' already exists")
         now = clock.now()
         org = Organization.create(name=name, kind=kind, created_at=now)
-        append("organization", org.id, "organization_created", actor=_signature(actor), at=now,
+        append("organization", org.id, "organization_created", account_id=None, actor=_signature(actor), at=now,
                payload={"name": name, "kind": kind})
     return org
 
@@ -130,7 +130,7 @@ def create_person(
         )
         person.roles = roles
         person.save()
-        append("person", person.id, "person_created", actor=_signature(actor), at=now,
+        append("person", person.id, "person_created", account_id=None, actor=_signature(actor), at=now,
                payload={"email": email, "name": person.name, "organization_id": org.id, "roles": roles})
     return person
 
@@ -177,7 +177,7 @@ def create_account(
         account = Account.create(name=name, supplier=supplier, customer=customer, created_at=now)
         for manager in managers:
             AccountManager.create(account=account, person=manager)
-        append("account", account.id, "account_created", actor=_signature(actor), at=now,
+        append("account", account.id, "account_created", account_id=account.id, actor=_signature(actor), at=now,
                payload={"name": name, "supplier_id": supplier_id, "customer_id": customer_id,
                         "manager_ids": manager_ids})
     return account
@@ -202,7 +202,7 @@ def create_project(actor: Actor | None, clock, *, name: str, account_id: int) ->
         now = clock.now()
         project = Project.create(name=name, account=account, created_at=now)
         capacity = "admin" if actor is None or is_supplier_admin(actor) else "account_manager"
-        append("project", project.id, "project_created", actor=_signature(actor, capacity), at=now,
+        append("project", project.id, "project_created", account_id=account.id, actor=_signature(actor, capacity), at=now,
                payload={"name": name, "account_id": account.id})
     return project
 
@@ -242,7 +242,7 @@ def set_contact_ceiling(actor: Actor, clock, *, account_id: int, contact_ceiling
             return account
         Account.update(contact_ceiling_per_week=contact_ceiling_per_week).where(Account.id == account.id).execute()
         account.contact_ceiling_per_week = contact_ceiling_per_week
-        append("account", account.id, "contact_ceiling_changed", actor=actor.signing(capacity), at=clock.now(),
+        append("account", account.id, "contact_ceiling_changed", account_id=account.id, actor=actor.signing(capacity), at=clock.now(),
                payload={"from": before, "to": contact_ceiling_per_week})
     return account
 
@@ -276,7 +276,7 @@ def disable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
         Person.update(disabled_at=now).where(Person.id == person.id).execute()
         person.disabled_at = now
         ended = end_sessions_of(person.id, now, "person_disabled")
-        append("person", person.id, "person_disabled", actor=_signature(actor), at=now,
+        append("person", person.id, "person_disabled", account_id=None, actor=_signature(actor), at=now,
                payload={"email": person.email, "sessions_ended": ended})
     return person
 
@@ -295,7 +295,7 @@ def rename_self(actor: Actor, clock, *, name: str) -> Person:
         if person.name == name:
             return person
         Person.update(name=name).where(Person.id == person.id).execute()
-        append("person", person.id, "person_renamed", actor=_signature(actor, "self"), at=clock.now(),
+        append("person", person.id, "person_renamed", account_id=None, actor=_signature(actor, "self"), at=clock.now(),
                payload={"email": person.email, "from": person.name, "to": name})
         person.name = name
     actor.person.name = name
@@ -314,7 +314,7 @@ def enable_person(actor: Actor | None, clock, *, person_id: int) -> Person:
         disabled_at = person.disabled_at
         Person.update(disabled_at=None).where(Person.id == person.id).execute()
         person.disabled_at = None
-        append("person", person.id, "person_enabled", actor=_signature(actor), at=clock.now(),
+        append("person", person.id, "person_enabled", account_id=None, actor=_signature(actor), at=clock.now(),
                payload={"email": person.email, "disabled_since": disabled_at.isoformat()})
     return person
 
@@ -334,7 +334,7 @@ def set_roles(actor: Actor | None, clock, *, person_id: int, roles) -> Person:
             return person
         Person.update(roles_text=",".join(roles)).where(Person.id == person.id).execute()
         person.roles = roles
-        append("person", person.id, "person_roles_changed", actor=_signature(actor), at=clock.now(),
+        append("person", person.id, "person_roles_changed", account_id=None, actor=_signature(actor), at=clock.now(),
                payload={"email": person.email, "from": before, "to": roles})
     return person
 

@@ -9,6 +9,7 @@ answers is mediation.dispute_reading.
 from datetime import timedelta
 
 from mediation.access import Actor
+from mediation.access import readable_chain
 from mediation.access import sees_internal
 from mediation.access import visible_accounts
 from mediation.access import visible_accounts_sql
@@ -173,17 +174,17 @@ def list_conditions(actor: Actor, now, *, state=None, account_id=None, project_i
 def dispute_history(actor: Actor, dispute_id: int, *, after: int = 0, limit: int | None = None,
                     before: int | None = None, latest: bool = False) -> list[AuditEvent]:
     """The dispute's events the caller may read, oldest first: every one, or the first
-    `limit` after the sequence `after`, or with `latest` the last `limit` before the
-    sequence `before` (a page read from the end of a long history). Customers never see
-    internal ones."""
-    get_dispute(actor, dispute_id)
-    internal = sees_internal(actor)
+    `limit` after the position `after`, or with `latest` the last `limit` before the
+    position `before` (a page read from the end of a long history), positions as
+    `access.event_position` gives them. Customers read the account's shared chain alone,
+    so never an internal event."""
+    dispute = get_dispute(actor, dispute_id)
     found = []
-    for event in events_of("dispute", dispute_id, after, before=before, newest_first=latest):
-        if internal or event.data.get("visibility") != "internal":
-            found.append(event)
-            if len(found) == limit:
-                break
+    for event in events_of("dispute", dispute_id, after, before=before, newest_first=latest,
+                           chain=readable_chain(actor, dispute.account_id)):
+        found.append(event)
+        if len(found) == limit:
+            break
     return found[::-1] if latest else found
 
 

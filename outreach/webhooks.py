@@ -3,9 +3,10 @@ every such event their organization may read is delivered to it, signed.
 
 The rule of what an organization may read of the ledger is stated here for webhooks: the
 supplier reads every event; a customer the events of its own accounts that are not
-internal, and those about itself and its own people. A customer's deliveries leave out the
-event's place in the installation's one chain (its sequence and hashes), which would tell
-of the supplier's other customers.
+internal, and those about itself and its own people. A customer's deliveries carry the
+event's place and hashes in its account's chain, which holds that account's shared events
+only, and never the event's sequence among all events or its place in the installation's
+chain, which would tell of the supplier's other customers.
 
 A URL must be https and resolve to public addresses only, when subscribing and again at
 each delivery; ACCORD_WEBHOOK_ALLOW_PRIVATE=1 lifts both rules (tests, installations on a
@@ -24,23 +25,23 @@ from urllib.parse import urlsplit
 
 from mediation.access import Actor
 from mediation.db import write_transaction
-from mediation.disputes import Dispute
 from mediation.errors import Conflict
 from mediation.errors import Forbidden
 from mediation.errors import Invalid
 from mediation.errors import NotFound
+from mediation.ledger import INSTALLATION_CHAIN
 from mediation.ledger import AuditEvent
+from mediation.ledger import account_of_chain
 from mediation.ledger import append
+from mediation.ledger import is_internal
 from mediation.paging import Page
 from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
-from mediation.parties import Project
 from outreach.models import Webhook
 from outreach.models import WebhookAttempt
 from outreach.models import WebhookDelivery
-from protocols.models import Protocol
 
 # Every kind of event the ledger records, for subscribing by name.
 EVENT_KINDS = (
@@ -103,9 +104,10 @@ class Scope:
 
 
 def scope_of(event: AuditEvent) -> Scope:
-    internal = event.data.get("visibility") == "internal"
-    account = _account_of(event.subject_type, event.subject_id)
-    if account is not None:
+    internal = is_internal(event.data)
+    account_id = account_of_chain(event.chain)
+    if account_id is not None:
+        account = Account.get_by_id(account_id)
         return Scope(frozenset({account.supplier_id, account.customer_id}), internal)
     if event.subject_type == "organization":
         return Scope(frozenset({event.subject_id}), internal)
@@ -113,19 +115,6 @@ def scope_of(event: AuditEvent) -> Scope:
         owner = Person.select(Person.organization).where(Person.id == event.subject_id).scalar()
         return Scope(frozenset({owner}), internal)
     return Scope(frozenset(), internal)
-
-
-def _account_of(subject_type: str, subject_id: int) -> Account | None:
-    if subject_type == "account":
-        return Account.get_or_none(Account.id == subject_id)
-    accounts = {
-        "dispute": Dispute.select(Dispute.account).where(Dispute.id == subject_id),
-        "project": Project.select(Project.account).where(Project.id == subject_id),
-        "protocol": Protocol.select(Project.account).join(Project).where(Protocol.id == subject_id),
-    }
-    if subject_type not in accounts:
-        return None
-    return Account.get_or_none(Account.id.in_(accounts[subject_type]))
 
 
 def may_read(organization: Organization, scope: Scope) -> bool:
@@ -150,8 +139,11 @@ def payload_for(organization: Organization, event: AuditEvent) -> dict:
             "payload": event.data,
         },
     }
+    if organization.kind == "supplier" or event.chain != INSTALLATION_CHAIN:
+        read["data"].update(chain=event.chain, chain_sequence=event.chain_sequence, prev_hash=event.prev_hash,
+                            hash=event.hash)
     if organization.kind == "supplier":
-        read["data"].update(sequence=event.sequence, prev_hash=event.prev_hash, hash=event.hash)
+        read["data"]["sequence"] = event.sequence
     return read
 
 
@@ -214,7 +206,7 @@ def subscribe(actor: Actor, now: datetime, *, url: str, events: list[str]) -> tu
     with write_transaction():
         webhook = Webhook.create(organization=actor.organization.id, url=url, events_text=json.dumps(chosen),
                                  secret=secret, created_by=actor.person_id, created_at=now)
-        append("organization", actor.organization.id, "webhook_subscribed", actor=actor.signing("admin"), at=now,
+        append("organization", actor.organization.id, "webhook_subscribed", account_id=None, actor=actor.signing("admin"), at=now,
                payload={"webhook_id": webhook.id, "url": url, "events": chosen})
     return webhook, secret
 
@@ -233,7 +225,7 @@ def remove(actor: Actor, now: datetime, webhook_id: int) -> None:
     with write_transaction():
         webhook = _own(actor, webhook_id)
         webhook.delete_instance()
-        append("organization", actor.organization.id, "webhook_removed", actor=actor.signing("admin"), at=now,
+        append("organization", actor.organization.id, "webhook_removed", account_id=None, actor=actor.signing("admin"), at=now,
                payload={"webhook_id": webhook_id, "url": webhook.url})
 
 

@@ -19,8 +19,8 @@ def escalation_protocol(project_id) -> Protocol | None:
 
 
 def _record(protocol, dispute, signature, now, kind):
-    append("protocol", protocol.id, kind, actor=signature, at=now, payload={"dispute_id": dispute.id})
-    append("dispute", dispute.id, kind, actor=signature, at=now, from_state=dispute.state,
+    append("protocol", protocol.id, kind, account_id=dispute.account_id, actor=signature, at=now, payload={"dispute_id": dispute.id})
+    append("dispute", dispute.id, kind, account_id=dispute.account_id, actor=signature, at=now, from_state=dispute.state,
            to_state=dispute.state, payload={"protocol_id": protocol.id})
 
 

@@ -13,9 +13,11 @@ from datetime import timezone
 from peewee import fn
 
 from mediation.access import Actor
+from mediation.access import readable_chain
 from mediation.access import visible_accounts
 from mediation.access import visible_project
 from mediation.errors import NotFound
+from mediation.ledger import events_of
 from mediation.paging import page_of
 from mediation.parties import Account
 from mediation.parties import Organization
@@ -44,6 +46,13 @@ def get_protocol(actor: Actor, protocol_id: int) -> Protocol:
     if protocol is None:
         raise NotFound("protocol", protocol_id)
     return protocol
+
+
+def protocol_history(actor: Actor, protocol_id: int, after: int = 0):
+    """The protocol's events after the position `after` (as `access.event_position` gives
+    it), oldest first: a customer's people read them in the account's shared chain."""
+    protocol = get_protocol(actor, protocol_id)
+    return events_of("protocol", protocol.id, after, chain=readable_chain(actor, protocol.project.account_id))
 
 
 def protocols_of_project(actor: Actor, project_id: int) -> tuple[Project, list[Protocol]]:

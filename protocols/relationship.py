@@ -15,7 +15,8 @@ from datetime import datetime
 from peewee import fn
 
 from mediation.access import Actor
-from mediation.access import sees_internal
+from mediation.access import event_position
+from mediation.access import readable_chain
 from mediation.access import visible_account
 from mediation.access import visible_accounts
 from mediation.account_team import TeamMember
@@ -26,6 +27,7 @@ from mediation.balance import resolutions
 from mediation.db import execute
 from mediation.disputes import Dispute
 from mediation.ledger import AuditEvent
+from mediation.ledger import chain_name
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -275,7 +277,7 @@ def relationships(actor: Actor, clock) -> list[AccountBalance]:
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    sequence: int
+    position: int
     at: datetime
     kind: str
     subject_type: str
@@ -289,41 +291,32 @@ class TimelineEvent:
 @dataclass(frozen=True)
 class Timeline:
     events: list[TimelineEvent]
-    older: int | None  # the sequence to read older events before, when there are some
+    older: int | None  # the position to read older events before, when there are some
 
 
 def timeline(actor: Actor, account_id: int, *, before: int | None = None,
              limit: int = TIMELINE_LIMIT) -> Timeline:
-    """The latest `limit` events of the account's disputes and protocols before the sequence
-    `before`, newest first, that the caller may read: a customer's people never see an
-    internal one. NotFound when the caller may not see the account."""
+    """The latest `limit` events of the account's disputes and protocols before the position
+    `before` (as `access.event_position` gives it), newest first, that the caller may read:
+    a customer's people read the account's shared chain alone, so never an internal event.
+    NotFound when the caller may not see the account."""
     account = visible_account(actor, account_id)
     disputes = dict(Dispute.select(Dispute.id, Dispute.title).where(Dispute.account == account.id).tuples())
     protocols = {pid: protocol_name(scenario, project) for pid, (scenario, project) in _protocols(account.id).items()}
-    subjects = ((AuditEvent.subject_type == "dispute")
-                & AuditEvent.subject_id.in_(Dispute.select(Dispute.id).where(Dispute.account == account.id))) | (
-        (AuditEvent.subject_type == "protocol") & AuditEvent.subject_id.in_(list(protocols) or [0]))
-    internal = sees_internal(actor)
-    found: list[AuditEvent] = []
-    more = False
-    while True:
-        query = AuditEvent.select().where(subjects)
-        if before is not None:
-            query = query.where(AuditEvent.sequence < before)
-        batch = list(query.order_by(AuditEvent.sequence.desc()).limit(limit + 1))
-        for event in batch:
-            if internal or event.data.get("visibility") != "internal":
-                if len(found) == limit:
-                    more = True
-                    break
-                found.append(event)
-        if more or len(batch) <= limit:
-            break
-        before = batch[-1].sequence
+    shared = readable_chain(actor, account.id)
+    chains = [shared] if shared else [chain_name(account.id), chain_name(account.id, internal=True)]
+    position = AuditEvent.chain_sequence if shared else AuditEvent.sequence
+    query = AuditEvent.select().where(AuditEvent.chain.in_(chains) & AuditEvent.subject_type.in_(("dispute", "protocol")))
+    if before is not None:
+        query = query.where(position < before)
+    found = list(query.order_by(position.desc()).limit(limit + 1))
+    more = len(found) > limit
+    found = found[:limit]
     names = dict(Person.select(Person.id, Person.name)
                  .where(Person.id.in_({e.actor_person_id for e in found if e.actor_person_id})).tuples())
-    events = [TimelineEvent(e.sequence, e.occurred_at, e.kind, e.subject_type, e.subject_id,
+    place = event_position(actor)
+    events = [TimelineEvent(place(e), e.occurred_at, e.kind, e.subject_type, e.subject_id,
                             (disputes if e.subject_type == "dispute" else protocols).get(e.subject_id, ""),
                             names.get(e.actor_person_id, ""), e.from_state, e.to_state) for e in found]
-    return Timeline(events, found[-1].sequence if more else None)
+    return Timeline(events, place(found[-1]) if more else None)
 

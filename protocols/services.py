@@ -94,7 +94,7 @@ def _bump(protocol: Protocol) -> None:
 
 
 def _event(protocol, actor_signature, now, kind, payload, from_state=None, to_state=None):
-    append("protocol", protocol.id, kind, actor=actor_signature, at=now,
+    append("protocol", protocol.id, kind, account_id=protocol.project.account_id, actor=actor_signature, at=now,
            from_state=from_state, to_state=to_state, payload=payload)
 
 

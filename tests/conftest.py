@@ -120,7 +120,7 @@ def database_url(tmp_path, request):
         for table in tables:
             database.execute_sql(f'DELETE FROM "{table}"')
         restarts = ", ".join(f"setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)" for t in serials)
-        database.execute_sql(f"SELECT {restarts}")
+        database.execute_sql(f"SELECT {restarts}, setval('\"audit_event_positions\"', 1, false)")
     database.close()
     yield url
     if database.obj is not None and not database.is_closed():

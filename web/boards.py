@@ -36,7 +36,7 @@ class BoardCache:
 
     def board(self, actor: Actor, clock) -> list[BoardEntry]:
         with self._computing[actor.person_id % LOCK_STRIPES]:
-            head = ledger.head()
+            head = ledger.last_sequence()
             now = clock.now()
             with self._lock:
                 kept = self._boards.get(actor.person_id)

@@ -323,10 +323,15 @@ def audit_verify(ctx, digest_text):
 @audit.command("digest")
 @click.pass_context
 def audit_digest(ctx):
-    """Print the head of the chain as SEQUENCE:HASH, to keep and check later."""
+    """Bring the ledger's tree up to date, then print its size and root as SIZE:ROOT, to
+    keep and check the history against later."""
     _need_schema(ctx)
-    head = ledger.head()
-    click.echo(str(head) if head else f"0:{ledger.GENESIS_HASH}")
+    try:
+        key = checkpoints.signing_key()
+    except checkpoints.MissingSigningKey:
+        key = None
+    checkpoints.integrate(ctx.obj["clock"].now(), key)
+    click.echo(str(ledger.head()))
 
 
 @audit.command("integrate")

@@ -484,7 +484,13 @@ class DisputeDetailOut(DisputeOut):
 
 
 class EventOut(Schema):
-    sequence = fields.Integer()
+    """An event as the ledger holds it, with what recomputes its hash. Its chain is its
+    account's shared chain (or the supplier's internal one, or the installation's)."""
+
+    sequence = fields.Integer(allow_none=True, metadata={
+        "description": "the event's place among all events: the supplier's to see, null for a customer"})
+    chain = fields.String(metadata={"description": "account:ID, account:ID/internal or installation"})
+    chain_sequence = fields.Integer(metadata={"description": "the event's place in its chain, from 1"})
     occurred_at = fields.DateTime()
     actor = fields.Function(
         lambda e: {
@@ -500,3 +506,14 @@ class EventOut(Schema):
     payload = fields.Function(lambda e: e.data)
     prev_hash = fields.String()
     hash = fields.String()
+
+
+_EVENT = EventOut()
+
+
+def event_dump(actor):
+    """How `actor` reads events: a customer never sees an event's place among all events,
+    whose gaps would tell of the supplier's other customers."""
+    if actor.is_supplier:
+        return _EVENT.dump
+    return lambda event: {**_EVENT.dump(event), "sequence": None}

@@ -15,7 +15,7 @@ from mediation.ledger import EventActor
 def append_events(clock, count: int, subject_id: int = 1) -> None:
     with write_transaction():
         for number in range(count):
-            ledger.append("dispute", subject_id, "note_added", actor=EventActor(None, None, "system"),
+            ledger.append("dispute", subject_id, "note_added", account_id=None, actor=EventActor(None, None, "system"),
                           at=clock.now(), payload={"number": number})
 
 
@@ -69,7 +69,7 @@ def test_a_rolled_back_append_leaves_no_hole(db, clock):
     append_events(clock, 2)
     with pytest.raises(RuntimeError):
         with write_transaction():
-            ledger.append("dispute", 1, "note_added", actor=EventActor(None, None, "system"), at=clock.now())
+            ledger.append("dispute", 1, "note_added", account_id=None, actor=EventActor(None, None, "system"), at=clock.now())
             raise RuntimeError("the change fails after its event was written")
     append_events(clock, 2)
     integrate()

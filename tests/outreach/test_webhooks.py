@@ -78,7 +78,11 @@ def test_a_customer_receives_only_its_own_accounts_events_and_never_internal_one
     assert {body["data"]["subject"]["id"] for body in received if body["data"]["subject"]["type"] == "dispute"} == {
         ours.id}
     assert [b["data"]["payload"]["text"] for b in received if b["type"] == "note_added"] == ["Call on Monday."]
-    assert all("sequence" not in body["data"] and "hash" not in body["data"] for body in received)
+    assert all("sequence" not in body["data"] for body in received), "never a place among all events"
+    in_chain = [body["data"] for body in received if "chain" in body["data"]]
+    assert {data["chain"] for data in in_chain} == {f"account:{world.accounts['contoso'].id}"}
+    assert all("hash" not in body["data"] for body in received if "chain" not in body["data"]), \
+        "an event of the installation's chain comes without its place and hashes"
 
 
 def test_a_failed_delivery_is_retried_under_the_same_webhook_id_then_delivered(world, webhook_receiver):

@@ -185,8 +185,11 @@ def test_a_long_history_comes_in_pages_of_50_and_a_customer_never_sees_an_intern
     shared, pages = _every_page(api, f"{API}/disputes/{dispute.id}/history?limit=7", "carla")
     assert len(shared) == 41 and pages == 6
     assert all(event["payload"].get("visibility") != "internal" for event in shared)
-    assert [e["sequence"] for e in shared] == [e["sequence"] for e in everything
-                                                if e["payload"].get("visibility") != "internal"]
+    assert [e["hash"] for e in shared] == [e["hash"] for e in everything
+                                            if e["payload"].get("visibility") != "internal"]
+    assert [e["chain_sequence"] for e in shared] == list(range(shared[0]["chain_sequence"], shared[0]["chain_sequence"] + 41)), \
+        "the customer's chain has no gap where an internal note was written"
+    assert all(e["sequence"] is None for e in shared), "a customer never reads a place among all events"
 
 
 def test_a_dispute_answers_its_latest_50_notes_and_the_rest_come_in_pages(api, world, clock):

@@ -1,11 +1,13 @@
-"""The ledger for auditors: /audit/verify walks the whole hash chain and names the first bad
-event; /audit/digest hands out a head that later proves the history up to it unchanged."""
+"""The ledger for auditors: /audit/verify walks every chain and the tree and names the first
+bad event; /audit/digest hands out the tree's size and root, which later prove the history
+up to them unchanged."""
 
 import json
 from urllib.parse import quote
 
 import pytest
 
+from mediation import checkpoints
 from mediation import ledger
 from mediation.db import database
 from mediation.db import write_transaction
@@ -39,13 +41,23 @@ def events():
     return list(AuditEvent.select().order_by(AuditEvent.sequence))
 
 
+def chain_of(world, account: str) -> list[AuditEvent]:
+    return list(AuditEvent.select().where(AuditEvent.chain == f"account:{world.accounts[account].id}")
+                .order_by(AuditEvent.chain_sequence))
+
+
+def integrate(world):
+    checkpoints.integrate(world.clock.now(), checkpoints.signing_key())
+
+
 @pytest.fixture
 def history(world):
-    """A ledger with some dispute work on top of the world's own events."""
+    """A ledger with some dispute work on top of the world's own events, in the tree."""
     world.drive(world.open_dispute(), "resolved")
     world.drive(world.open_dispute(account="fabrikam"), "story_gathering")
     for key in world.people:
         world.token(key)
+    integrate(world)
     return events()
 
 
@@ -55,7 +67,7 @@ def history(world):
 @pytest.mark.parametrize("who", ["auditor", "admin"])
 def test_the_supplier_auditor_and_the_administrator_verify_and_take_digests(api, history, who):
     assert verify(api, as_=who)["ok"] is True
-    assert take_digest(api, as_=who)["sequence"] == history[-1].sequence
+    assert take_digest(api, as_=who)["sequence"] == len(history)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "sam", "carla", "dev", "frank", "gina"])
@@ -75,13 +87,13 @@ def test_without_credentials_the_ledger_answers_401(api, history, endpoint):
 # --- an intact chain ---------------------------------------------------------------------
 
 
-def test_an_intact_chain_verifies(api, history):
+def test_an_intact_ledger_verifies(api, history):
     result = verify(api)
-
+    head = ledger.head()
     assert result == {
         "ok": True,
-        "checked": len(history),
-        "head": {"sequence": history[-1].sequence, "hash": history[-1].hash},
+        "checked": len(events()),
+        "head": {"sequence": head.sequence, "hash": head.hash},
         "first_bad_event": None,
     }
 
@@ -93,26 +105,25 @@ def test_verifying_changes_nothing(api, history):
     assert table_counts() == before
 
 
-def test_the_digest_is_the_head_of_the_chain(api, world, history):
+def test_the_digest_is_the_trees_size_and_root_as_integrated(api, world, history):
     digest = take_digest(api)
-    assert digest == {
-        "sequence": history[-1].sequence,
-        "hash": history[-1].hash,
-        "digest": f"{history[-1].sequence}:{history[-1].hash}",
-    }
+    size = len(events())
+    root = ledger.ledger_tree.root(size).hex()
+    assert digest == {"sequence": size, "hash": root, "digest": f"{size}:{root}"}
 
     api.post(f"{API}/disputes", {"title": "New", "summary": "New", "account_id": world.accounts["contoso"].id,
                                  "severity": "low"}, as_="alice")
-
+    assert take_digest(api) == digest, "an event counts once the integrator added it to the tree"
+    integrate(world)
     later = take_digest(api)
-    assert later["sequence"] == digest["sequence"] + 1
+    assert later["sequence"] == size + 1
     assert later["hash"] != digest["hash"]
-    assert events()[-1].prev_hash == digest["hash"]
 
 
 def test_a_digest_still_verifies_after_more_events_are_appended(api, world, history):
     digest = take_digest(api)["digest"]
     world.drive(world.open_dispute(), "resolved")
+    integrate(world)
 
     result = verify(api, digest)
 
@@ -125,9 +136,9 @@ def test_a_digest_is_accepted_in_upper_case(api, history):
     assert verify(api, f"{digest['sequence']}:{digest['hash'].upper()}")["ok"] is True
 
 
-def test_a_digest_of_an_earlier_point_verifies(api, history):
-    middle = history[len(history) // 2]
-    assert verify(api, f"{middle.sequence}:{middle.hash}")["ok"] is True
+def test_a_digest_of_an_earlier_tree_verifies(api, history):
+    size = len(events()) // 2
+    assert verify(api, f"{size}:{ledger.ledger_tree.root(size).hex()}")["ok"] is True
 
 
 # --- tampering ---------------------------------------------------------------------------
@@ -164,10 +175,10 @@ def _delete(event):
 
 
 def _swap_with_next(event):
-    following = AuditEvent.get(AuditEvent.sequence == event.sequence + 1)
-    sql("UPDATE audit_event SET sequence = ? WHERE id = ?", -1, event.id)
-    sql("UPDATE audit_event SET sequence = ? WHERE id = ?", event.sequence, following.id)
-    sql("UPDATE audit_event SET sequence = ? WHERE id = ?", following.sequence, event.id)
+    following = AuditEvent.get((AuditEvent.chain == event.chain) & (AuditEvent.chain_sequence == event.chain_sequence + 1))
+    sql("UPDATE audit_event SET chain_sequence = ? WHERE id = ?", -1, event.id)
+    sql("UPDATE audit_event SET chain_sequence = ? WHERE id = ?", event.chain_sequence, following.id)
+    sql("UPDATE audit_event SET chain_sequence = ? WHERE id = ?", following.chain_sequence, event.id)
 
 
 def _alter_and_rehash(event):
@@ -175,38 +186,33 @@ def _alter_and_rehash(event):
     data = json.loads(event.payload)
     data["forged"] = True
     payload = ledger.canonical_json(data)
-    fields = {name: getattr(event, name) for name in (
-        "sequence", "occurred_at", "actor_person_id", "actor_organization_id", "actor_role",
-        "subject_type", "subject_id", "kind", "from_state", "to_state", "prev_hash")}
-    new_hash = ledger.event_hash(**fields, payload=payload)
+    fields = {name: getattr(event, name) for name in ledger._HASHED}
+    new_hash = ledger.event_hash(**{**fields, "payload": payload})
     sql("UPDATE audit_event SET payload = ?, hash = ? WHERE id = ?", payload, new_hash, event.id)
 
 
 TAMPERING = [
-    # (how, the first bad event's sequence relative to the tampered one, how many events from
-    # the tampered one on still check out)
-    (_alter_payload, 0, 0),
-    (_alter_actor, 0, 0),
-    (_alter_kind, 0, 0),
-    (_alter_state, 0, 0),
-    (_alter_time, 0, 0),
-    (_alter_hash, 0, 0),
-    (_swap_with_next, 0, 0),
-    (_delete, 1, 0),
-    (_alter_and_rehash, 1, 1),
+    # (how, where the first bad event is in the chain relative to the tampered one)
+    (_alter_payload, 0),
+    (_alter_actor, 0),
+    (_alter_kind, 0),
+    (_alter_state, 0),
+    (_alter_time, 0),
+    (_alter_hash, 0),
+    (_swap_with_next, 1),
+    (_delete, 1),
+    (_alter_and_rehash, 1),
 ]
 
 
 @pytest.mark.parametrize("position", ["first", "middle", "last-but-one"])
-@pytest.mark.parametrize(("tamper", "offset", "passing"), TAMPERING,
-                         ids=[t.__name__.strip("_") for t, _, _ in TAMPERING])
-def test_tampering_with_sql_is_found_and_the_first_bad_event_is_named(
-    api, history, tamper, offset, passing, position
-):
-    index = {"first": 0, "middle": len(history) // 2, "last-but-one": len(history) - 2}[position]
-    if tamper is _alter_state and history[index].to_state is None:
-        index = next(i for i, e in enumerate(history) if e.to_state is not None and i >= index)
-    target = history[index]
+@pytest.mark.parametrize(("tamper", "offset"), TAMPERING, ids=[t.__name__.strip("_") for t, _ in TAMPERING])
+def test_tampering_with_sql_is_found_and_the_first_bad_event_is_named(api, world, history, tamper, offset, position):
+    chain = chain_of(world, "contoso")
+    index = {"first": 0, "middle": len(chain) // 2, "last-but-one": len(chain) - 2}[position]
+    if tamper is _alter_state and chain[index].to_state is None:
+        index = next(i for i, e in enumerate(chain) if e.to_state is not None and i >= index)
+    target = chain[index]
     assert verify(api)["ok"] is True
 
     tamper(target)
@@ -214,67 +220,71 @@ def test_tampering_with_sql_is_found_and_the_first_bad_event_is_named(
 
     assert result["ok"] is False
     bad = result["first_bad_event"]
-    assert bad["sequence"] == target.sequence + offset
-    assert bad["id"] == AuditEvent.get(AuditEvent.sequence == bad["sequence"]).id
+    named = chain[index + offset]
+    assert (bad["sequence"], bad["id"]) == (named.sequence, named.id)
     assert bad["problem"]
-    assert result["checked"] == index + passing
-    if index + passing == 0:
-        assert result["head"] is None
-    else:
-        assert result["head"]["sequence"] == history[index + passing - 1].sequence
-    if passing == 0 and index:
-        assert result["head"]["hash"] == history[index - 1].hash
+    assert result["checked"] < len(events())
 
 
-def _rewrite_from(index, history):
-    """Forge the history from `index` on and re-hash the rest of the chain consistently."""
-    prev_hash = history[index - 1].hash if index else ledger.GENESIS_HASH
-    for event in history[index:]:
+def _rewrite_from(index, chain):
+    """Forge the chain from `index` on and re-hash the rest of it consistently."""
+    prev_hash = chain[index - 1].hash if index else ledger.GENESIS_HASH
+    for event in chain[index:]:
         payload = event.payload
-        if event is history[index]:
+        if event is chain[index]:
             data = json.loads(payload)
             data["forged"] = True
             payload = ledger.canonical_json(data)
-        fields = {name: getattr(event, name) for name in (
-            "sequence", "occurred_at", "actor_person_id", "actor_organization_id", "actor_role",
-            "subject_type", "subject_id", "kind", "from_state", "to_state")}
-        new_hash = ledger.event_hash(**fields, payload=payload, prev_hash=prev_hash)
+        fields = {name: getattr(event, name) for name in ledger._HASHED}
+        new_hash = ledger.event_hash(**{**fields, "payload": payload, "prev_hash": prev_hash})
         sql("UPDATE audit_event SET payload = ?, prev_hash = ?, hash = ? WHERE id = ?",
             payload, prev_hash, new_hash, event.id)
         prev_hash = new_hash
 
 
-def test_a_digest_exposes_a_consistently_rehashed_rewrite(api, history):
+def _rebuild_tree(world):
+    """What a forger with the signing key does next: a new tree and checkpoint over the forgery."""
+    sql("UPDATE audit_event SET leaf_index = NULL")
+    sql("DELETE FROM tree_node")
+    sql("DELETE FROM checkpoint")
+    integrate(world)
+
+
+def test_a_digest_exposes_a_consistently_rehashed_rewrite(api, world, history):
     digest = take_digest(api)["digest"]
-    forged_at = len(history) // 2
+    chain = chain_of(world, "contoso")
 
-    _rewrite_from(forged_at, history)
+    _rewrite_from(len(chain) // 2, chain)
+    assert verify(api)["ok"] is False, "the tree no longer matches"
+    _rebuild_tree(world)
 
-    assert verify(api)["ok"] is True  # a rewrite the chain alone cannot reveal ...
+    assert verify(api)["ok"] is True  # a rewrite the ledger alone cannot reveal ...
     result = verify(api, digest)  # ... but the digest taken earlier does
     assert result["ok"] is False
-    assert history[forged_at].sequence <= result["first_bad_event"]["sequence"] <= history[-1].sequence
+    assert "rewritten" in result["first_bad_event"]["problem"]
 
 
-def test_a_digest_exposes_events_removed_from_the_end(api, history):
+def test_a_digest_exposes_events_removed_from_the_end(api, world, history):
     digest = take_digest(api)["digest"]
-    sql("DELETE FROM audit_event WHERE sequence >= ?", history[-3].sequence)
+    size = len(events())
+    sql("DELETE FROM audit_event WHERE leaf_index >= ?", size - 3)
+    _rebuild_tree(world)
 
     assert verify(api)["ok"] is True
     result = verify(api, digest)
     assert result["ok"] is False
-    assert result["first_bad_event"]["sequence"] == history[-3].sequence
+    assert "removed" in result["first_bad_event"]["problem"]
+    assert result["head"]["sequence"] == size - 3
 
 
-def test_a_digest_with_a_hash_that_never_was_is_refused(api, history):
-    middle = history[len(history) // 2]
-    result = verify(api, f"{middle.sequence}:{'ab' * 32}")
+def test_a_digest_with_a_root_that_never_was_is_refused(api, history):
+    result = verify(api, f"{len(events()) // 2}:{'ab' * 32}")
     assert result["ok"] is False
-    assert result["first_bad_event"]["sequence"] == middle.sequence
+    assert "rewritten" in result["first_bad_event"]["problem"]
 
 
-def test_a_digest_from_beyond_the_head_is_refused(api, history):
-    result = verify(api, f"{history[-1].sequence + 5}:{history[-1].hash}")
+def test_a_digest_from_beyond_the_tree_is_refused(api, history):
+    result = verify(api, f"{len(events()) + 5}:{'ab' * 32}")
     assert result["ok"] is False
 
 

@@ -3,6 +3,7 @@ projects; who may create them, how they are listed and read, and what is refused
 
 import pytest
 
+from mediation.ledger import AuditEvent
 from mediation import directory
 from mediation.parties import Person
 from tests.conftest import assert_problem
@@ -403,7 +404,7 @@ def test_projects_are_listed_per_tenant_and_paginated(api, world):
 
 def test_each_creation_appends_one_audit_event(api, world):
     def head():
-        return api.get(f"{API}/audit/digest", as_="auditor").json["sequence"]
+        return AuditEvent.select().count()
 
     start = head()
     org = api.post(f"{API}/organizations", {"name": "Litware", "kind": "customer"}, as_="admin").json

@@ -20,6 +20,7 @@ from mediation.access import Actor
 from mediation.clock import ManualClock
 from mediation.db import database
 from mediation.db import open_database
+from mediation.ledger import AuditEvent
 from mediation.parties import Person
 from mediation.schema import SchemaVersion
 from protocols import search
@@ -97,11 +98,49 @@ def test_init_upgrades_the_first_release_with_every_row_kept(old_database):
     assert result.exit_code == 0, result.output
 
     open_database(url)
-    kept = _old_columns(before, _rows(), widths)
+    after = _rows()
+    kept = _old_columns(before, after, widths)
     applied = kept.pop("schema_version")
     assert set(before.pop("schema_version")) <= set(applied), "the migrations applied before stay recorded"
+    rehashed = [_as_before_chains(event) for event in AuditEvent.select().order_by(AuditEvent.id)]
+    assert [row[:-2] for row in kept.pop("audit_event")] == [row[:-2] for row in before["audit_event"]]
+    assert rehashed == before.pop("audit_event"), "each event's hashes of the single chain are kept"
     assert kept == before
     assert ledger.verify(ledger.Digest.parse(facts["digest"])).ok
+    database.close()
+
+
+def _as_before_chains(event: AuditEvent) -> tuple:
+    """The event's row as the single chain had it: its hashes then are its legacy ones."""
+    row = database.execute_sql('SELECT * FROM "audit_event" WHERE "id" = %s' % event.id).fetchone()
+    return tuple(row[:12]) + (event.legacy_prev_hash, event.legacy_hash)
+
+
+def test_the_upgrade_gives_each_account_a_chain_of_its_own_that_verifies(old_database):
+    url, facts = old_database
+    open_database(url)
+    old_events = {row[0]: row for row in database.execute_sql('SELECT "id", "subject_type", "subject_id" FROM "audit_event"')}
+    database.close()
+    assert _init(url).exit_code == 0
+    open_database(url)
+    events = list(AuditEvent.select().order_by(AuditEvent.sequence))
+    assert {event.id for event in events} == set(old_events)
+    chains = {}
+    for event in events:
+        chains.setdefault(event.chain, []).append(event)
+    assert "installation" in chains and len([c for c in chains if c.startswith("account:")]) >= 2
+    for chain, members in chains.items():
+        assert [e.chain_sequence for e in members] == list(range(1, len(members) + 1)), chain
+        assert members[0].prev_hash == ledger.GENESIS_HASH
+        assert all(later.prev_hash == earlier.hash for earlier, later in zip(members, members[1:]))
+    for event in (e for e in events if e.subject_type == "dispute"):
+        account = database.execute_sql('SELECT "account_id" FROM "dispute" WHERE "id" = %s' % event.subject_id).fetchone()[0]
+        internal = "/internal" if event.data.get("visibility") == "internal" else ""
+        assert event.chain == f"account:{account}{internal}"
+    assert any(chain.endswith("/internal") for chain in chains), "the internal story went to its own chain"
+    assert {e.chain for e in events if e.subject_type in ("organization", "person")} == {"installation"}
+    result = ledger.verify(ledger.Digest.parse(facts["digest"]))
+    assert result.ok and result.checked == len(events), result
     database.close()
 
 

@@ -7,6 +7,7 @@ from mediation import dispute_queries
 from mediation import dispute_reading
 from mediation import dispute_summaries
 from mediation import services
+from mediation.access import event_position
 from mediation.dispute_reading import AcceptanceRead
 from mediation.dispute_reading import CommitmentRead
 from mediation.dispute_reading import OptionRead
@@ -37,7 +38,6 @@ _option = schemas.OptionOut()
 _acceptance = schemas.AcceptanceOut()
 _note = schemas.NoteOut()
 _commitment = schemas.CommitmentOut()
-_event = schemas.EventOut()
 
 IN_PATH = "$request.path.dispute_id"
 DETAIL_NOTES = 50  # the latest notes in a dispute's answer; GET /disputes/{id}/notes reads them all
@@ -234,11 +234,13 @@ def settle_commitment(dispute_id, commitment_id):
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")
-@documented("Read a dispute's audit events, oldest first; `after` is the sequence of the last event read",
+@documented("Read a dispute's audit events, oldest first; `after` is the last event read's sequence (the "
+            "supplier) or chain_sequence (a customer, who reads the account's shared chain)",
             query=schemas.PageQuery, answers={200: Page(schemas.EventOut)})
 def history(dispute_id):
     params = load_query()
     limit = params["limit"]
-    events = dispute_queries.dispute_history(current_actor(), dispute_id, after=params["after"] or 0, limit=limit + 1)
-    return page(events, limit, _event.dump, "disputes_api.history", cursor=lambda e: e.sequence,
+    actor = current_actor()
+    events = dispute_queries.dispute_history(actor, dispute_id, after=params["after"] or 0, limit=limit + 1)
+    return page(events, limit, schemas.event_dump(actor), "disputes_api.history", cursor=event_position(actor),
                 dispute_id=dispute_id)

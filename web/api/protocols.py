@@ -7,8 +7,8 @@ from flask import g
 from flask import request
 from flask import url_for
 
-from mediation import ledger
 from mediation.access import Actor
+from mediation.access import event_position
 from mediation.credentials import person_for_token
 from protocols import compliance_reading
 from protocols import feeds
@@ -36,6 +36,7 @@ from web.auth import current_actor
 from web.auth import unauthorized
 from web.limits import expensive
 from web.schemas import EventOut
+from web.schemas import event_dump
 from web.schemas import PageQuery
 from web.links import absolute_url
 
@@ -44,7 +45,6 @@ blueprint = Blueprint("protocols_api", __name__)
 _version = schemas.VersionOut()
 _touchpoint = schemas.TouchpointOut()
 _incident = schemas.IncidentOut()
-_event = EventOut()
 
 IN_PATH = "$request.path.protocol_id"
 FIRST_VERSION = "$response.body#/versions/0/number"
@@ -206,13 +206,14 @@ def compliance(protocol_id):
 
 
 @blueprint.get("/protocols/<int:protocol_id>/history")
-@documented("Read a protocol's audit events, oldest first; `after` is the sequence of the last event read",
+@documented("Read a protocol's audit events, oldest first; `after` is the last event read's sequence (the "
+            "supplier) or chain_sequence (a customer, who reads the account's shared chain)",
             query=PageQuery, answers={200: Page(EventOut)})
 def history(protocol_id):
     params = load_query()
-    queries.get_protocol(current_actor(), protocol_id)
-    events = ledger.events_of("protocol", protocol_id, params["after"] or 0)
-    return page(events, params["limit"], _event.dump, "protocols_api.history", cursor=lambda e: e.sequence,
+    actor = current_actor()
+    events = queries.protocol_history(actor, protocol_id, params["after"] or 0)
+    return page(events, params["limit"], event_dump(actor), "protocols_api.history", cursor=event_position(actor),
                 protocol_id=protocol_id)
 
 

@@ -23,6 +23,7 @@ from mediation import directory_lists
 from mediation import ledger
 from mediation import lifecycle
 from mediation import reports
+from mediation.access import event_position
 from mediation.errors import Invalid
 from web.limits import admitted
 from web.limits import expensive
@@ -118,21 +119,21 @@ def _digest_check(actor) -> tuple[ledger.Verification | None, dict]:
         return ledger.verify(digest), {}
 
 
-def _pages_of(events) -> dict[int, int]:
-    """For each sequence in a history, the cursor (`after`) of the page of HISTORY_PAGE
-    events that shows it, counted from the first: 0 for the first page."""
+def _pages_of(events, place) -> dict[int, int]:
+    """For each event of a history, by id, the cursor (`after`, the place of the event
+    before the page) of the page of HISTORY_PAGE events that shows it: 0 for the first."""
     return {
-        event.sequence: events[index - index % HISTORY_PAGE - 1].sequence if index >= HISTORY_PAGE else 0
+        event.id: place(events[index - index % HISTORY_PAGE - 1]) if index >= HISTORY_PAGE else 0
         for index, event in enumerate(events)
     }
 
 
-def _earlier_page(events, first: int) -> int | None:
+def _earlier_page(events, first: int, place) -> int | None:
     """The cursor of the page before the one that starts at `events[first]`: None when
     that is the first page, 0 when the page before is."""
     if not first:
         return None
-    return events[first - HISTORY_PAGE - 1].sequence if first > HISTORY_PAGE else 0
+    return place(events[first - HISTORY_PAGE - 1]) if first > HISTORY_PAGE else 0
 
 
 def human_duration(delta: timedelta | None) -> str:
@@ -171,7 +172,6 @@ def histories():
         outcome_choices=OUTCOME_CHOICES,
         whole_chain=whole_chain,
         head=ledger.head() if whole_chain else None,
-        genesis=ledger.GENESIS_HASH,
         export_limit=reports.EXPORT_LIMIT,
         duration=human_duration,
     )
@@ -211,7 +211,8 @@ def history(dispute_id):
     actor = viewer()
     row, every_event = reports.read_history(actor, dispute_id)
     after = forms.cursor(request.args, "after")
-    first = bisect_right([event.sequence for event in every_event], after) if after else 0
+    place = event_position(actor)
+    first = bisect_right([place(event) for event in every_event], after) if after else 0
     events = every_event[first:first + HISTORY_PAGE]
     names = reports.Signatories.empty().learn_payloads(events)
     whole_chain = reports.reads_whole_chain(actor)
@@ -228,10 +229,11 @@ def history(dispute_id):
         names=names,
         whole_chain=whole_chain,
         chain=chain,
-        page_of=_pages_of(every_event),
+        page_of=_pages_of(every_event, place),
+        place=place,
         first_number=first + 1,
-        previous_after=_earlier_page(every_event, first),
-        next_after=events[-1].sequence if first + HISTORY_PAGE < len(every_event) else None,
+        previous_after=_earlier_page(every_event, first, place),
+        next_after=place(events[-1]) if first + HISTORY_PAGE < len(every_event) else None,
         check=check,
         form=request.args,
         digest_errors=digest_errors,
@@ -256,8 +258,7 @@ def _about(actor, scope: dict) -> dict:
         "filters": scope,
     }
     if reports.reads_whole_chain(actor):
-        head = ledger.head()
-        about["digest"] = str(head) if head else f"0:{ledger.GENESIS_HASH}"
+        about["digest"] = str(ledger.head())
     return about
 
 

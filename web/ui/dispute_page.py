@@ -15,6 +15,7 @@ from mediation import dispute_reading
 from mediation import lifecycle
 from mediation import rosters
 from mediation.access import Actor
+from mediation.access import event_position
 from mediation.access import sees_internal
 from mediation.dispute_reading import DisputeRead
 from mediation.disputes import Dispute
@@ -252,7 +253,7 @@ def build(actor: Actor, dispute: Dispute, now, failure: Failure | None = None, *
     )
     events = _latest(
         dispute_queries.dispute_history(actor, dispute.id, before=history_before, limit=HISTORY_PAGE + 1, latest=True),
-        HISTORY_PAGE, history_before, lambda event: event.sequence,
+        HISTORY_PAGE, history_before, event_position(actor),
     )
     notes = _latest(dispute_queries.notes_of(actor, dispute, before=notes_before, limit=NOTES_PAGE + 1, latest=True),
                     NOTES_PAGE, notes_before, lambda note: note.id)

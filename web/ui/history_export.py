@@ -1,8 +1,9 @@
 """Resolution histories written out as CSV and JSON, one dispute at a time, so exports stream.
 
-Each event is written in the ledger's export format (`web.schemas.EventOut`, the format of
-`accord audit export` and of the API's history), with the names of who signed it added.
-The CSV keeps each payload exactly as it was hashed, so an auditor can recompute hashes.
+Each event is written in the ledger's export format (`web.schemas.EventOut` as the reader
+may read it, the format of `accord audit export` and of the API's history), with the
+names of who signed it added. The CSV keeps each payload exactly as it was hashed, and
+each event's chain and place in it, so an auditor can recompute hashes.
 """
 
 import csv
@@ -10,16 +11,14 @@ import io
 import json
 
 from mediation import reports
-from web.schemas import EventOut
+from web.schemas import event_dump
 
 CSV_COLUMNS = (
-    "dispute_id", "dispute_title", "account", "outcome", "sequence", "occurred_at",
+    "dispute_id", "dispute_title", "account", "outcome", "sequence", "chain", "chain_sequence", "occurred_at",
     "actor_person_id", "actor_name", "actor_organization_id", "actor_organization", "actor_role",
     "kind", "from_state", "to_state", "payload", "prev_hash", "hash",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-_event = EventOut()
 
 
 def _cell(text: str | None) -> str:
@@ -51,7 +50,8 @@ def csv_lines(actor, export: reports.Export):
         names.learn(events)
         for event in events:
             writer.writerow((
-                row.dispute.id, _cell(row.dispute.title), _cell(row.account), row.outcome, event.sequence,
+                row.dispute.id, _cell(row.dispute.title), _cell(row.account), row.outcome,
+                event.sequence if actor.is_supplier else "", event.chain, event.chain_sequence,
                 _iso(event.occurred_at), event.actor_person_id, _cell(names.person(event.actor_person_id)),
                 event.actor_organization_id, _cell(names.company(event.actor_organization_id)),
                 event.actor_role, event.kind, event.from_state, event.to_state, event.payload,
@@ -60,15 +60,15 @@ def csv_lines(actor, export: reports.Export):
         yield flush()
 
 
-def _event_record(event, names: reports.Signatories) -> dict:
-    record = _event.dump(event)
+def _event_record(dump, event, names: reports.Signatories) -> dict:
+    record = dump(event)
     record["actor"].update(
         name=names.person(event.actor_person_id), organization=names.company(event.actor_organization_id)
     )
     return record
 
 
-def _dispute_record(row: reports.HistoryRow, events, names: reports.Signatories) -> dict:
+def _dispute_record(dump, row: reports.HistoryRow, events, names: reports.Signatories) -> dict:
     duration = row.time_to_close
     return {
         "id": row.dispute.id,
@@ -80,7 +80,7 @@ def _dispute_record(row: reports.HistoryRow, events, names: reports.Signatories)
         "opened_at": _iso(row.opened_at),
         "closed_at": _iso(row.closed_at),
         "time_to_close_seconds": int(duration.total_seconds()) if duration is not None else None,
-        "events": [_event_record(e, names) for e in events],
+        "events": [_event_record(dump, e, names) for e in events],
     }
 
 
@@ -92,5 +92,5 @@ def json_chunks(actor, export: reports.Export, about: dict):
     names = reports.Signatories.empty()
     for number, (row, events) in enumerate(reports.exported_histories(actor, export)):
         names.learn(events)
-        yield ("," if number else "") + "\n  " + json.dumps(_dispute_record(row, events, names))
+        yield ("," if number else "") + "\n  " + json.dumps(_dispute_record(event_dump(actor), row, events, names))
     yield "\n ]\n}\n"

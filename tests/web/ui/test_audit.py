@@ -16,6 +16,7 @@ from mediation import reports
 from mediation import services
 from mediation.db import database
 from mediation.db import write_transaction
+from mediation import checkpoints
 from mediation.ledger import AuditEvent
 from web.ui.audit import human_duration
 
@@ -127,7 +128,7 @@ def test_a_customers_auditor_gets_no_verification_and_no_digest_but_an_explanati
     for path in ("/audit", f"/audit/disputes/{cases['invoice'].id}"):
         page = text(browser.get(f"{path}?digest={head}"))
         assert "Verifying the record" in page
-        assert "the supplier's auditors verify it as a whole" in page
+        assert "shared chain" in page, "what the customer's own chain is, in words"
         assert head not in page
         assert "Check a digest" not in page and "Chain verification" not in page and "verified" not in page
 
@@ -314,10 +315,12 @@ def test_an_acceptance_taken_back_names_who_had_given_it_and_when(browser_as, wo
 
 
 def test_an_intact_chain_is_shown_as_verified(browser_as, cases):
+    integrate(cases)
     page = text(browser_as("auditor").get(f"/audit/disputes/{cases['invoice'].id}"))
     head = ledger.head()
     assert '<span class="badge good">verified</span>' in page
-    assert f"{head.sequence} events, up to sequence {head.sequence}" in page
+    assert f"{AuditEvent.select().count()} events in their chains, {head.sequence} of them in the signed tree" in page
+    assert head.sequence == AuditEvent.select().count()
     assert "first bad event" not in page
 
 
@@ -334,6 +337,10 @@ def test_after_tampering_with_an_event_the_history_names_the_first_bad_event(bro
             f'That event is in this history</a>') in page
     assert re.search(rf'id="event-{target.sequence}" class="card bad-event"', page)
     assert "verified" not in page
+
+
+def integrate(cases):
+    checkpoints.integrate(ledger.datetime.now(ledger.timezone.utc), checkpoints.signing_key())
 
 
 def _long_history(world, dispute, notes: int):
@@ -421,35 +428,40 @@ def test_the_current_digest_is_shown_with_how_to_use_it(browser_as, cases):
 
 
 def test_a_digest_taken_earlier_checks_out_after_more_work(browser_as, world, cases):
+    integrate(cases)
     digest = ledger.head()
     world.drive(world.open_dispute(title="Later work"), "resolution")
+    integrate(cases)
     for path in ("/audit", f"/audit/disputes/{cases['invoice'].id}"):
         page = text(browser_as("auditor").get(f"{path}?digest={digest}"))
         assert '<span class="badge good">digest matches</span>' in page
-        assert f"{ledger.head().sequence} events check out" in page
+        assert f"{AuditEvent.select().count()} events check out in their chains, and the tree holds" in page
         assert f'value="{digest}"' in page
 
 
 def test_a_rewritten_history_fails_its_digest_naming_the_first_bad_event(browser_as, cases):
+    integrate(cases)
     digest = ledger.head()
     target = events_of(cases["invoice"])[2]
     payload = ledger.canonical_json({"rewritten": True})
     prev = target.prev_hash
-    for event in AuditEvent.select().where(AuditEvent.sequence >= target.sequence).order_by(AuditEvent.sequence):
-        fields = {name: getattr(event, name) for name in (
-            "sequence", "occurred_at", "actor_person_id", "actor_organization_id", "actor_role",
-            "subject_type", "subject_id", "kind", "from_state", "to_state")}
+    later = AuditEvent.select().where((AuditEvent.chain == target.chain)
+                                      & (AuditEvent.chain_sequence >= target.chain_sequence))
+    for event in later.order_by(AuditEvent.chain_sequence):
+        fields = {name: getattr(event, name) for name in ledger._HASHED}
         body = payload if event.id == target.id else event.payload
-        new_hash = ledger.event_hash(**fields, payload=body, prev_hash=prev)
+        new_hash = ledger.event_hash(**{**fields, "payload": body, "prev_hash": prev})
         sql('UPDATE audit_event SET payload = ?, prev_hash = ?, "hash" = ? WHERE id = ?', body, prev, new_hash, event.id)
         prev = new_hash
-    assert ledger.verify().ok, "a consistent rewrite: only the digest can tell"
+    for statement in ("UPDATE audit_event SET leaf_index = NULL", "DELETE FROM tree_node", "DELETE FROM checkpoint"):
+        sql(statement)
+    integrate(cases)
+    assert ledger.verify().ok, "a consistent rewrite, tree and checkpoint rebuilt: only the digest can tell"
 
     page = text(browser_as("auditor").get(f"/audit/disputes/{cases['invoice'].id}?digest={digest}"))
 
     assert '<span class="badge bad">digest does not match</span>' in page
-    assert f"First bad event: sequence {digest.sequence}" in page
-    assert "history was rewritten" in page
+    assert "The tree of events: the history up to the digest was rewritten" in page
 
 
 @pytest.mark.parametrize("typed", ["", "12", "abc:def", "1:" + "g" * 64])
@@ -489,7 +501,7 @@ def test_the_csv_export_keeps_the_payload_as_hashed_so_hashes_can_be_recomputed(
     for row in read_csv(browser_as("auditor").get("/audit/export.csv?outcome=withdrawn")):
         event = AuditEvent.get(AuditEvent.sequence == int(row["sequence"]))
         assert ledger.event_hash(
-            sequence=int(row["sequence"]), occurred_at=event.occurred_at, actor_person_id=event.actor_person_id,
+            chain=row["chain"], chain_sequence=int(row["chain_sequence"]), occurred_at=event.occurred_at, actor_person_id=event.actor_person_id,
             actor_organization_id=event.actor_organization_id, actor_role=row["actor_role"],
             subject_type="dispute", subject_id=int(row["dispute_id"]), kind=row["kind"],
             from_state=row["from_state"] or None, to_state=row["to_state"] or None,
