@@ -42,13 +42,13 @@ class Api:
     token: str
 
     def get_json(self, path: str, **query) -> dict:
-        return json.loads(self._call("GET", path, query=query))
+        return _json(path, self._call("GET", path, query=query))
 
     def get_text(self, path: str) -> str:
         return self._call("GET", path)
 
     def post_json(self, path: str, body: dict) -> dict:
-        return json.loads(self._call("POST", path, body=json.dumps(body).encode()))
+        return _json(path, self._call("POST", path, body=json.dumps(body).encode()))
 
     def _call(self, method: str, path: str, query=None, body: bytes | None = None) -> str:
         base = self.url.rstrip("/")
@@ -126,6 +126,13 @@ def _size(note: str, log_key: str) -> int | None:
         return checkpoint_notes.verify(note, log_key).size
     except NoteError:
         return None
+
+
+def _json(path: str, text: str) -> dict:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise WitnessError(f"{path} did not answer JSON: is --url the address of the Accord installation?") from None
 
 
 def _raw(public_key) -> bytes:

@@ -169,3 +169,8 @@ def test_the_witness_key_is_never_overwritten(witness_key):
     assert result.exit_code == 1 and "exists already" in result.stderr
     assert path.read_bytes() == before
 
+
+
+def test_an_address_that_is_not_the_installation_is_named_with_its_answer(served, world, registered, tmp_path):
+    result = witness(served + "/static", world, registered, tmp_path / "s.json")
+    assert result.exit_code == 1 and "answered 404" in result.stderr
