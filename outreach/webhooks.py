@@ -52,7 +52,7 @@ EVENT_KINDS = (
     "commitment_recorded", "commitment_kept", "commitment_broken", "transition", "escalation_in_force",
     "escalation_stood_down", "protocol_created", "version_drafted", "version_proposed", "version_acknowledged",
     "version_agreed", "version_superseded", "version_retired", "touchpoint_logged", "incident_reported",
-    "webhook_subscribed", "webhook_removed",
+    "webhook_subscribed", "webhook_removed", "witness_key_registered",
 )
 ALL = "*"
 PAGE_SIZE = 25

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from mediation import checkpoint_notes
 from mediation import checkpoints
 from mediation import directory
 from mediation import ledger
 from mediation import lifecycle
 from mediation import safekeeping
+from mediation import witness
 from mediation.clock import SystemClock
 from mediation.credentials import SCOPES
 from mediation.credentials import issue_token
@@ -34,6 +36,7 @@ from outreach.config import MailConfig
 from outreach import install as install_outreach
 from protocols import agreement
 from protocols.board import board as protocol_board
+from web import witness_client
 from web.serving import serve_app
 
 
@@ -357,6 +360,55 @@ def _signing_key():
         return checkpoints.signing_key()
     except checkpoints.MissingSigningKey as error:
         raise click.ClickException(str(error)) from None
+
+
+@audit.command("witness-key")
+@click.argument("keyfile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The key's name, e.g. contoso.example/witness.")
+def audit_witness_key(keyfile, name):
+    """Create a company's witness key in KEYFILE (never overwritten) and print the verifier
+    key its administrator registers (PUT /api/v1/organizations/{id}/witness-key)."""
+    try:
+        verifier = witness.create_witness_key(keyfile, name)
+    except FileExistsError:
+        raise click.ClickException(f"{keyfile} exists already: a witness key is never overwritten") from None
+    except ValueError as error:
+        raise click.ClickException(f"--name: {error}") from None
+    click.echo(verifier)
+    click.echo(f"witness key written to {keyfile}; register the verifier key above for your company", err=True)
+
+
+@audit.command("witness")
+@click.option("--url", required=True, help="The installation, e.g. https://accord.northwind.example.")
+@click.option("--token", required=True, envvar="ACCORD_TOKEN", help="A token of an administrator or auditor of your "
+              "company (default: ACCORD_TOKEN).")
+@click.option("--key", "keyfile", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The witness key file from 'accord audit witness-key'.")
+@click.option("--state", "state_file", default="accord-witness.json", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="What this witness last cosigned.")
+@click.option("--log-key", default=None, help="The installation's verifier key (default: the state's, else "
+              "the installation's own answer, trusted on first use).")
+@click.pass_context
+def audit_witness(ctx, url, token, keyfile, state_file, log_key):
+    """Cosign the installation's latest checkpoint if it extends the one last cosigned, on
+    your company's own machine (for cron); exit 1 with the reason when it refuses."""
+    try:
+        private_key = checkpoint_notes.read_private_key(keyfile)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read the witness key {keyfile}: {error}") from None
+    try:
+        done = witness_client.run(witness_client.Api(url, token), private_key, state_file, log_key,
+                                  ctx.obj["clock"].now().timestamp())
+    except witness.Refusal as refusal:
+        click.echo(f"REFUSED: {refusal.reason}", err=True)
+        ctx.exit(1)
+    except (witness_client.WitnessError, witness.StateFileError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    if done.trusted_on_first_use:
+        click.echo(f"trusted the log's key on first use, as the installation gave it; {state_file} pins it now",
+                   err=True)
+    was = "first cosignature" if done.previous_size is None else f"was {done.previous_size}"
+    click.echo(f"cosigned {done.origin} at {done.size} events ({was})")
 
 
 @audit.command("export")

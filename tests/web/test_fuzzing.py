@@ -113,6 +113,8 @@ DOMAIN_RULES = {
     "search.search": "a cursor that an earlier page of the same search gave",
     "audit.inclusion_proof": "an event the caller may read, already in the tree, with a size that holds it",
     "audit.consistency_proof": "`from` not above `to`; both within the tree",
+    "witnesses.register_witness_key": "an Ed25519 verifier key whose hash matches its name and key",
+    "witnesses.cosign": "a signature line that verifies with the key the caller's company registered",
 }
 
 # Rules between fields of one request that the parsing schema checks and JSON Schema cannot

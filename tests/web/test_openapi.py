@@ -17,6 +17,7 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
+from mediation import checkpoint_notes
 from mediation import checkpoints
 from mediation import services
 from mediation.credentials import issue_token
@@ -568,6 +569,16 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     event = AuditEvent.select().order_by(AuditEvent.sequence).first()
     assert ok(c.get(f"{API}/audit/proofs/inclusion?event={event.hash}", as_="auditor"))["leaf_index"] == 0
     assert ok(c.get(f"{API}/audit/proofs/consistency?from=1", as_="carla"))["from"] == 1
+    witness_key = checkpoint_notes.generate_key()
+    ok(c.put(f"{API}/organizations/{contoso}/witness-key", {
+        "verifier_key": checkpoint_notes.verifier_key("contoso.example/witness", witness_key.public_key())},
+        as_="contoso_admin"))
+    ok(c.get(f"{API}/organizations/{contoso}/witness-key", as_="carla"))
+    latest = checkpoints.latest()
+    cosigned = checkpoint_notes.cosign(latest.note, "contoso.example/witness", witness_key, 1_772_442_000)
+    ok(c.post(f"{API}/audit/checkpoint/cosignatures", {"size": latest.size, "cosignature": cosigned.splitlines()[-1]},
+              as_="contoso_admin"), 201)
+    assert ok(c.get(f"{API}/audit/cosigners", as_="carla"))["items"][0]["size"] == latest.size
     ok(c.get(f"{API}/openapi.json", as_=None))
 
     every = {operation["operationId"] for _, _, operation in operations(described)}

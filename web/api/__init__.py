@@ -127,7 +127,9 @@ def register(app) -> None:
     from web.api import search
     from web.api import tokens
     from web.api import webhooks
+    from web.api import witnesses
 
     app.before_request(_authenticate)
-    for module in (directory, disputes, protocols, audit, relationship, search, notifications, tokens, webhooks, openapi):
+    for module in (directory, disputes, protocols, audit, relationship, search, notifications, tokens, webhooks, witnesses,
+                   openapi):
         app.register_blueprint(module.blueprint, url_prefix=PREFIX)

@@ -7,6 +7,7 @@ from flask import Response
 from mediation import checkpoints
 from mediation import ledger
 from mediation import ledger_proofs
+from mediation import witnesses
 from mediation.errors import Forbidden
 from web import schemas
 from web.api import load_query
@@ -56,7 +57,7 @@ def digest():
             answers={200: PLAIN_TEXT}, refuses=(404,))
 def checkpoint():
     """404 until the integrator (accord worker, accord audit integrate) signed a first one."""
-    return _text(ledger_proofs.latest_checkpoint().note)
+    return _text(witnesses.latest_cosigned_note())
 
 
 @blueprint.get("/audit/verifier-key")

@@ -23,6 +23,7 @@ from mediation import directory_lists
 from mediation import ledger
 from mediation import lifecycle
 from mediation import reports
+from mediation import witnesses
 from mediation.access import event_position
 from mediation.errors import Invalid
 from web.limits import admitted
@@ -172,6 +173,7 @@ def histories():
         outcome_choices=OUTCOME_CHOICES,
         whole_chain=whole_chain,
         head=ledger.head() if whole_chain else None,
+        cosigners=witnesses.cosigners(actor),
         export_limit=reports.EXPORT_LIMIT,
         duration=human_duration,
     )

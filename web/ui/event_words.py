@@ -42,6 +42,7 @@ KINDS = {
     "incident_reported": "Incident reported",
     "webhook_subscribed": "Webhook subscribed",
     "webhook_removed": "Webhook removed",
+    "witness_key_registered": "Witness key registered",
 }
 # Capacities a person acts in beyond their roles (mediation.dispute_permissions).
 CAPACITIES = {"mediator": "mediator", "co_mediator": "co-mediator", "party": "party", "system": "Accord itself",
@@ -79,6 +80,8 @@ FIELDS = {
     "contact_ceiling_per_week": "Weekly contact ceiling",
     "function": "Function",
     "name": "Name",
+    "key_hash": "Key hash",
+    "replaced_key_hash": "Key hash replaced",
 }
 
 

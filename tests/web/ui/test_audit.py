@@ -10,14 +10,18 @@ from html import unescape
 
 import pytest
 
+from mediation import checkpoint_notes
+from mediation import checkpoints
 from mediation import dispute_queries
 from mediation import ledger
 from mediation import reports
 from mediation import services
+from mediation import witnesses
 from mediation.db import database
 from mediation.db import write_transaction
 from mediation import checkpoints
 from mediation.ledger import AuditEvent
+from mediation.parties import Person
 from web.ui.audit import human_duration
 
 INTERNAL_NOTE = "Margin on this account is thin; do not concede the rate"
@@ -637,3 +641,45 @@ def test_looking_and_exporting_change_nothing(browser_as, cases):
 )
 def test_durations_read_as_people_say_them(delta, words):
     assert human_duration(delta) == words
+
+
+# --- witnesses ----------------------------------------------------------------------------------
+
+
+def _cosigned_by_contoso(world):
+    """Contoso registers a witness key and cosigns the latest checkpoint; its size."""
+    key = checkpoint_notes.generate_key()
+    name = "contoso.example/witness"
+    witnesses.register_key(world.actor("contoso_admin"), world.clock, world.orgs["contoso"].id,
+                           checkpoint_notes.verifier_key(name, key.public_key()))
+    checkpoint = checkpoints.integrate(world.clock.now(), checkpoints.signing_key()).checkpoint
+    line = checkpoint_notes.cosign(checkpoint.note, name, key, int(world.clock.now().timestamp()))
+    witnesses.receive(world.actor("contoso_admin"), world.clock, checkpoint.size, line.splitlines()[-1])
+    return checkpoint.size
+
+
+def _witness_rows(response) -> list[list[str]]:
+    html = text(response).split('id="witnesses-heading"', 1)[1].split("</section>", 1)[0]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "<td" in row]
+
+
+def test_without_a_witness_key_the_page_says_how_a_company_becomes_a_witness(browser_as, cases):
+    page = text(browser_as("contoso_auditor").get("/audit"))
+    assert "No company has registered a witness key yet: an administrator of the company creates one" in page
+    assert "accord audit witness-key" in page
+
+
+def test_each_company_that_witnesses_shows_when_it_last_vouched_and_for_how_many_events(browser_as, world, cases):
+    size = _cosigned_by_contoso(world)
+    witnesses.register_key(world.actor("admin"), world.clock, world.orgs["northwind"].id,
+                           checkpoint_notes.verifier_key("northwind.example/witness",
+                                                         checkpoint_notes.generate_key().public_key()))
+    rows = _witness_rows(browser_as("auditor").get("/audit"))
+    assert rows == [["Contoso Retail", "16 Mar 2026, 13:00 UTC", f"{size:,}"],
+                    ["Northwind Systems", "not yet: its key is registered, its witness has not run", "none"]]
+    assert [row[0] for row in _witness_rows(browser_as("contoso_auditor").get("/audit"))] == ["Contoso Retail",
+                                                                                             "Northwind Systems"]
+    with write_transaction():
+        Person.update(roles_text="auditor").where(Person.id == world.id("gina")).execute()
+    assert [row[0] for row in _witness_rows(browser_as("gina").get("/audit"))] == ["Northwind Systems"]
