@@ -9,6 +9,7 @@ import pytest
 from mediation import checkpoint_notes
 from mediation import checkpoints
 from mediation import merkle
+from mediation import services
 from mediation.ledger import AuditEvent
 from tests.conftest import assert_problem
 
@@ -160,3 +161,51 @@ def test_the_checkpoints_root_is_standard_base64_in_the_note(api, history):
     text = api.get(f"{API}/audit/checkpoint", as_="auditor").get_data(as_text=True)
     origin, size, root = text.split("\n")[:3]
     assert base64.b64decode(root) == checkpoint(api).root
+
+
+# --- who may ask about which event ---------------------------------------------------------------
+
+
+def _event_of(world, kind: str) -> AuditEvent:
+    """One event of each kind of chain: Contoso's shared and internal, Fabrikam's shared,
+    the installation's about Contoso and about Northwind."""
+    contoso, fabrikam = world.accounts["contoso"].id, world.accounts["fabrikam"].id
+    chains = {"contoso shared": f"account:{contoso}", "contoso internal": f"account:{contoso}/internal",
+              "fabrikam shared": f"account:{fabrikam}"}
+    if kind in chains:
+        return AuditEvent.select().where(AuditEvent.chain == chains[kind]).order_by(AuditEvent.id).first()
+    organization = world.orgs["contoso" if kind == "about contoso" else "northwind"].id
+    return AuditEvent.get((AuditEvent.chain == "installation") & (AuditEvent.subject_type == "organization")
+                          & (AuditEvent.subject_id == organization))
+
+
+READS = {
+    # who: the kinds of events whose inclusion they may prove
+    "auditor": {"contoso shared", "contoso internal", "fabrikam shared", "about contoso", "about northwind"},
+    "alice": {"contoso shared", "contoso internal", "fabrikam shared", "about contoso", "about northwind"},
+    "contoso_auditor": {"contoso shared", "about contoso"},
+    "carla": {"contoso shared", "about contoso"},
+    "frank": {"fabrikam shared"},
+}
+
+
+@pytest.fixture
+def every_chain(world):
+    dispute = world.open_dispute()
+    world.open_dispute(account="fabrikam")
+    services.add_note(world.actor("alice"), world.clock, dispute.id, text="Their CFO is new.", visibility="internal")
+    integrate(world)
+
+
+@pytest.mark.parametrize("who", sorted(READS))
+@pytest.mark.parametrize("kind", ["contoso shared", "contoso internal", "fabrikam shared", "about contoso",
+                                  "about northwind"])
+def test_each_company_proves_only_the_events_it_may_read(api, world, every_chain, who, kind):
+    event = _event_of(world, kind)
+    response = inclusion(api, event.hash, as_=who)
+    if kind in READS[who]:
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.json["leaf_index"] == event.leaf_index
+    else:
+        body = assert_problem(response, 404)
+        assert body["detail"] == f"event {event.hash} does not exist", "as if there were no such event"
