@@ -446,20 +446,22 @@ class _Walk:
         if _stored_root(size) != root:
             raise _Bad("the stored tree does not match the events: proofs read from it would not verify")
         if latest is not None:
-            if latest.size > size:
-                raise _Bad(f"the tree ends at {size} events, before the latest signed checkpoint's {latest.size}: "
-                           "events were removed")
-            if roots[latest.size].hex() != latest.root:
-                raise _Bad("the events no longer give the root of the latest signed checkpoint: history was rewritten")
+            _compare(roots, size, latest.size, latest.root, "the latest signed checkpoint's",
+                     "the events no longer give the root of the latest signed checkpoint: history was rewritten")
             problem = checkpoints.signature_problem(latest)
             if problem:
                 raise _Bad(problem)
         if digest is not None:
-            if digest.sequence > size:
-                raise _Bad(f"the tree ends at {size} events, before the digest's {digest.sequence}: "
-                           "events were removed")
-            if roots[digest.sequence].hex() != digest.hash:
-                raise _Bad("the history up to the digest was rewritten: the events no longer give its root")
+            _compare(roots, size, digest.sequence, digest.hash, "the digest's",
+                     "the history up to the digest was rewritten: the events no longer give its root")
+
+
+def _compare(roots: dict[int, bytes], size: int, kept_size: int, kept_root: str, whose: str, rewritten: str) -> None:
+    """The tree rebuilt from the events against a size and root kept earlier."""
+    if kept_size > size:
+        raise _Bad(f"the tree ends at {size} events, before {whose} {kept_size}: events were removed")
+    if roots[kept_size].hex() != kept_root:
+        raise _Bad(rewritten)
 
 
 def _stored_root(size: int) -> bytes | None:
