@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/http_reads.py
 	$(PYTHON) bench/notify.py
 	$(PYTHON) bench/relationship.py
+	$(PYTHON) bench/ledger.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .cache test-results
