@@ -144,6 +144,13 @@ class Verification:
     bad_event_id: int | None = None
     problem: str | None = None
 
+    @property
+    def where(self) -> str:
+        """What failed, in words: an event, or the tree of events as a whole."""
+        if self.bad_event_id is None:
+            return "the tree of events"
+        return f"event sequence {self.bad_sequence} (id {self.bad_event_id})"
+
     def as_dict(self) -> dict:
         return {
             "ok": self.ok,

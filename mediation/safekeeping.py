@@ -69,7 +69,6 @@ def check() -> Health:
         return Health([*problems, f"the database could not be read: {error}"], 0, None, not is_postgres())
     if not verification.ok:
         problems.append(
-            f"audit ledger: event sequence {verification.bad_sequence} (id {verification.bad_event_id}): "
-            f"{verification.problem}"
+            f"audit ledger: {verification.where}: {verification.problem}"
         )
     return Health(problems, verification.checked, verification.head, not is_postgres())

@@ -305,7 +305,7 @@ def audit():
 @click.option("--digest", "digest_text", default=None, help="A digest from 'accord audit digest' to check against.")
 @click.pass_context
 def audit_verify(ctx, digest_text):
-    """Verify the whole chain; exit 1 naming the first bad event."""
+    """Verify every chain and the tree; exit 1 naming the first bad event."""
     _need_schema(ctx)
     try:
         digest = ledger.Digest.parse(digest_text) if digest_text else None
@@ -313,13 +313,10 @@ def audit_verify(ctx, digest_text):
         raise click.BadParameter(str(error), param_hint="--digest") from None
     result = ledger.verify(digest)
     if result.ok:
-        where = f" up to {result.head}" if result.head else ""
-        click.echo(f"ok: {result.checked} events verified{where}")
+        click.echo(f"ok: {result.checked} events verified in their chains, the tree of {result.head.sequence} "
+                   f"events up to {result.head}")
         return
-    click.echo(
-        f"TAMPERED: event sequence {result.bad_sequence} (id {result.bad_event_id}): {result.problem}",
-        err=True,
-    )
+    click.echo(f"TAMPERED: {result.where}: {result.problem}", err=True)
     ctx.exit(1)
 
 
