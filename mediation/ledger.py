@@ -128,10 +128,10 @@ class Digest:
 
     @classmethod
     def parse(cls, text: str) -> "Digest":
-        """Read 'SEQUENCE:HASH'; ValueError when it is not one."""
+        """Read 'SIZE:ROOT' (or, taken before chains, 'SEQUENCE:HASH'); ValueError when it is not one."""
         sequence, _, digest = text.strip().partition(":")
         if not sequence.isdigit() or len(digest) != 64 or not _is_hex(digest):
-            raise ValueError("a digest looks like SEQUENCE:HASH (64 hex digits)")
+            raise ValueError("a digest looks like SIZE:ROOT (a number, a colon, 64 hex digits)")
         return cls(int(sequence), digest.lower())
 
 

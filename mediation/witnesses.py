@@ -127,8 +127,8 @@ def register_key(actor: Actor, clock, organization_id: int, verifier_key: str) -
             payload["replaced_key_hash"] = checkpoint_notes.parse_verifier_key(current.verifier_key).key_hash.hex()
             WitnessKey.update(**values).where(WitnessKey.id == current.id).execute()
             current = WitnessKey.get_by_id(current.id)
-        append("organization", organization.id, "witness_key_registered", account_id=None, actor=actor.signing("admin"), at=now,
-               payload=payload)
+        append("organization", organization.id, "witness_key_registered", account_id=None,
+               actor=actor.signing("admin"), at=now, payload=payload)
     return current
 
 

@@ -198,7 +198,7 @@ def test_audit_verify_fails_naming_the_first_altered_event(bootstrapped):
 def test_audit_verify_refuses_a_malformed_digest(bootstrapped):
     result = bootstrapped("audit", "verify", "--digest", "not-a-digest")
     assert result.exit_code == 2
-    assert "SEQUENCE:HASH" in result.output
+    assert "SIZE:ROOT" in result.output
 
 
 def test_audit_export_writes_one_json_line_per_event(bootstrapped):

@@ -90,7 +90,7 @@ class CalendarTokenOut(Schema):
 class DigestOut(Schema):
     sequence = fields.Integer()
     hash = fields.String()
-    digest = fields.String(metadata={"description": "SEQUENCE:HASH, to pass to /audit/verify later"})
+    digest = fields.String(metadata={"description": "SIZE:ROOT of the tree, to pass to /audit/verify later"})
 
 
 class InclusionProofOut(Schema):

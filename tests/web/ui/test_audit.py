@@ -471,7 +471,7 @@ def test_a_rewritten_history_fails_its_digest_naming_the_first_bad_event(browser
 @pytest.mark.parametrize("typed", ["", "12", "abc:def", "1:" + "g" * 64])
 def test_a_malformed_digest_is_refused_next_to_the_field(browser_as, cases, typed):
     page = text(browser_as("auditor").get(f"/audit/disputes/{cases['invoice'].id}?digest={typed}"))
-    assert re.search(r'<p class="error" id="digest-error">Not a digest: a digest looks like SEQUENCE:HASH', page)
+    assert re.search(r'<p class="error" id="digest-error">Not a digest: a digest looks like SIZE:ROOT', page)
     assert 'aria-invalid="true"' in page
     assert "digest matches" not in page and "digest does not match" not in page
 
