@@ -5,7 +5,7 @@ the history offline (mediation.bundle_check), trusting neither the server nor th
 
 A bundle is built on the latest signed checkpoint. Events integrated after it have no
 proof against it yet: they are left out and only counted, so a bundle never holds an
-event it cannot prove. Shaping the bundle as JSON is the web layer's (web.bundles).
+event it cannot prove. Shaping the bundle as JSON is the web layer's (web.schemas.bundle_dump).
 """
 
 from dataclasses import dataclass

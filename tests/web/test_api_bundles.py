@@ -233,12 +233,10 @@ def test_every_single_change_to_the_file_is_found_and_named(api, world, dispute,
 
 
 def test_what_a_bundle_cannot_show_an_event_left_out_with_the_count_lowered_to_match(api, dispute):
-    """The limit the README states: nothing signed lists a subject's events, so an event
-    taken out together with the count is not found where its neighbours in the bundle were
-    not next to each other in their chain (another dispute's events came between)."""
+    """The limit the README states: nothing signed lists a subject's events, and the events
+    left on either side of a removed one are no longer next to each other in their chain,
+    so there is no link between them to break."""
     bundle = export(api, dispute.id, as_="contoso_auditor")
-    first, second, third = bundle["events"][:3]
-    assert second["chain_sequence"] - first["chain_sequence"] > 1 or third["chain_sequence"] - second["chain_sequence"] > 1
     del bundle["events"][1]
     bundle["event_count"] -= 1
     check(bundle)

@@ -245,7 +245,8 @@ def settle_commitment(dispute_id, commitment_id):
 def bundle(dispute_id):
     """403 unless an auditor or administrator; 409 before the first signed checkpoint."""
     actor = current_actor()
-    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id), f"accord-dispute-{dispute_id}-bundle.json")
+    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id),
+                           f"accord-dispute-{dispute_id}-bundle.json")
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")

@@ -316,4 +316,5 @@ def export_history_json(dispute_id):
 def export_bundle(dispute_id):
     """The proof bundle of the API, for `accord audit verify-bundle`."""
     actor = viewer()
-    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id), f"accord-dispute-{dispute_id}-bundle.json")
+    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id),
+                           f"accord-dispute-{dispute_id}-bundle.json")
