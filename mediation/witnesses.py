@@ -157,9 +157,13 @@ def receive(actor: Actor, clock, size: int, cosignature: str) -> Received:
 
 
 def latest_cosigned_note() -> str:
-    """The latest checkpoint's signed note with every cosignature kept for it, in the order
-    the companies were added, within the number of signatures a verifier must accept."""
-    checkpoint = ledger_proofs.latest_checkpoint()
+    """The latest checkpoint's signed note with every cosignature kept for it."""
+    return cosigned_note(ledger_proofs.latest_checkpoint())
+
+
+def cosigned_note(checkpoint: SignedCheckpoint) -> str:
+    """The checkpoint's signed note with every cosignature kept for it, in the order the
+    companies were added, within the number of signatures a verifier must accept."""
     lines = (Cosignature.select(Cosignature.line).where(Cosignature.checkpoint == checkpoint.id)
              .order_by(Cosignature.organization).limit(checkpoint_notes.MAX_SIGNATURES - 1).tuples())
     return checkpoint.note + "".join(line for (line,) in lines)

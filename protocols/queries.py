@@ -12,6 +12,7 @@ from datetime import timezone
 
 from peewee import fn
 
+from mediation import proof_bundles
 from mediation.access import Actor
 from mediation.access import readable_chain
 from mediation.access import visible_accounts
@@ -19,6 +20,7 @@ from mediation.access import visible_project
 from mediation.errors import NotFound
 from mediation.ledger import events_of
 from mediation.paging import page_of
+from mediation.reports import require_history_reader
 from mediation.parties import Account
 from mediation.parties import Organization
 from mediation.parties import Person
@@ -53,6 +55,16 @@ def protocol_history(actor: Actor, protocol_id: int, after: int = 0):
     it), oldest first: a customer's people read them in the account's shared chain."""
     protocol = get_protocol(actor, protocol_id)
     return events_of("protocol", protocol.id, after, chain=readable_chain(actor, protocol.project.account_id))
+
+
+def protocol_bundle(actor: Actor, protocol_id: int) -> proof_bundles.Bundle:
+    """A protocol's proof bundle for an auditor or administrator of either company; NotFound
+    when their company may not see the protocol, Conflict before the first checkpoint."""
+    require_history_reader(actor)
+    protocol = get_protocol(actor, protocol_id)
+    checkpoint = proof_bundles.signed_checkpoint()
+    title = f"{protocol.scenario} protocol of {protocol.project.name}"
+    return proof_bundles.bundle("protocol", protocol.id, title, checkpoint, list(protocol_history(actor, protocol.id)))
 
 
 def protocols_of_project(actor: Actor, project_id: int) -> tuple[Project, list[Protocol]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from mediation import bundle_check
 from mediation import checkpoint_notes
 from mediation import checkpoints
 from mediation import directory
@@ -406,6 +407,44 @@ def audit_witness(ctx, url, token, keyfile, state_file, log_key):
                    err=True)
     was = "first cosignature" if done.previous_size is None else f"was {done.previous_size}"
     click.echo(f"cosigned {done.origin} at {done.size} events ({was})")
+
+
+@audit.command("verify-bundle")
+@click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "log_key", required=True, help="The installation's verifier key, as 'accord audit "
+              "verifier-key' prints it, or a file holding it.")
+@click.option("--witness-key", "witness_keys", multiple=True, help="A witness's verifier key (or a file holding it) "
+              "whose cosignature the checkpoint must carry; may be repeated.")
+@click.pass_context
+def audit_verify_bundle(ctx, bundle_file, log_key, witness_keys):
+    """Verify a proof bundle offline, with no database and no server; exit 1 naming the first
+    thing that fails."""
+    try:
+        bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise click.ClickException(f"cannot read {bundle_file} as JSON: {error}") from None
+    try:
+        checked = bundle_check.check(bundle, _key_text(log_key), [_key_text(key) for key in witness_keys],
+                                     report=click.echo)
+    except bundle_check.BundleProblem as problem:
+        click.echo(f"FAILED: {problem}", err=True)
+        ctx.exit(1)
+    cosigned = f"cosigned by {', '.join(checked.cosigners)}" if checked.cosigners else "no witness key given"
+    click.echo(f"ok: {checked.events} events verified against the checkpoint of {checked.size} events signed by "
+               f"{checked.origin}, {cosigned}")
+
+
+def _key_text(value: str) -> str:
+    """A verifier key given as itself or as the path of a file holding it."""
+    try:
+        if not Path(value).is_file():
+            return value.strip()
+    except (OSError, ValueError):  # too long or not a possible path: a key, then
+        return value.strip()
+    try:
+        return Path(value).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"cannot read the key file {value}: {error}") from None
 
 
 @audit.command("export")

@@ -15,6 +15,7 @@ from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
 
+from mediation import proof_bundles
 from mediation.credentials import PASSWORD_LENGTH
 from mediation.dispute_queries import ORDERS
 from mediation.dispute_queries import SORTS
@@ -517,3 +518,55 @@ def event_dump(actor):
     if actor.is_supplier:
         return _EVENT.dump
     return lambda event: {**_EVENT.dump(event), "sequence": None}
+
+
+class InclusionOut(Schema):
+    leaf_index = fields.Integer(metadata={"description": "the event's leaf in the ledger's tree"})
+    path = fields.List(fields.String(), metadata={
+        "description": "the audit path of RFC 9162 2.1.3, hex, from the leaf's sibling up"})
+
+
+class BundleEventOut(EventOut):
+    inclusion = fields.Nested(InclusionOut, metadata={
+        "description": "the proof that the event is in the tree of the bundle's checkpoint"})
+
+
+class BundleSubjectOut(Schema):
+    type = fields.String()
+    id = fields.Integer()
+    title = fields.String()
+
+
+class ProofBundleOut(Schema):
+    """A history to verify offline with `accord audit verify-bundle`: what one company may
+    read of a subject, each event with its proof against the signed checkpoint given."""
+
+    format = fields.String(metadata={"description": "accord-proof-bundle/1"})
+    subject = fields.Nested(BundleSubjectOut)
+    exported_at = fields.DateTime()
+    company = fields.String(metadata={"description": "supplier or customer: whose reading of the history this is"})
+    origin = fields.String(metadata={"description": "the log's name, the first line of the checkpoint"})
+    checkpoint = fields.String(metadata={
+        "description": "the signed note of the checkpoint, with its cosignature lines"})
+    event_count = fields.Integer(metadata={"description": "how many events the bundle holds"})
+    newer_events_left_out = fields.Integer(metadata={
+        "description": "events of the subject written after the checkpoint, left out: no proof holds them yet"})
+    events = fields.List(fields.Nested(BundleEventOut))
+
+
+def bundle_dump(actor, bundle, exported_at: datetime) -> dict:
+    """The bundle as JSON, its events as `actor` reads them (event_dump)."""
+    dump = event_dump(actor)
+    return {
+        "format": proof_bundles.FORMAT,
+        "subject": {"type": bundle.subject_type, "id": bundle.subject_id, "title": bundle.title},
+        "exported_at": exported_at.isoformat(),
+        "company": actor.company,
+        "origin": bundle.origin,
+        "checkpoint": bundle.note,
+        "event_count": len(bundle.events),
+        "newer_events_left_out": bundle.newer_events_left_out,
+        "events": [{**dump(proven.event), "inclusion": {"leaf_index": proven.event.leaf_index,
+                                                        "path": [node.hex() for node in proven.path]}}
+                   for proven in bundle.events],
+    }

@@ -579,6 +579,8 @@ def test_every_operation_answers_as_described(conforming, world, described, monk
     ok(c.post(f"{API}/audit/checkpoint/cosignatures", {"size": latest.size, "cosignature": cosigned.splitlines()[-1]},
               as_="contoso_admin"), 201)
     assert ok(c.get(f"{API}/audit/cosigners", as_="carla"))["items"][0]["size"] == latest.size
+    assert ok(c.get(f"{API}/disputes/{did}/bundle", as_="auditor"))["checkpoint"].startswith(checkpoints.origin())
+    assert ok(c.get(f"{API}/protocols/{pid}/bundle", as_="contoso_auditor"))["subject"]["id"] == pid
     ok(c.get(f"{API}/openapi.json", as_=None))
 
     every = {operation["operationId"] for _, _, operation in operations(described)}

@@ -3,6 +3,7 @@
 import re
 from functools import cache
 
+from flask import Response
 from flask import current_app
 from flask import json
 from flask import request
@@ -12,6 +13,7 @@ from mediation.dispute_summaries import SummaryPage
 from mediation.paging import Page
 from mediation.paging import page_of
 from web.api.documented import declared
+from web import schemas
 from web.auth import current_actor
 from web.problems import ApiProblem
 
@@ -69,6 +71,13 @@ def load_query():
 def _query_schema(schema_class):
     """One instance of each query schema, made once: making one copies each of its fields."""
     return schema_class()
+
+
+def bundle_download(actor, bundle, filename: str) -> Response:
+    """A proof bundle as a file to keep: the bundle is evidence, so it is downloaded, not shown."""
+    body = json.dumps(schemas.bundle_dump(actor, bundle, clock().now()), indent=2, ensure_ascii=False)
+    return Response(body + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def page(items, limit: int, dump, endpoint: str, cursor=lambda item: item.id, **params):

@@ -6,6 +6,7 @@ from flask import Blueprint
 from mediation import dispute_queries
 from mediation import dispute_reading
 from mediation import dispute_summaries
+from mediation import proof_bundles
 from mediation import services
 from mediation.access import event_position
 from mediation.dispute_reading import AcceptanceRead
@@ -13,6 +14,7 @@ from mediation.dispute_reading import CommitmentRead
 from mediation.dispute_reading import OptionRead
 from protocols import escalation
 from web import schemas
+from web.api import bundle_download
 from web.api import clock
 from web.api import load_body
 from web.api import load_query
@@ -29,6 +31,7 @@ from web.api.documented import Page
 from web.api.documented import documented
 from web.api.documented import link
 from web.auth import current_actor
+from web.limits import expensive
 
 blueprint = Blueprint("disputes_api", __name__)
 
@@ -231,6 +234,19 @@ def settle_commitment(dispute_id, commitment_id):
     data = load_body()
     commitment = services.settle_commitment(current_actor(), clock(), dispute_id, commitment_id, **data)
     return _recorded(_commitment.dump, _overdue_or_not(commitment))[0]
+
+
+@blueprint.get("/disputes/<int:dispute_id>/bundle")
+@documented("Export a dispute's history as a proof bundle, to verify offline with `accord audit verify-bundle`: "
+            "the events the caller's company may read that the latest signed checkpoint holds, each with its "
+            "inclusion proof, and that checkpoint with its cosignatures",
+            answers={200: schemas.ProofBundleOut}, refuses=(403, 409, 429, 503))
+@expensive(current_actor)
+def bundle(dispute_id):
+    """403 unless an auditor or administrator; 409 before the first signed checkpoint."""
+    actor = current_actor()
+    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id),
+                           f"accord-dispute-{dispute_id}-bundle.json")
 
 
 @blueprint.get("/disputes/<int:dispute_id>/history")

@@ -19,6 +19,7 @@ from protocols.board import arranged
 from protocols.models import Protocol
 from web import boards
 from web import protocol_schemas as schemas
+from web.api import bundle_download
 from web.api import clock
 from web.api import load_body
 from web.api import load_query
@@ -38,6 +39,7 @@ from web.limits import expensive
 from web.schemas import EventOut
 from web.schemas import event_dump
 from web.schemas import PageQuery
+from web.schemas import ProofBundleOut
 from web.links import absolute_url
 
 blueprint = Blueprint("protocols_api", __name__)
@@ -203,6 +205,19 @@ def compliance(protocol_id):
     params = load_query()
     result = compliance_reading.compliance(current_actor(), clock(), protocol_id, **params)
     return {"protocol_id": protocol_id, **result.as_dict()}
+
+
+@blueprint.get("/protocols/<int:protocol_id>/bundle")
+@documented("Export a protocol's history as a proof bundle, to verify offline with `accord audit verify-bundle`: "
+            "the events the caller's company may read that the latest signed checkpoint holds, each with its "
+            "inclusion proof, and that checkpoint with its cosignatures",
+            answers={200: ProofBundleOut}, refuses=(403, 409, 429, 503))
+@expensive(current_actor)
+def bundle(protocol_id):
+    """403 unless an auditor or administrator; 409 before the first signed checkpoint."""
+    actor = current_actor()
+    return bundle_download(actor, queries.protocol_bundle(actor, protocol_id),
+                           f"accord-protocol-{protocol_id}-bundle.json")
 
 
 @blueprint.get("/protocols/<int:protocol_id>/history")

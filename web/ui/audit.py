@@ -22,10 +22,12 @@ from marshmallow import validates_schema
 from mediation import directory_lists
 from mediation import ledger
 from mediation import lifecycle
+from mediation import proof_bundles
 from mediation import reports
 from mediation import witnesses
 from mediation.access import event_position
 from mediation.errors import Invalid
+from web.api import bundle_download
 from web.limits import admitted
 from web.limits import expensive
 from web.schemas import QueryId
@@ -307,3 +309,12 @@ def export_history_json(dispute_id):
     export = reports.export_of(actor, dispute_id)
     chunks = json_chunks(actor, export, _about(actor, {"dispute_id": dispute_id}))
     return _download(chunks, "application/json", f"accord-dispute-{dispute_id}-history.json", export)
+
+
+@blueprint.get("/audit/disputes/<int:dispute_id>/bundle.json")
+@expensive(viewer)
+def export_bundle(dispute_id):
+    """The proof bundle of the API, for `accord audit verify-bundle`."""
+    actor = viewer()
+    return bundle_download(actor, proof_bundles.of_dispute(actor, dispute_id),
+                           f"accord-dispute-{dispute_id}-bundle.json")

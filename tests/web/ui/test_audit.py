@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 
+from mediation import bundle_check
 from mediation import checkpoint_notes
 from mediation import checkpoints
 from mediation import dispute_queries
@@ -606,6 +607,24 @@ def test_one_history_exports_as_csv_and_json(browser_as, cases):
     document = response.get_json()
     assert document["filters"] == {"dispute_id": invoice.id}
     assert [d["id"] for d in document["disputes"]] == [invoice.id]
+
+
+@pytest.mark.parametrize("who", ["auditor", "contoso_auditor"])
+def test_one_history_exports_as_a_proof_bundle_that_verifies_offline(browser_as, world, cases, who):
+    checkpoints.integrate(world.clock.now(), checkpoints.signing_key())
+    browser = browser_as(who)
+    invoice = cases["invoice"]
+    page = text(browser.get(f"/audit/disputes/{invoice.id}"))
+    link = re.search(r'href="([^"]+)">Export proof bundle</a>', page).group(1)
+    response = browser.get(link)
+    assert response.headers["Content-Disposition"] == f'attachment; filename="accord-dispute-{invoice.id}-bundle.json"'
+    bundle = json.loads(response.get_data(as_text=True))
+    assert bundle["subject"]["id"] == invoice.id
+    assert (INTERNAL_NOTE in response.get_data(as_text=True)) == (who == "auditor")
+    assert bundle_check.check(bundle, checkpoints.verifier_key()).events == bundle["event_count"]
+    if who == "contoso_auditor":
+        assert browser.get(f"/audit/disputes/{cases['fees'].id}/bundle.json").status_code == 404
+    assert browser_as("carla").get(link).status_code == 403
 
 
 def test_spreadsheet_formulas_in_titles_are_written_as_text(browser_as, world, cases):
