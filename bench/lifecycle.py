@@ -185,19 +185,22 @@ def baseline(dispute_ids: list[int], clock, actor: Actor) -> tuple[int, float]:
     state_changed_at and the trigger's own columns, guarded by the expected version) and
     one INSERT of an audit_event row with the same columns and a real chained hash. No
     reads, access checks, guards or chain-head lookup inside the timed part (versions and
-    the head are read once per block, untimed): the floor cost of the writes themselves.
+    the chains' last events are read once per block, untimed): the floor cost of the writes themselves.
     The disputes end resolved again and the ledger still verifies.
 
     Returns (transitions, seconds).
     """
-    rows = Dispute.select(Dispute.id, Dispute.version, Dispute.resolution_option_id).where(
+    rows = Dispute.select(Dispute.id, Dispute.version, Dispute.resolution_option_id, Dispute.account).where(
         Dispute.id.in_(dispute_ids)
     ).tuples()
-    versions = {i: v for i, v, _ in rows}
-    options = {i: o for i, _, o in rows}
-    current = ledger.head()
-    sequence = current.sequence if current else 0
-    prev_hash = current.hash if current else ledger.GENESIS_HASH
+    versions = {i: v for i, v, _, _ in rows}
+    options = {i: o for i, _, o, _ in rows}
+    chains = {i: ledger.chain_name(a) for i, _, _, a in rows}
+    heads = {}
+    for chain in set(chains.values()):
+        last = AuditEvent.select().where(AuditEvent.chain == chain).order_by(AuditEvent.chain_sequence.desc()).first()
+        heads[chain] = (last.chain_sequence, last.hash) if last else (0, ledger.GENESIS_HASH)
+    sequence = ledger.last_sequence()
     signer = actor.signing("mediator")
     perf = time.perf_counter
     seconds = 0.0
@@ -219,8 +222,11 @@ def baseline(dispute_ids: list[int], clock, actor: Actor) -> tuple[int, float]:
             elif trigger == "reopen":
                 payload["reason"] = "a commitment was broken"
                 columns = {"resolution_option_id": None, "resolution_summary": None}
+            chain = chains[dispute_id]
+            position, prev_hash = heads[chain]
             event = dict(
-                sequence=sequence + 1,
+                chain=chain,
+                chain_sequence=position + 1,
                 occurred_at=now,
                 actor_person_id=signer.person_id,
                 actor_organization_id=signer.organization_id,
@@ -234,6 +240,7 @@ def baseline(dispute_ids: list[int], clock, actor: Actor) -> tuple[int, float]:
                 prev_hash=prev_hash,
             )
             event["hash"] = ledger.event_hash(**event)
+            event["sequence"] = sequence + 1
             with write_transaction():
                 changed = (
                     Dispute.update(state=to_state, version=version + 1, updated_at=now,
@@ -248,7 +255,7 @@ def baseline(dispute_ids: list[int], clock, actor: Actor) -> tuple[int, float]:
             count += 1
             versions[dispute_id] = version + 1
             sequence += 1
-            prev_hash = event["hash"]
+            heads[chain] = (position + 1, event["hash"])
     return count, seconds
 
 

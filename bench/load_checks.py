@@ -53,9 +53,8 @@ class Baseline:
 
     @classmethod
     def now(cls) -> "Baseline":
-        head = ledger.head()
         return cls(
-            head.sequence if head else 0,
+            ledger.last_sequence(),
             execute("SELECT COALESCE(MAX(id), 0) FROM dispute").fetchone()[0],
             execute("SELECT COALESCE(MAX(id), 0) FROM touchpoint").fetchone()[0],
         )

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from compliance import CountingQueries  # noqa: E402
 from load import fresh_database  # noqa: E402
 from mediation import directory  # noqa: E402
+from mediation import ledger  # noqa: E402
 from mediation.access import Actor  # noqa: E402
 from mediation.clock import ManualClock  # noqa: E402
 from mediation.db import database  # noqa: E402
@@ -87,6 +88,7 @@ class World:
     rng: random.Random
     disputes: int = 0
     sequence: int = 0
+    chain_sequence: int = 0  # the last place taken in the account's shared chain
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -136,13 +138,17 @@ def build_world(clock, *, disputes: int, touchpoints: int, seed: int = 7) -> Wor
              "created_at": NOW, "initiated_by": rng.choice(INITIATORS)} for _ in range(touchpoints)]
     _insert(Touchpoint, rows)
     world.sequence = AuditEvent.select(fn.MAX(AuditEvent.sequence)).scalar() or 0
+    world.chain_sequence = AuditEvent.select(fn.MAX(AuditEvent.chain_sequence)).where(
+        AuditEvent.chain == ledger.chain_name(world.account_id)).scalar() or 0
     grow(world, disputes)
     return world
 
 
 def _event(world: World, dispute_id: int, at: datetime, kind: str, from_state, to_state) -> dict:
     world.sequence += 1
-    return {"sequence": world.sequence, "occurred_at": at, "actor_person_id": world.supplier_people[0],
+    world.chain_sequence += 1
+    return {"sequence": world.sequence, "chain": ledger.chain_name(world.account_id),
+            "chain_sequence": world.chain_sequence, "occurred_at": at, "actor_person_id": world.supplier_people[0],
             "actor_organization_id": None, "actor_role": "account_manager", "subject_type": "dispute",
             "subject_id": dispute_id, "kind": kind, "from_state": from_state, "to_state": to_state, "payload": "{}",
             "prev_hash": "0" * 64, "hash": f"{world.sequence:064x}"}
