@@ -16,7 +16,7 @@ and dropped afterwards, or a SQLite file in a temporary directory):
    versions that must be refused with 409;
 4. stop the server and check, reading the database directly (bench/load_checks.py):
    every 2xx write is in the history exactly once, no 409 left a trace, each race had
-   one winner, the chain verifies, the counts equal the clients' successes, escalation
+   one winner, every chain and the tree verify, the counts equal the clients' successes, escalation
    side effects happened once, every answer was 2xx or 409, the server logged no error.
 
 Printed: requests per second overall and per kind of request, latency p50/p95/p99 per

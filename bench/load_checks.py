@@ -201,8 +201,8 @@ def _races(races) -> Check:
 
 def _chain() -> Check:
     result = ledger.verify()
-    problems = [] if result.ok else [f"event {result.bad_sequence}: {result.problem}"]
-    return _check("the chain verifies", problems, f"{result.checked:,} events")
+    problems = [] if result.ok else [f"{result.where}: {result.problem}"]
+    return _check("every chain and the tree verify", problems, f"{result.checked:,} events")
 
 
 def _counts(succeeded, by_dispute, disputes, baseline) -> Check:
